@@ -1,0 +1,48 @@
+/**
+ * The one small interface every LLM backend implements. Core code (activities, stages) depends
+ * on this file only, never on a provider module.
+ */
+
+export interface ChatMessage {
+  role: 'system' | 'user' | 'assistant';
+  content: string;
+}
+
+export interface SamplingParams {
+  temperature: number;
+  topP: number;
+  repetitionPenalty: number;
+  maxTokens: number;
+  /** Sampling seed, where the backend supports one. */
+  seed?: number;
+}
+
+export interface CompletionRequest {
+  messages: ChatMessage[];
+  sampling: SamplingParams;
+  signal?: AbortSignal;
+}
+
+export interface TokenUsage {
+  promptTokens: number;
+  completionTokens: number;
+}
+
+export interface CompletionResult {
+  text: string;
+  finishReason: 'stop' | 'length' | 'other';
+  usage: TokenUsage;
+  /** The model id the backend reports having used. */
+  model: string;
+}
+
+export interface LanguageModel {
+  /** Stable id used in provenance and cache keys, e.g. `local-gguf:SmolLM2-135M-Instruct.Q4_1`. */
+  readonly id: string;
+  /** Context window in tokens, when known. */
+  readonly contextSize: number | undefined;
+  complete(request: CompletionRequest): Promise<CompletionResult>;
+  /** Token count of a plain text under this model's tokenizer (approximate where the backend has none). */
+  countTokens(text: string): Promise<number>;
+  close(): Promise<void>;
+}
