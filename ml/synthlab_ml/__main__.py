@@ -1,0 +1,5 @@
+import sys
+
+from synthlab_ml.cli import main
+
+sys.exit(main())

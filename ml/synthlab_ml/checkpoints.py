@@ -1,0 +1,155 @@
+"""Epoch checkpoints under <output_dir>/checkpoints/epoch-<N>/, written atomically, plus best/."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import sys
+import tempfile
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Optional
+
+import torch
+
+from synthlab_ml.io_utils import atomic_write_json, default_mode, recover_dir, replace_dir
+
+_EPOCH_DIR = re.compile(r"^epoch-(\d+)$")
+STATE_FILE = "trainer_state.json"
+TRAINING_ONLY_FILES = {"optimizer.pt", "scheduler.pt", "rng_state.pt", STATE_FILE}
+BEST_INFO_FILE = "best_info.json"
+
+
+@dataclass
+class TrainerState:
+    epoch: int = 0
+    global_step: int = 0
+    best_score: Optional[float] = None
+    best_epoch: Optional[int] = None
+    epochs_without_improvement: int = 0
+    labels: list[str] = field(default_factory=list)
+    history: list[dict[str, Any]] = field(default_factory=list)
+
+    @classmethod
+    def from_dict(cls, raw: dict[str, Any]) -> "TrainerState":
+        known = {k: raw[k] for k in asdict(cls()) if k in raw}
+        return cls(**known)
+
+
+@dataclass
+class Checkpoint:
+    epoch: int
+    path: Path
+
+    def state(self) -> TrainerState:
+        return TrainerState.from_dict(json.loads((self.path / STATE_FILE).read_text(encoding="utf-8")))
+
+
+def list_checkpoints(ckpt_root: Path) -> list[Checkpoint]:
+    """Complete checkpoints sorted by epoch number (epoch-10 after epoch-9)."""
+    if not ckpt_root.is_dir():
+        return []
+    found: list[Checkpoint] = []
+    for child in ckpt_root.iterdir():
+        m = _EPOCH_DIR.match(child.name)
+        if m and child.is_dir():
+            if (child / STATE_FILE).is_file():
+                found.append(Checkpoint(int(m.group(1)), child))
+            else:
+                print(f"warning: ignoring incomplete checkpoint {child}", file=sys.stderr)
+    return sorted(found, key=lambda c: c.epoch)
+
+
+def latest_checkpoint(ckpt_root: Path) -> Optional[Checkpoint]:
+    ckpts = list_checkpoints(ckpt_root)
+    return ckpts[-1] if ckpts else None
+
+
+def clean_partial(output_dir: Path) -> None:
+    """Remove temp dirs left by a killed writer and undo a half-finished directory swap."""
+    ckpt_root = output_dir / "checkpoints"
+    for root in (output_dir, ckpt_root):
+        if not root.is_dir():
+            continue
+        for child in root.iterdir():
+            if child.name.startswith(".tmp-"):
+                shutil.rmtree(child, ignore_errors=True)
+    recover_dir(output_dir / "best")
+    if ckpt_root.is_dir():
+        for child in ckpt_root.iterdir():
+            if child.name.endswith(".old"):
+                recover_dir(child.with_name(child.name[: -len(".old")]))
+
+
+def _temp_dir(parent: Path, name: str) -> Path:
+    parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".tmp-{name}-", dir=parent))
+    tmp.chmod(default_mode(is_dir=True))
+    return tmp
+
+
+def save_checkpoint(
+    ckpt_root: Path,
+    state: TrainerState,
+    model: Any,
+    tokenizer: Any,
+    optimizer: torch.optim.Optimizer,
+    scheduler: Any,
+    rng_state: dict[str, Any],
+) -> Checkpoint:
+    final = ckpt_root / f"epoch-{state.epoch}"
+    tmp = _temp_dir(ckpt_root, final.name)
+    try:
+        model.save_pretrained(tmp, safe_serialization=True)
+        tokenizer.save_pretrained(tmp)
+        torch.save(optimizer.state_dict(), tmp / "optimizer.pt")
+        torch.save(scheduler.state_dict(), tmp / "scheduler.pt")
+        torch.save(rng_state, tmp / "rng_state.pt")
+        # Written last: its presence marks the checkpoint complete.
+        atomic_write_json(tmp / STATE_FILE, asdict(state))
+        replace_dir(tmp, final)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return Checkpoint(state.epoch, final)
+
+
+def load_training_state(ckpt: Checkpoint, device: torch.device) -> tuple[dict, dict, dict]:
+    """Optimizer, scheduler and RNG state dicts (our own files, so full unpickling is fine)."""
+    opt = torch.load(ckpt.path / "optimizer.pt", map_location=device, weights_only=False)
+    sched = torch.load(ckpt.path / "scheduler.pt", map_location="cpu", weights_only=False)
+    rng = torch.load(ckpt.path / "rng_state.pt", map_location="cpu", weights_only=False)
+    return opt, sched, rng
+
+
+def prune_checkpoints(ckpt_root: Path, keep: int) -> None:
+    """Delete all but the newest `keep` checkpoints (best/ is a separate copy, never touched)."""
+    for ckpt in list_checkpoints(ckpt_root)[:-keep]:
+        shutil.rmtree(ckpt.path, ignore_errors=True)
+
+
+def best_info(best_dir: Path) -> Optional[dict[str, Any]]:
+    try:
+        return json.loads((best_dir / BEST_INFO_FILE).read_text(encoding="utf-8"))
+    except (FileNotFoundError, json.JSONDecodeError):
+        return None
+
+
+def publish_best(ckpt: Checkpoint, best_dir: Path, score: Optional[float]) -> None:
+    """Copy the inference files (weights, config, tokenizer) of a checkpoint into best/ atomically."""
+    tmp = _temp_dir(best_dir.parent, best_dir.name)
+    try:
+        for item in ckpt.path.iterdir():
+            if item.name in TRAINING_ONLY_FILES:
+                continue
+            if item.is_dir():
+                shutil.copytree(item, tmp / item.name)
+            else:
+                shutil.copy2(item, tmp / item.name)
+        atomic_write_json(tmp / BEST_INFO_FILE, {"epoch": ckpt.epoch, "score": score})
+        replace_dir(tmp, best_dir)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+

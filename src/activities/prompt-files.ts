@@ -1,0 +1,28 @@
+/** Loads a versioned prompt template file; its text hash goes into cache keys. */
+import { readFile } from 'node:fs/promises';
+import { ApplicationFailure } from '@temporalio/common';
+import { sha256Of } from '../artifacts/store';
+import { resolveFromRepo } from '../infra/paths';
+import { parseTemplateFile, type PromptTemplate } from '../stages/prompts';
+
+export interface LoadedTemplate {
+  template: PromptTemplate;
+  path: string;
+  sha256: string;
+}
+
+export async function loadPromptTemplate(file: string): Promise<LoadedTemplate> {
+  const path = resolveFromRepo(file);
+  const text = await readFile(path, 'utf8').catch(() => {
+    throw ApplicationFailure.create({ type: 'ConfigError', message: `prompt template not found: ${path}`, nonRetryable: true });
+  });
+  try {
+    return { template: parseTemplateFile(text), path, sha256: sha256Of(text) };
+  } catch (error) {
+    throw ApplicationFailure.create({
+      type: 'ConfigError',
+      message: `prompt template ${path} is invalid: ${error instanceof Error ? error.message : String(error)}`,
+      nonRetryable: true,
+    });
+  }
+}

@@ -1,0 +1,28 @@
+/** Shapes of the JSONL rows that stages pass to each other through the artifact store. */
+import { z } from 'zod';
+
+export const candidateSchema = z.looseObject({
+  id: z.string(),
+  label: z.string(),
+  text: z.string(),
+});
+export type Candidate = z.infer<typeof candidateSchema>;
+
+export const syntheticRowSchema = z.strictObject({
+  id: z.string(),
+  text: z.string(),
+  label: z.string(),
+  /** Where the label came from: the prompt's label here; a teacher or annotator model later. */
+  labelSource: z.string(),
+  generator: z.string(),
+});
+export type SyntheticRow = z.infer<typeof syntheticRowSchema>;
+
+/** The ML CLI's training/evaluation row. */
+export const trainingRowSchema = z.strictObject({
+  id: z.string(),
+  text: z.string(),
+  text_pair: z.string().optional(),
+  label: z.string(),
+});
+export type TrainingRow = z.infer<typeof trainingRowSchema>;

@@ -1,0 +1,53 @@
+/**
+ * Select stage: a class-balanced, seeded training set of k per label — from the data product's
+ * synthetic samples, or from the real training split for the gold baseline — plus a REAL held-out
+ * dev split for early stopping (the dataset's dev split, else examples held out of the real
+ * training split and never used for gold training) and the real test split.
+ */
+import { languagesForSplit, type DatasetSpec } from '../data/dataset-spec';
+import { readSplit, type Example } from '../data/readers';
+import { getDatasetSpec } from '../data/registry';
+import { selectBalanced } from '../stages/select';
+import { selectInputSchema, type SelectInput, type SelectOutput } from './contracts';
+import type { ActivityDeps } from './deps';
+import { syntheticRowSchema, type TrainingRow } from './rows';
+
+/** The dev split is the same for every cell of a task and language, whatever the cell's seed. */
+const DEV_SELECTION_SEED = 20_251_124;
+
+function toTrainingRow(example: Example): TrainingRow {
+  return { id: example.id, text: example.text, ...(example.textPair !== undefined ? { text_pair: example.textPair } : {}), label: example.label };
+}
+
+async function devAndGoldPool(spec: DatasetSpec, input: SelectInput): Promise<{ dev: Example[]; goldPool: Example[] }> {
+  const train = await readSplit(spec, { dataRoot: input.dataRoot, language: input.language, split: 'train' });
+  const hasDev = languagesForSplit(spec, 'dev').includes(input.language);
+  if (hasDev) {
+    const devSplit = await readSplit(spec, { dataRoot: input.dataRoot, language: input.language, split: 'dev' });
+    return { dev: selectBalanced(devSplit, { perLabel: input.devPerLabel, seed: DEV_SELECTION_SEED, labels: spec.labels }).selected, goldPool: train };
+  }
+  const dev = selectBalanced(train, { perLabel: input.devPerLabel, seed: DEV_SELECTION_SEED, labels: spec.labels }).selected;
+  const devIds = new Set(dev.map((example) => example.id));
+  return { dev, goldPool: train.filter((example) => !devIds.has(example.id)) };
+}
+
+export function createSelectActivity(deps: ActivityDeps) {
+  return async function selectTrainingSet(rawInput: SelectInput): Promise<SelectOutput> {
+    const input = selectInputSchema.parse(rawInput);
+    const spec = getDatasetSpec(input.task);
+    const { dev, goldPool } = await devAndGoldPool(spec, input);
+    const test = await readSplit(spec, { dataRoot: input.dataRoot, language: input.language, split: 'test' });
+    const pool: TrainingRow[] = input.source
+      ? (await deps.store.readJsonl(input.source, syntheticRowSchema)).map(({ id, text, label }) => ({ id, text, label }))
+      : goldPool.map(toTrainingRow);
+    const { selected, shortfall } = selectBalanced(pool, { perLabel: input.perLabel, seed: input.seed, labels: spec.labels });
+    return {
+      train: await deps.store.putJsonl(selected),
+      dev: await deps.store.putJsonl(dev.map(toTrainingRow)),
+      test: await deps.store.putJsonl(test.map(toTrainingRow)),
+      labels: [...spec.labels],
+      trainSize: selected.length,
+      shortfallByLabel: shortfall,
+    };
+  };
+}

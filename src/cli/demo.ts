@@ -1,0 +1,51 @@
+/**
+ * `synthlab demo`: brings the embedded stack up, runs the demo sweep to the end on the local
+ * model and CPU training, prints the results table, the UI address and one summary line that
+ * counts what this run did (LLM calls and trainings actually performed, not reused).
+ */
+import { loadSweepConfig } from '../config/load';
+import { connectClient } from '../infra/client';
+import { stateDir } from '../infra/paths';
+import { stackUp } from '../infra/stack';
+import { formatSummaryTable, summarize } from '../report/summary-table';
+import type { SweepProgress } from '../workflows/sweep';
+import { formatProgress, startSweep } from './sweep';
+
+const PROGRESS_INTERVAL_MS = 15_000;
+
+export async function demoCommand(configPath: string): Promise<number> {
+  const startedAt = Date.now();
+  const loaded = await loadSweepConfig(configPath);
+  const stack = await stackUp(stateDir());
+  console.log(`temporal ${stack.server.address}, worker pid ${stack.workerPid}, ui ${stack.server.uiUrl}`);
+  const connected = await connectClient();
+  try {
+    const handle = await startSweep(connected.client, loaded);
+    console.log(`sweep ${handle.workflowId} running; follow it at ${stack.server.uiUrl}/namespaces/default/workflows/${encodeURIComponent(handle.workflowId)}`);
+    const ticker = setInterval(() => {
+      handle
+        .query<SweepProgress>('progress')
+        .then((progress) => console.log(`[${Math.round((Date.now() - startedAt) / 1000)}s] ${formatProgress(progress)}`))
+        .catch(() => undefined);
+    }, PROGRESS_INTERVAL_MS);
+    const result = await handle.result().finally(() => clearInterval(ticker));
+
+    console.log('');
+    for (const product of result.dataProducts) {
+      const total = (counts: Record<string, number>) => Object.values(counts).reduce((sum, count) => sum + count, 0);
+      console.log(
+        `data ${product.key}: requests=${total(product.counts.requested)} parsed=${total(product.counts.parsed)} unique=${total(product.counts.unique)} ` +
+          `judge_rejected=${total(product.counts.rejectedByJudge)} duplicates_removed=${total(product.counts.removedAsDuplicates)} kept=${total(product.counts.kept)} shortfall=${total(product.counts.shortfall)}`,
+      );
+    }
+    console.log('');
+    console.log(formatSummaryTable(summarize(result.cells)));
+    for (const failure of result.failed) console.log(`FAILED ${failure.kind} ${failure.key}: ${failure.message}`);
+    console.log('');
+    console.log(`wall time ${Math.round((Date.now() - startedAt) / 1000)}s; artifacts under ${stateDir()}/artifacts; stop the stack with \`npx synthlab down\``);
+    console.log(`synthlab summary: cells=${result.cells.length} llm_calls=${result.llmCalls} trainings=${result.trainings} ui=${stack.server.uiUrl}`);
+    return result.failed.length > 0 ? 1 : 0;
+  } finally {
+    await connected.close();
+  }
+}

@@ -1,0 +1,69 @@
+/**
+ * The `synthlab` command line. Every failure prints a clear message and exits non-zero.
+ */
+import { ConfigError } from '../config/load';
+import { DataError } from '../data/readers';
+import { runWorkerProcess } from '../workers/main';
+import { demoCommand } from './demo';
+import { downCommand, upCommand } from './stack';
+import { sweepPlanCommand, sweepStartCommand, sweepStatusCommand } from './sweep';
+
+const USAGE = `usage: synthlab <command>
+
+  up                         start the embedded stack (Temporal dev server + worker) if not running
+  down                       stop the embedded stack
+  worker                     run a worker in the foreground (cpu and gpu queues; SYNTHLAB_QUEUES=gpu for one)
+  demo [config]              bring the stack up, run a sweep to the end, print the results table
+  sweep plan <config>        validate a config and print what it would run
+  sweep start <config> [--wait]
+                             start a sweep (starting the same sweep twice runs nothing twice)
+  sweep status <sweep-id>    progress of a sweep
+`;
+
+export class UsageError extends Error {}
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  switch (command) {
+    case 'up':
+      return upCommand();
+    case 'down':
+      return downCommand();
+    case 'worker':
+      await runWorkerProcess();
+      return 0;
+    case 'demo':
+      return demoCommand(rest[0] ?? 'configs/demo.yaml');
+    case 'sweep': {
+      const [subcommand, argument, ...flags] = rest;
+      if (!argument) throw new UsageError(`synthlab sweep ${subcommand ?? '<plan|start|status>'} needs an argument`);
+      if (subcommand === 'plan') return sweepPlanCommand(argument);
+      if (subcommand === 'start') return sweepStartCommand(argument, { wait: flags.includes('--wait') });
+      if (subcommand === 'status') return sweepStatusCommand(argument);
+      throw new UsageError(`unknown sweep command "${subcommand}"`);
+    }
+    case undefined:
+    case '--help':
+    case 'help':
+      process.stdout.write(USAGE);
+      return command === undefined ? 2 : 0;
+    default:
+      throw new UsageError(`unknown command "${command}"`);
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    if (error instanceof UsageError) {
+      process.stderr.write(`synthlab: ${error.message}\n\n${USAGE}`);
+      process.exit(2);
+    }
+    if (error instanceof ConfigError || error instanceof DataError) {
+      process.stderr.write(`synthlab: ${error.message}\n`);
+      process.exit(2);
+    }
+    process.stderr.write(`synthlab: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,69 @@
+/** `synthlab sweep plan|start|status`. */
+import { WorkflowIdConflictPolicy, type Client } from '@temporalio/client';
+import { loadSweepConfig, type LoadedSweepConfig } from '../config/load';
+import { planSweep } from '../config/plan';
+import { connectClient } from '../infra/client';
+import { TASK_QUEUES } from '../shared/constants';
+import { SweepIdKey } from '../shared/search-attributes';
+import type { sweepWorkflow, SweepProgress } from '../workflows/sweep';
+
+export function sweepWorkflowId(name: string): string {
+  return `sweep/${name}`;
+}
+
+export async function sweepPlanCommand(configPath: string): Promise<number> {
+  const loaded = await loadSweepConfig(configPath);
+  const plan = planSweep(loaded.config);
+  console.log(`plan: data_products=${plan.dataProducts.length} cells=${plan.cells.length} label_summaries=0`);
+  return 0;
+}
+
+/** Starts the sweep, or attaches to the run already in progress under the same id. */
+export async function startSweep(client: Client, loaded: LoadedSweepConfig) {
+  const sweepId = sweepWorkflowId(loaded.config.name);
+  return client.workflow.start<typeof sweepWorkflow>('sweepWorkflow', {
+    workflowId: sweepId,
+    taskQueue: TASK_QUEUES.cpu,
+    args: [{ sweepId, config: loaded.config, configHash: loaded.configHash, dataRoot: loaded.dataRoot }],
+    workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
+    typedSearchAttributes: [{ key: SweepIdKey, value: sweepId }],
+    memo: { configHash: loaded.configHash, configPath: loaded.path },
+  });
+}
+
+export function formatProgress(progress: SweepProgress): string {
+  const part = (name: string, counts: SweepProgress['cells']) =>
+    `${name} ${counts.done}/${counts.total} done, ${counts.running} running, ${counts.failed} failed`;
+  return `${part('data products', progress.dataProducts)}; ${part('cells', progress.cells)}`;
+}
+
+export async function sweepStartCommand(configPath: string, options: { wait: boolean }): Promise<number> {
+  const loaded = await loadSweepConfig(configPath);
+  const connected = await connectClient();
+  try {
+    const handle = await startSweep(connected.client, loaded);
+    console.log(`sweep ${handle.workflowId} started (run ${handle.firstExecutionRunId})`);
+    if (connected.settings.uiUrl) console.log(`ui: ${connected.settings.uiUrl}/namespaces/${connected.settings.namespace}/workflows/${encodeURIComponent(handle.workflowId)}`);
+    if (options.wait) {
+      const result = await handle.result();
+      console.log(`sweep finished: ${result.cells.length} cells, ${result.failed.length} failed`);
+    }
+    return 0;
+  } finally {
+    await connected.close();
+  }
+}
+
+export async function sweepStatusCommand(sweepId: string): Promise<number> {
+  const connected = await connectClient();
+  try {
+    const id = sweepId.startsWith('sweep/') ? sweepId : sweepWorkflowId(sweepId);
+    const handle = connected.client.workflow.getHandle(id);
+    const description = await handle.describe();
+    console.log(`${id}: ${description.status.name}`);
+    if (description.status.name === 'RUNNING') console.log(formatProgress(await handle.query<SweepProgress>('progress')));
+    return 0;
+  } finally {
+    await connected.close();
+  }
+}

@@ -1,0 +1,129 @@
+/**
+ * The sweep config: one zod schema, `z.infer` for the type. Validated at the edge (CLI), so
+ * workflows and activities receive a config that is already known to be well formed.
+ */
+import { z } from 'zod';
+import { providerConfigSchema } from '../llm/provider-config';
+import { STRATEGY_NAMES, type StrategyName } from './strategies';
+
+const samplingSchema = z.strictObject({
+  temperature: z.number().min(0).max(2),
+  topP: z.number().gt(0).max(1),
+  repetitionPenalty: z.number().min(1).max(2),
+  maxTokens: z.number().int().positive(),
+  seed: z.number().int().optional(),
+});
+
+const strategyNameSchema = z.string().refine((name): name is StrategyName => (STRATEGY_NAMES as string[]).includes(name), {
+  error: (issue) => `unknown strategy "${String(issue.input)}"; valid strategies: ${STRATEGY_NAMES.join(', ')}`,
+});
+
+const generatorSchema = z.strictObject({
+  /** Short name used in ids, search attributes and tables, e.g. `smollm2`. */
+  name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'letters, digits, ".", "_" and "-" only'),
+  provider: providerConfigSchema,
+});
+
+const taskSchema = z.strictObject({
+  /** A dataset registry name (`sib200`, `massive10`, `sentiment`, …). */
+  dataset: z.string().min(1),
+  /** What the classifier predicts, used in prompts; a default exists for each built-in dataset. */
+  description: z.string().min(1).optional(),
+});
+
+const generationSchema = z.strictObject({
+  samplesPerLabel: z.number().int().positive().default(100),
+  samplesPerRequest: z.number().int().positive().default(10),
+  maxRequestsPerLabel: z.number().int().positive().default(30),
+  demosPerLabel: z.number().int().nonnegative().default(10),
+  demoMaxWords: z.number().int().positive().default(128),
+  demoSeed: z.number().int().default(0),
+  minChars: z.number().int().nonnegative().default(10),
+  maxChars: z.number().int().positive().default(100),
+  sampling: samplingSchema.default({ temperature: 0.4, topP: 0.9, repetitionPenalty: 1.2, maxTokens: 512 }),
+  /** Template files, relative to the repo root (or absolute): users can swap in their own. */
+  prompts: z
+    .strictObject({
+      targetDemos: z.string().default('prompts/generate/target-demos.v1.md'),
+      englishDemos: z.string().default('prompts/generate/english-demos.v1.md'),
+      summarizedLabel: z.string().default('prompts/generate/summarized-label.v1.md'),
+    })
+    .default({
+      targetDemos: 'prompts/generate/target-demos.v1.md',
+      englishDemos: 'prompts/generate/english-demos.v1.md',
+      summarizedLabel: 'prompts/generate/summarized-label.v1.md',
+    }),
+});
+
+const revisionSchema = z.strictObject({
+  concurrency: z.number().int().positive().default(4),
+  sampling: samplingSchema.default({ temperature: 0, topP: 1, repetitionPenalty: 1, maxTokens: 48 }),
+  prompt: z.string().default('prompts/revise/judge.v1.md'),
+});
+
+const trainingSchema = z.strictObject({
+  /** A local model dir, `packaged:all-minilm-l6-v2`, or a hub id on an online machine. */
+  model: z.string().min(1),
+  lr: z.number().positive().default(1e-5),
+  batchSize: z.number().int().positive().default(16),
+  maxLength: z.number().int().positive().default(128),
+  maxEpochs: z.number().int().positive().default(50),
+  patience: z.number().int().positive().default(5),
+  /** Real held-out examples per label for early stopping (from the dev split, else held out of train). */
+  devPerLabel: z.number().int().positive().default(10),
+  device: z.enum(['auto', 'cpu', 'cuda']).default('auto'),
+  /** CPU threads for torch. On a small machine that also runs a local LLM, split the cores between them. */
+  threads: z.number().int().positive().optional(),
+  /** How long the GPU queue may go without a heartbeat before the activity is retried elsewhere. */
+  heartbeatTimeoutSeconds: z.number().int().positive().default(120),
+});
+
+const concurrencySchema = z.strictObject({
+  dataProducts: z.number().int().positive().default(4),
+  cells: z.number().int().positive().default(4),
+});
+
+export const sweepConfigSchema = z
+  .strictObject({
+    name: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'lowercase letters, digits and "-" only'),
+    dataRoot: z.string().optional(),
+    tasks: z.array(taskSchema).min(1),
+    languages: z.array(z.string().regex(/^[a-z]{2,3}$/, 'a 2- or 3-letter language code')).min(1),
+    strategies: z.array(strategyNameSchema).min(1),
+    generators: z.array(generatorSchema).min(1),
+    seeds: z.array(z.number().int().nonnegative()).min(1),
+    generation: generationSchema.default(generationSchema.parse({})),
+    revision: revisionSchema.default(revisionSchema.parse({})),
+    selection: z.strictObject({ perLabel: z.number().int().positive() }),
+    training: trainingSchema,
+    goldBaseline: z.boolean().default(true),
+    concurrency: concurrencySchema.default(concurrencySchema.parse({})),
+  })
+  .superRefine((config, context) => {
+    const duplicates = (values: readonly (string | number)[]) => values.filter((value, index) => values.indexOf(value) !== index);
+    for (const [field, values] of [
+      ['languages', config.languages],
+      ['strategies', config.strategies],
+      ['seeds', config.seeds],
+      ['generators', config.generators.map((generator) => generator.name)],
+      ['tasks', config.tasks.map((task) => task.dataset)],
+    ] as const) {
+      const repeated = duplicates(values);
+      if (repeated.length > 0) context.addIssue({ code: 'custom', path: [field], message: `listed twice: ${repeated.join(', ')}` });
+    }
+    if (config.selection.perLabel > config.generation.samplesPerLabel) {
+      context.addIssue({
+        code: 'custom',
+        path: ['selection', 'perLabel'],
+        message: `selects ${config.selection.perLabel} per label but generation.samplesPerLabel is only ${config.generation.samplesPerLabel}`,
+      });
+    }
+  });
+
+export type SweepConfigInput = z.input<typeof sweepConfigSchema>;
+export type SweepConfig = z.infer<typeof sweepConfigSchema>;
+export type GeneratorConfig = SweepConfig['generators'][number];
+export type GenerationSettings = SweepConfig['generation'];
+export type RevisionSettings = SweepConfig['revision'];
+export type TrainingSettings = SweepConfig['training'];
+export type SamplingSettings = z.infer<typeof samplingSchema>;

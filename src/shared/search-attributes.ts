@@ -1,0 +1,34 @@
+/** Typed search-attribute keys for sweeps and cells. Workflow-safe. */
+import { defineSearchAttributeKey, SearchAttributeType, type SearchAttributePair } from '@temporalio/common';
+
+export const SweepIdKey = defineSearchAttributeKey('SweepId', SearchAttributeType.KEYWORD);
+export const TaskKey = defineSearchAttributeKey('Task', SearchAttributeType.KEYWORD);
+export const LanguageKey = defineSearchAttributeKey('Language', SearchAttributeType.KEYWORD);
+export const StrategyKey = defineSearchAttributeKey('Strategy', SearchAttributeType.KEYWORD);
+export const GeneratorModelKey = defineSearchAttributeKey('GeneratorModel', SearchAttributeType.KEYWORD);
+export const SeedKey = defineSearchAttributeKey('Seed', SearchAttributeType.INT);
+export const StageKey = defineSearchAttributeKey('Stage', SearchAttributeType.KEYWORD);
+export const CellStatusKey = defineSearchAttributeKey('CellStatus', SearchAttributeType.KEYWORD);
+
+export interface CellLabels {
+  sweepId: string;
+  task: string;
+  language: string;
+  strategy: string;
+  generator: string;
+  seed?: number;
+}
+
+export function searchAttributesFor(labels: CellLabels, stage: string): SearchAttributePair[] {
+  const pairs: SearchAttributePair[] = [
+    { key: SweepIdKey, value: labels.sweepId },
+    { key: TaskKey, value: labels.task },
+    { key: LanguageKey, value: labels.language },
+    { key: StrategyKey, value: labels.strategy },
+    { key: GeneratorModelKey, value: labels.generator },
+    { key: StageKey, value: stage },
+    { key: CellStatusKey, value: 'running' },
+  ];
+  if (labels.seed !== undefined) pairs.push({ key: SeedKey, value: labels.seed });
+  return pairs;
+}

@@ -1,0 +1,76 @@
+/**
+ * Builds the two workers of one process: `cpu` (workflows, LLM calls, data stages) and `gpu`
+ * (training and prediction, one activity at a time so runs never share a device).
+ */
+import { fileURLToPath } from 'node:url';
+import { bundleWorkflowCode, NativeConnection, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { createCpuActivities, createGpuActivities, type ActivityDeps } from '../activities';
+import { TASK_QUEUES } from '../shared/constants';
+
+export type QueueName = keyof typeof TASK_QUEUES;
+
+export interface CreateWorkersOptions {
+  connection: NativeConnection;
+  namespace: string;
+  deps: ActivityDeps;
+  queues?: QueueName[];
+  workflowBundle?: WorkflowBundleWithSourceMap;
+  maxConcurrentCpuActivities?: number;
+}
+
+const workflowsPath = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
+
+let bundlePromise: Promise<WorkflowBundleWithSourceMap> | undefined;
+
+/** Bundles the workflow code once per process. */
+export function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
+  bundlePromise ??= bundleWorkflowCode({ workflowsPath, logger: { trace() {}, debug() {}, info() {}, warn: console.warn, error: console.error, log() {} } });
+  return bundlePromise;
+}
+
+export async function createWorkers(options: CreateWorkersOptions): Promise<Worker[]> {
+  const queues = options.queues ?? ['cpu', 'gpu'];
+  const workers: Worker[] = [];
+  if (queues.includes('cpu')) {
+    workers.push(
+      await Worker.create({
+        connection: options.connection,
+        namespace: options.namespace,
+        taskQueue: TASK_QUEUES.cpu,
+        workflowBundle: options.workflowBundle ?? (await workflowBundle()),
+        activities: createCpuActivities(options.deps),
+        maxConcurrentActivityTaskExecutions: options.maxConcurrentCpuActivities ?? 8,
+      }),
+    );
+  }
+  if (queues.includes('gpu')) {
+    workers.push(
+      await Worker.create({
+        connection: options.connection,
+        namespace: options.namespace,
+        taskQueue: TASK_QUEUES.gpu,
+        activities: createGpuActivities(options.deps),
+        maxConcurrentActivityTaskExecutions: 1,
+      }),
+    );
+  }
+  return workers;
+}
+
+/** Runs the workers until `until` settles (or forever), then shuts them down. */
+export async function runWorkers<T>(workers: Worker[], until?: Promise<T>): Promise<T | undefined> {
+  if (!until) {
+    await Promise.all(workers.map((worker) => worker.run()));
+    return undefined;
+  }
+  const [first, ...rest] = workers;
+  if (!first) return until;
+  // runUntil on one worker, and shut the others down when it returns.
+  const others = rest.map((worker) => worker.run());
+  try {
+    return await first.runUntil(until);
+  } finally {
+    for (const worker of rest) if (worker.getState() === 'RUNNING') worker.shutdown();
+    await Promise.allSettled(others);
+  }
+}

@@ -1,0 +1,108 @@
+/**
+ * One experiment cell: select → fine-tune (GPU queue) → evaluate. A synthetic cell selects from
+ * its data product; a gold cell selects the same number of real training examples.
+ * Orchestration only.
+ */
+import { upsertSearchAttributes } from '@temporalio/workflow';
+import type { ArtifactRef } from '../artifacts/ref';
+import type { CellSpec } from '../config/plan';
+import { CellStatusKey, StageKey } from '../shared/search-attributes';
+import { dataActivities, gpuActivitiesWith } from './policies';
+
+export interface CellInput {
+  sweepId: string;
+  dataRoot: string;
+  cell: CellSpec;
+  /** The data product's dataset, for synthetic cells. */
+  source: ArtifactRef | undefined;
+}
+
+export interface CellResult {
+  key: string;
+  kind: CellSpec['kind'];
+  task: string;
+  language: string;
+  strategy: string;
+  generator: string;
+  seed: number;
+  trainSize: number;
+  accuracy: number;
+  macroF1: number;
+  metrics: ArtifactRef;
+  modelDir: string;
+  bestEpoch: number;
+  resumedFromEpoch: number | null;
+  trainings: number;
+}
+
+function setStage(stage: string): void {
+  upsertSearchAttributes([{ key: StageKey, value: stage }]);
+}
+
+export async function cellWorkflow({ dataRoot, cell, source }: CellInput): Promise<CellResult> {
+  const gpuActivities = gpuActivitiesWith(cell.training.heartbeatTimeoutSeconds);
+  try {
+    setStage('select');
+    const selected = await dataActivities.selectTrainingSet({
+      dataRoot,
+      task: cell.task,
+      language: cell.language,
+      source,
+      perLabel: cell.perLabel,
+      devPerLabel: cell.training.devPerLabel,
+      seed: cell.seed,
+    });
+
+    setStage('fine-tune');
+    const trained = await gpuActivities.fineTune({
+      train: selected.train,
+      dev: selected.dev,
+      labels: selected.labels,
+      model: cell.training.model,
+      seed: cell.seed,
+      lr: cell.training.lr,
+      batchSize: cell.training.batchSize,
+      maxLength: cell.training.maxLength,
+      maxEpochs: cell.training.maxEpochs,
+      patience: cell.training.patience,
+      device: cell.training.device,
+      threads: cell.training.threads,
+    });
+
+    setStage('evaluate');
+    const evaluated = await gpuActivities.evaluateModel({
+      runKey: trained.runKey,
+      modelDir: trained.modelDir,
+      trainResult: trained.trainResult,
+      test: selected.test,
+      labels: selected.labels,
+      maxLength: cell.training.maxLength,
+      device: cell.training.device,
+      threads: cell.training.threads,
+    });
+    upsertSearchAttributes([
+      { key: StageKey, value: 'done' },
+      { key: CellStatusKey, value: 'completed' },
+    ]);
+    return {
+      key: cell.key,
+      kind: cell.kind,
+      task: cell.task,
+      language: cell.language,
+      strategy: cell.strategy,
+      generator: cell.generator,
+      seed: cell.seed,
+      trainSize: selected.trainSize,
+      accuracy: evaluated.accuracy,
+      macroF1: evaluated.macroF1,
+      metrics: evaluated.metrics,
+      modelDir: trained.modelDir,
+      bestEpoch: trained.bestEpoch,
+      resumedFromEpoch: trained.resumedFromEpoch,
+      trainings: trained.trainings,
+    };
+  } catch (error) {
+    upsertSearchAttributes([{ key: CellStatusKey, value: 'failed' }]);
+    throw error;
+  }
+}

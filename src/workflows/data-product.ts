@@ -1,0 +1,127 @@
+/**
+ * One shared data product: generate → revise → dedupe → annotate. Runs once per (task, language,
+ * strategy, generator, generation settings); every cell that only differs in seed or downstream
+ * settings reuses its result. Orchestration only: all I/O is in activities.
+ */
+import { upsertSearchAttributes } from '@temporalio/workflow';
+import type { ArtifactRef } from '../artifacts/ref';
+import type { DataProductSpec } from '../config/plan';
+import { StageKey } from '../shared/search-attributes';
+import { dataActivities, llmActivities } from './policies';
+
+export interface DataProductInput {
+  sweepId: string;
+  dataRoot: string;
+  product: DataProductSpec;
+}
+
+export interface DataProductCounts {
+  requested: Record<string, number>;
+  parsed: Record<string, number>;
+  unique: Record<string, number>;
+  rejectedByJudge: Record<string, number>;
+  removedAsDuplicates: Record<string, number>;
+  kept: Record<string, number>;
+  shortfall: Record<string, number>;
+}
+
+export interface DataProductResult {
+  key: string;
+  dataset: ArtifactRef;
+  rejects: ArtifactRef | undefined;
+  requests: ArtifactRef;
+  counts: DataProductCounts;
+  llmCalls: number;
+}
+
+function setStage(stage: string): void {
+  upsertSearchAttributes([{ key: StageKey, value: stage }]);
+}
+
+export async function dataProductWorkflow({ dataRoot, product }: DataProductInput): Promise<DataProductResult> {
+  const { generation } = product;
+  const promptFile =
+    product.strategySettings.demos === 'target'
+      ? generation.prompts.targetDemos
+      : product.strategySettings.demos === 'english'
+        ? generation.prompts.englishDemos
+        : generation.prompts.summarizedLabel;
+
+  setStage('generate');
+  const generated = await llmActivities.generateSamples({
+    productKey: product.key,
+    dataRoot,
+    task: product.task,
+    taskDescription: product.taskDescription,
+    language: product.language,
+    demos: product.strategySettings.demos,
+    generator: product.generator,
+    samplesPerLabel: generation.samplesPerLabel,
+    samplesPerRequest: generation.samplesPerRequest,
+    maxRequestsPerLabel: generation.maxRequestsPerLabel,
+    demosPerLabel: generation.demosPerLabel,
+    demoMaxWords: generation.demoMaxWords,
+    demoSeed: generation.demoSeed,
+    minChars: generation.minChars,
+    maxChars: generation.maxChars,
+    sampling: generation.sampling,
+    promptFile,
+  });
+
+  let samples = generated.candidates;
+  let rejects: ArtifactRef | undefined;
+  let rejectedByJudge: Record<string, number> = {};
+  let llmCalls = generated.llmCalls;
+  if (product.revision) {
+    setStage('revise');
+    const revised = await llmActivities.reviseSamples({
+      productKey: product.key,
+      task: product.task,
+      taskDescription: product.taskDescription,
+      language: product.language,
+      candidates: generated.candidates,
+      generator: product.generator,
+      concurrency: product.revision.concurrency,
+      sampling: product.revision.sampling,
+      promptFile: product.revision.prompt,
+    });
+    samples = revised.accepted;
+    rejects = revised.rejects;
+    rejectedByJudge = revised.rejectedByLabel;
+    llmCalls += revised.llmCalls;
+  }
+
+  setStage('dedupe');
+  const deduped = await dataActivities.dedupeSamples({
+    dataRoot,
+    task: product.task,
+    language: product.language,
+    samples,
+    demos: generated.demos,
+  });
+
+  setStage('annotate');
+  const annotated = await dataActivities.annotateSamples({
+    productKey: product.key,
+    samples: deduped.kept,
+    generatorName: product.generator.name,
+  });
+  setStage('done');
+
+  return {
+    key: product.key,
+    dataset: annotated.dataset,
+    rejects,
+    requests: generated.requests,
+    counts: {
+      requested: generated.requestsByLabel,
+      parsed: generated.parsedByLabel,
+      unique: generated.uniqueByLabel,
+      rejectedByJudge,
+      removedAsDuplicates: deduped.removedByLabel,
+      kept: annotated.keptByLabel,
+      shortfall: generated.shortfallByLabel,
+    },
+    llmCalls,
+  };
+}

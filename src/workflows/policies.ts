@@ -1,0 +1,38 @@
+/**
+ * Activity proxies, one per timeout/retry/queue policy. Workflow code: no Node built-ins.
+ */
+import { proxyActivities } from '@temporalio/workflow';
+import type { createActivities } from '../activities';
+import { TASK_QUEUES } from '../shared/constants';
+
+type Activities = ReturnType<typeof createActivities>;
+
+const NON_RETRYABLE = ['DataError', 'ConfigError', 'LlmAuthError', 'LlmBadRequest', 'LlmModelNotFound', 'ModelFileMissing', 'MlConfigError'];
+
+/** LLM stages: long, heartbeating after every request so a dead worker is noticed quickly. */
+export const llmActivities = proxyActivities<Pick<Activities, 'generateSamples' | 'reviseSamples'>>({
+  taskQueue: TASK_QUEUES.cpu,
+  startToCloseTimeout: '6 hours',
+  heartbeatTimeout: '5 minutes',
+  retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '2 minutes', maximumAttempts: 6, nonRetryableErrorTypes: NON_RETRYABLE },
+});
+
+/** Data stages: short, local I/O only. */
+export const dataActivities = proxyActivities<Pick<Activities, 'dedupeSamples' | 'annotateSamples' | 'selectTrainingSet'>>({
+  taskQueue: TASK_QUEUES.cpu,
+  startToCloseTimeout: '15 minutes',
+  retry: { initialInterval: '1 second', maximumAttempts: 3, nonRetryableErrorTypes: NON_RETRYABLE },
+});
+
+/**
+ * Training and prediction on the GPU queue, run by the Python ML CLI. The heartbeat timeout is
+ * how quickly a dead GPU worker is noticed, so it comes from the sweep's training settings.
+ */
+export function gpuActivitiesWith(heartbeatTimeoutSeconds: number) {
+  return proxyActivities<Pick<Activities, 'fineTune' | 'evaluateModel'>>({
+    taskQueue: TASK_QUEUES.gpu,
+    startToCloseTimeout: '24 hours',
+    heartbeatTimeout: heartbeatTimeoutSeconds * 1000,
+    retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '5 minutes', maximumAttempts: 4, nonRetryableErrorTypes: NON_RETRYABLE },
+  });
+}

@@ -1,0 +1,73 @@
+import { describe, expect, it } from 'vitest';
+import { parseSweepConfig, ConfigError } from '../../src/config/load';
+import { planSweep } from '../../src/config/plan';
+
+const base = {
+  name: 'unit',
+  tasks: [{ dataset: 'sib200' }],
+  languages: ['cy', 'he'],
+  strategies: ['TargetDemos', 'TargetDemos+Revision'],
+  generators: [{ name: 'local', provider: { kind: 'local-gguf', model: 'packaged:smollm2-135m-instruct' } }],
+  seeds: [1, 2, 3],
+  generation: { samplesPerLabel: 10 },
+  selection: { perLabel: 5 },
+  training: { model: 'packaged:all-minilm-l6-v2' },
+};
+
+describe('sweep config', () => {
+  it('applies the study defaults', () => {
+    const config = parseSweepConfig(base, 'unit.yaml');
+    expect(config.generation.sampling).toEqual({ temperature: 0.4, topP: 0.9, repetitionPenalty: 1.2, maxTokens: 512 });
+    expect(config.training).toMatchObject({ lr: 1e-5, batchSize: 16, maxLength: 128, maxEpochs: 50, patience: 5 });
+  });
+
+  it('names an unknown strategy and lists the valid ones', () => {
+    const error = (() => {
+      try {
+        parseSweepConfig({ ...base, strategies: ['TargetDemo'] }, 'bad.yaml');
+      } catch (caught) {
+        return caught;
+      }
+    })();
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as Error).message).toContain('bad.yaml');
+    expect((error as Error).message).toContain('strategies.0: unknown strategy "TargetDemo"');
+    expect((error as Error).message).toContain('TargetDemos+SL+Revision');
+  });
+
+  it('rejects unknown fields, repeated seeds and a selection larger than the generation quota', () => {
+    expect(() => parseSweepConfig({ ...base, seeds: [1, 1] }, 'x')).toThrow(/seeds: listed twice: 1/);
+    expect(() => parseSweepConfig({ ...base, selection: { perLabel: 50 } }, 'x')).toThrow(/selection.perLabel: selects 50/);
+    expect(() => parseSweepConfig({ ...base, sedes: [1] }, 'x')).toThrow(/sedes/);
+    expect(() => parseSweepConfig({ ...base, generators: [{ name: 'x', provider: { kind: 'openai-compatible', baseURL: 'http://h/v1', model: 'm', apiKeyEnv: 'sk-abc def' } }] }, 'x')).toThrow(
+      /apiKeyEnv/,
+    );
+  });
+});
+
+describe('sweep plan', () => {
+  it('shares one data product between all seeds and adds gold cells per language and seed', () => {
+    const plan = planSweep(parseSweepConfig(base, 'x'));
+    expect(plan.dataProducts).toHaveLength(2 * 2);
+    expect(plan.cells).toHaveLength(2 * 2 * 3 + 2 * 3);
+    const product = plan.dataProducts[0]!;
+    expect(plan.cells.filter((cell) => cell.dataProductKey === product.key).map((cell) => cell.seed)).toEqual([1, 2, 3]);
+    expect(plan.cells.filter((cell) => cell.kind === 'gold').every((cell) => cell.dataProductKey === undefined)).toBe(true);
+    expect(new Set(plan.cells.map((cell) => cell.key)).size).toBe(plan.cells.length);
+  });
+
+  it('keys data products by what affects them only', () => {
+    const keyOf = (overrides: object) => planSweep(parseSweepConfig({ ...base, ...overrides }, 'x')).dataProducts[0]!.key;
+    const original = keyOf({});
+    expect(keyOf({ seeds: [7] })).toBe(original);
+    expect(keyOf({ training: { model: 'other', lr: 3e-5 } })).toBe(original);
+    expect(keyOf({ generators: [{ name: 'local', provider: { kind: 'local-gguf', model: 'packaged:smollm2-135m-instruct', concurrency: 4 } }] })).toBe(original);
+    expect(keyOf({ generation: { samplesPerLabel: 20 } })).not.toBe(original);
+    expect(keyOf({ generation: { samplesPerLabel: 10, sampling: { temperature: 0.7, topP: 0.9, repetitionPenalty: 1.2, maxTokens: 512 } } })).not.toBe(original);
+  });
+
+  it('is deterministic', () => {
+    const config = parseSweepConfig(base, 'x');
+    expect(planSweep(config)).toEqual(planSweep(config));
+  });
+});
