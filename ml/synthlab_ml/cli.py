@@ -22,9 +22,14 @@ Handler = Callable[[argparse.Namespace, EventWriter], int]
 
 def _train(args: argparse.Namespace, emit: EventWriter) -> int:
     from synthlab_ml.config import TrainConfig, load_config
+    from pathlib import Path
+
+    from synthlab_ml.supervision import exclusive_run_lock
     from synthlab_ml.train import run_train
 
-    return run_train(load_config(args.config, TrainConfig), emit)
+    cfg = load_config(args.config, TrainConfig)
+    with exclusive_run_lock(Path(cfg.output_dir)):
+        return run_train(cfg, emit)
 
 
 def _predict(args: argparse.Namespace, emit: EventWriter) -> int:
@@ -82,6 +87,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     os.environ.setdefault("TRANSFORMERS_NO_ADVISORY_WARNINGS", "1")
     args = build_parser().parse_args(argv)
+    from synthlab_ml.supervision import start_parent_watchdog
+
+    start_parent_watchdog()
     emit = EventWriter(sys.stdout)
     try:
         with contextlib.redirect_stdout(sys.stderr):

@@ -74,8 +74,10 @@ def test_early_stopping(capsys, train_config) -> None:
     assert done["stopped_early"] is True and done["best_epoch"] == 1 and done["epochs_run"] == 3
 
 
-def test_soft_labels_train(capsys, train_config, sib_files, tmp_path: Path) -> None:
+def test_soft_labels_and_pairs_train(capsys, train_config, sib_files, tmp_path: Path) -> None:
     rows = [json.loads(line) for line in sib_files["train"].read_text().splitlines()]
+    for row in rows[::3]:
+        row["text_pair"] = row["text"][::-1]  # mixed single/pair rows in one file
     for i, row in enumerate(rows[::2]):
         dist = [0.05] * len(LABELS)
         dist[LABELS.index(row["label"])] = 0.7

@@ -21,7 +21,8 @@ const trainResultSchema = z.looseObject({
   best_dir: z.string(),
 });
 
-const HEARTBEAT_INTERVAL_MS = 20_000;
+/** The SDK throttles heartbeats itself; this only has to be well inside the shortest timeout. */
+const HEARTBEAT_INTERVAL_MS = 5_000;
 
 export function createFineTuneActivity(deps: ActivityDeps) {
   return async function fineTune(rawInput: FineTuneInput): Promise<FineTuneOutput> {
@@ -37,6 +38,7 @@ export function createFineTuneActivity(deps: ActivityDeps) {
     let started: MlEvent | undefined;
     // Epochs of a large model can outlast the heartbeat timeout; the subprocess being alive is
     // progress enough between epoch events.
+    context.heartbeat(lastProgress);
     const keepAlive = setInterval(() => context.heartbeat(lastProgress), HEARTBEAT_INTERVAL_MS);
     try {
       await runMlCommand({

@@ -41,6 +41,8 @@ export async function runMlCommand(options: RunMlOptions): Promise<MlRunResult> 
       ...process.env,
       HF_HUB_OFFLINE: process.env.HF_HUB_OFFLINE ?? '1',
       PYTHONUNBUFFERED: '1',
+      // The CLI exits when this process dies, so a killed worker leaves no orphan trainer behind.
+      SYNTHLAB_PARENT_PID: String(process.pid),
       ...(options.threads !== undefined ? { SYNTHLAB_TORCH_THREADS: String(options.threads) } : {}),
     },
   });

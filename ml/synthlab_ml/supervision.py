@@ -1,0 +1,57 @@
+"""Keeps a run honest when the process that started it dies.
+
+The worker that spawns this CLI may be killed with SIGKILL; its child would then train on as an
+orphan while the retried activity starts a second trainer in the same folder. A watchdog thread
+exits as soon as the parent is gone, and an exclusive lock on the run folder makes a new trainer
+wait until the old one has really stopped.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import sys
+import threading
+import time
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
+PARENT_ENV = "SYNTHLAB_PARENT_PID"
+
+
+def start_parent_watchdog(interval_s: float = 0.5) -> None:
+    """Exit (code 137, as if killed) once the pid in SYNTHLAB_PARENT_PID is no longer our parent."""
+    value = os.environ.get(PARENT_ENV)
+    if not value:
+        return
+    expected = int(value)
+
+    def watch() -> None:
+        while True:
+            if os.getppid() != expected:
+                print(f"parent process {expected} is gone; stopping", file=sys.stderr, flush=True)
+                os._exit(137)
+            time.sleep(interval_s)
+
+    threading.Thread(target=watch, name="parent-watchdog", daemon=True).start()
+
+
+@contextmanager
+def exclusive_run_lock(run_dir: Path, timeout_s: float = 120.0) -> Iterator[None]:
+    """Hold an exclusive flock on run_dir/.lock; wait up to timeout_s for a previous holder."""
+    run_dir.mkdir(parents=True, exist_ok=True)
+    with open(run_dir / ".lock", "w") as handle:
+        deadline = time.monotonic() + timeout_s
+        while True:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"{run_dir} is still locked by another trainer after {timeout_s:.0f}s")
+                time.sleep(0.5)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)

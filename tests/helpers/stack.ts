@@ -1,0 +1,78 @@
+/**
+ * Test wiring: a real dev server, in-process workers with a given model source, a tiny encoder
+ * built by the real ML CLI, and sweep configs sized for tests.
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Worker } from '@temporalio/worker';
+import { createModelSource, type ModelSource } from '../../src/activities/deps';
+import { ArtifactStore } from '../../src/artifacts/store';
+import { parseSweepConfig } from '../../src/config/load';
+import type { SweepConfigInput } from '../../src/config/schema';
+import { mlPython } from '../../src/infra/paths';
+import type { LanguageModel } from '../../src/llm/types';
+import { hashOf } from '../../src/shared/hash';
+import { createWorkers, runWorkers } from '../../src/workers/create-workers';
+import type { SweepInput } from '../../src/workflows/sweep';
+import type { TestTemporal } from './temporal';
+
+export const dataRoot = join(import.meta.dirname, '..', '..', '..', 'shared', 'data');
+
+/** A tiny random BERT with the packaged MiniLM tokenizer: real training in seconds. */
+export function buildTinyModel(directory: string): string {
+  if (!existsSync(join(directory, 'config.json'))) {
+    execFileSync(mlPython, ['-m', 'synthlab_ml', 'make-tiny-model', '--output', directory], { stdio: 'pipe' });
+  }
+  return directory;
+}
+
+export function testSweepConfig(overrides: Partial<SweepConfigInput> & { tinyModel: string }) {
+  const { tinyModel, ...rest } = overrides;
+  return parseSweepConfig(
+    {
+      name: 'test',
+      tasks: [{ dataset: 'sib200' }],
+      languages: ['cy'],
+      strategies: ['TargetDemos+Revision'],
+      generators: [{ name: 'scripted', provider: { kind: 'local-gguf', model: 'packaged:smollm2-135m-instruct', threads: 1 } }],
+      seeds: [1, 2],
+      generation: { samplesPerLabel: 4, samplesPerRequest: 4, maxRequestsPerLabel: 2, demosPerLabel: 3 },
+      revision: { concurrency: 4 },
+      selection: { perLabel: 3 },
+      training: { model: tinyModel, lr: 0.001, batchSize: 8, maxLength: 32, maxEpochs: 2, patience: 2, devPerLabel: 2, threads: 1, heartbeatTimeoutSeconds: 20 },
+      concurrency: { dataProducts: 2, cells: 2 },
+      ...rest,
+    },
+    'test config',
+  );
+}
+
+export function sweepInput(config: ReturnType<typeof testSweepConfig>): SweepInput {
+  return { sweepId: `sweep/${config.name}`, config, configHash: hashOf(config), dataRoot };
+}
+
+export interface InProcessWorkers {
+  workers: Worker[];
+  store: ArtifactStore;
+  models: ModelSource;
+  stop(): Promise<void>;
+}
+
+/** Workers running in this process until `stop()`: one set per test file (a task queue takes one worker per connection). */
+export async function startInProcessWorkers(temporal: TestTemporal, model: LanguageModel | undefined): Promise<InProcessWorkers> {
+  const store = new ArtifactStore(join(temporal.stateDir, 'artifacts'));
+  const models = model ? createModelSource(() => model) : createModelSource();
+  const workers = await createWorkers({ connection: temporal.nativeConnection, namespace: 'default', deps: { store, models } });
+  const running = runWorkers(workers);
+  return {
+    workers,
+    store,
+    models,
+    async stop() {
+      for (const worker of workers) if (worker.getState() === 'RUNNING') worker.shutdown();
+      await running;
+      await models.closeAll();
+    },
+  };
+}

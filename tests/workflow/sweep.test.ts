@@ -1,0 +1,143 @@
+/**
+ * Workflows against a real Temporal dev server, with the real Python trainer on a tiny model.
+ * The LLM is a scripted fake here (fast and exact to count); the real local model runs in the
+ * end-to-end test.
+ */
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { ActivityFailure, ApplicationFailure, WorkflowFailedError } from '@temporalio/client';
+import { Worker } from '@temporalio/worker';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createScriptedModel } from '../../src/llm/fake';
+import type { CompletionRequest } from '../../src/llm/types';
+import { TASK_QUEUES } from '../../src/shared/constants';
+import { workflowBundle } from '../../src/workers/create-workers';
+import { cellWorkflow } from '../../src/workflows/cell';
+import { sweepWorkflow } from '../../src/workflows/sweep';
+import { buildTinyModel, dataRoot, startInProcessWorkers, sweepInput, testSweepConfig, type InProcessWorkers } from '../helpers/stack';
+import { startTestTemporal, type TestTemporal } from '../helpers/temporal';
+
+let temporal: TestTemporal;
+let tinyModel: string;
+let workers: InProcessWorkers;
+const model = createScriptedModel(scriptedReply);
+
+/** Generation requests get label-specific lines; judge requests get a verdict. */
+function scriptedReply(request: CompletionRequest, index: number): string {
+  const user = request.messages.find((message) => message.role === 'user')?.content ?? '';
+  if (user.includes('Start your reply with the single word Yes or No')) {
+    return index % 5 === 0 ? 'No, this reads like a list. Yes would be wrong.' : 'Yes, it fits the topic.';
+  }
+  const label = /whose topic is "([^"]+)"/.exec(user)?.[1] ?? 'unknown';
+  return [
+    'Here are the texts:',
+    ...Array.from({ length: 4 }, (_, line) => `${line + 1}. Mae'r testun ${label} hwn yn sôn am rif ${index * 10 + line} yng Nghymru.`),
+  ].join('\n');
+}
+
+beforeAll(async () => {
+  temporal = await startTestTemporal();
+  tinyModel = buildTinyModel(join(temporal.stateDir, 'tiny-model'));
+  workers = await startInProcessWorkers(temporal, model);
+});
+
+afterAll(async () => {
+  await workers?.stop();
+  await temporal?.stop();
+});
+
+describe('sweep workflow', () => {
+  it('runs a sweep, shares the data product between seeds, and re-runs without LLM calls or training', async () => {
+    const config = testSweepConfig({ tinyModel, name: 'sharing', goldBaseline: false });
+    const input = sweepInput(config);
+
+    const first = await temporal.client.workflow.execute(sweepWorkflow, { workflowId: input.sweepId, taskQueue: TASK_QUEUES.cpu, args: [input] });
+    expect(first.failed).toEqual([]);
+    expect(first.cells).toHaveLength(2); // 2 seeds of one TargetDemos+Revision product
+    expect(first.dataProducts).toHaveLength(1);
+    expect(first.trainings).toBe(2);
+    const generationRequests = model.requests.filter((request) => !request.messages.some((message) => message.content.includes('single word Yes or No')));
+    // 7 labels × 1 request each (4 unique lines per request meet the quota of 4): generated once, not once per seed.
+    expect(generationRequests).toHaveLength(7);
+    expect(first.llmCalls).toBe(model.requests.length);
+    const product = first.dataProducts[0]!;
+    expect(Object.values(product.counts.rejectedByJudge).reduce((sum, count) => sum + count, 0)).toBeGreaterThan(0);
+    for (const cell of first.cells) {
+      expect(cell.macroF1).toBeGreaterThanOrEqual(0);
+      expect(cell.macroF1).toBeLessThanOrEqual(1);
+      expect(cell.trainSize).toBeGreaterThan(0);
+    }
+
+    // The cells are findable by their search attributes, as in the UI.
+    const listed: string[] = [];
+    for await (const execution of temporal.client.workflow.list({ query: `SweepId = '${input.sweepId}' AND Language = 'cy' AND WorkflowType = 'cellWorkflow'` })) {
+      listed.push(execution.workflowId);
+    }
+    expect(listed.sort()).toEqual(first.cells.map((cell) => `${input.sweepId}/cell/${cell.key}`).sort());
+
+    const callsBefore = model.requests.length;
+    const second = await temporal.client.workflow.execute(sweepWorkflow, { workflowId: input.sweepId, taskQueue: TASK_QUEUES.cpu, args: [input] });
+    expect(second.llmCalls).toBe(0);
+    expect(second.trainings).toBe(0);
+    expect(model.requests.length).toBe(callsBefore);
+    expect(second.cells.map((cell) => cell.macroF1).sort()).toEqual(first.cells.map((cell) => cell.macroF1).sort());
+
+    // Replay: the recorded history of a cell re-executes deterministically with today's code.
+    const cellId = `${input.sweepId}/cell/${first.cells[0]!.key}`;
+    const history = await temporal.client.workflow.getHandle(cellId).fetchHistory();
+    await Worker.runReplayHistory({ workflowBundle: await workflowBundle() }, history, cellId);
+    if (process.env.SYNTHLAB_RECORD_FIXTURES === '1') {
+      await writeFile(join(import.meta.dirname, '..', 'fixtures', 'cell-history.json'), JSON.stringify(history, null, 1));
+    }
+  }, 400_000);
+
+  it('fails a cell on bad data with a typed, non-retryable error naming the problem', async () => {
+    const config = testSweepConfig({ tinyModel, name: 'bad-data' });
+    const cell = {
+      key: 'sentiment.cy.gold.s1',
+      kind: 'gold' as const,
+      task: 'sentiment',
+      language: 'cy',
+      strategy: 'gold',
+      generator: 'gold',
+      seed: 1,
+      dataProductKey: undefined,
+      perLabel: 3,
+      training: config.training,
+    };
+    const error = await temporal.client.workflow
+      .execute(cellWorkflow, {
+        workflowId: 'bad-data-cell',
+        taskQueue: TASK_QUEUES.cpu,
+        args: [{ sweepId: 'sweep/bad-data', dataRoot, cell, source: undefined }],
+      })
+      .then(
+        () => undefined,
+        (caught: unknown) => caught,
+      );
+    expect(error).toBeInstanceOf(WorkflowFailedError);
+    const activityFailure = (error as WorkflowFailedError).cause;
+    expect(activityFailure).toBeInstanceOf(ActivityFailure);
+    const root = (activityFailure as ActivityFailure).cause;
+    expect(root).toBeInstanceOf(ApplicationFailure);
+    expect((root as ApplicationFailure).type).toBe('DataError');
+    expect((root as ApplicationFailure).nonRetryable).toBe(true);
+    expect((root as ApplicationFailure).message).toMatch(/cy/);
+  });
+
+  it('finishes a sweep with a summary of failed cells when only some cells fail', async () => {
+    // Welsh has SIB-200 data but no sentiment data: the sentiment product and its cells fail, the rest completes.
+    const config = testSweepConfig({
+      tinyModel,
+      name: 'partial',
+      tasks: [{ dataset: 'sib200' }, { dataset: 'sentiment' }],
+      strategies: ['TargetDemos'],
+      seeds: [1],
+      goldBaseline: false,
+    });
+    const result = await temporal.client.workflow.execute(sweepWorkflow, { workflowId: 'sweep/partial', taskQueue: TASK_QUEUES.cpu, args: [sweepInput(config)] });
+    expect(result.cells.map((cell) => cell.task)).toEqual(['sib200']);
+    expect(result.failed.map((item) => `${item.kind}:${item.key.split('.')[0]}`).sort()).toEqual(['cell:sentiment', 'data-product:sentiment']);
+    expect(result.failed.find((item) => item.kind === 'data-product')?.message).toMatch(/sentiment|cy/);
+  });
+});
