@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { artifactRefSchema } from '../artifacts/ref';
+import { DatasetSpecSchema } from '../data/dataset-spec';
 import { providerConfigSchema } from '../llm/provider-config';
 
 const countsByLabelSchema = z.record(z.string(), z.number().int().nonnegative());
@@ -22,7 +23,7 @@ const generatorSchema = z.strictObject({ name: z.string(), provider: providerCon
 export const generateInputSchema = z.strictObject({
   productKey: z.string(),
   dataRoot: z.string(),
-  task: z.string(),
+  dataset: DatasetSpecSchema,
   taskDescription: z.string().optional(),
   language: z.string(),
   demos: z.enum(['none', 'target', 'english']),
@@ -57,7 +58,7 @@ export type GenerateOutput = z.infer<typeof generateOutputSchema>;
 
 export const reviseInputSchema = z.strictObject({
   productKey: z.string(),
-  task: z.string(),
+  dataset: DatasetSpecSchema,
   taskDescription: z.string().optional(),
   language: z.string(),
   candidates: artifactRefSchema,
@@ -79,7 +80,7 @@ export type ReviseOutput = z.infer<typeof reviseOutputSchema>;
 
 export const dedupeInputSchema = z.strictObject({
   dataRoot: z.string(),
-  task: z.string(),
+  dataset: DatasetSpecSchema,
   language: z.string(),
   samples: artifactRefSchema,
   demos: artifactRefSchema,
@@ -109,7 +110,7 @@ export type AnnotateOutput = z.infer<typeof annotateOutputSchema>;
 
 export const selectInputSchema = z.strictObject({
   dataRoot: z.string(),
-  task: z.string(),
+  dataset: DatasetSpecSchema,
   language: z.string(),
   /** The synthetic dataset to select from; absent for the gold baseline (real training split). */
   source: artifactRefSchema.optional(),

@@ -4,7 +4,6 @@
  */
 import { z } from 'zod';
 import { readSplit } from '../data/readers';
-import { getDatasetSpec } from '../data/registry';
 import { dedupeSamples } from '../stages/dedupe';
 import { dedupeInputSchema, type DedupeInput, type DedupeOutput } from './contracts';
 import type { ActivityDeps } from './deps';
@@ -17,7 +16,7 @@ export function createDedupeActivity(deps: ActivityDeps) {
     const input = dedupeInputSchema.parse(rawInput);
     const samples = await deps.store.readJsonl(input.samples, candidateSchema);
     const demos = await deps.store.readJson(input.demos, demosSchema);
-    const test = await readSplit(getDatasetSpec(input.task), { dataRoot: input.dataRoot, language: input.language, split: 'test' });
+    const test = await readSplit(input.dataset, { dataRoot: input.dataRoot, language: input.language, split: 'test' });
     const result = dedupeSamples(samples, {
       against: [
         ...test.map((example) => ({ text: example.text, source: 'test' as const })),

@@ -13,7 +13,6 @@ import { writeFileAtomic } from '../artifacts/store';
 import { sampleDemos } from '../data/demos';
 import { getLanguage } from '../data/languages';
 import { readSplit, type Example } from '../data/readers';
-import { getDatasetSpec } from '../data/registry';
 import type { ChatMessage, LanguageModel } from '../llm/types';
 import { normalizeForDedupe } from '../stages/normalize';
 import { parseGeneratedLines } from '../stages/parse-generations';
@@ -103,7 +102,7 @@ export function createGenerateActivity(deps: ActivityDeps) {
     const cached = await deps.store.lookup('generate', cacheKey, generateOutputSchema);
     if (cached) return { ...cached, llmCalls: 0 };
 
-    const spec = getDatasetSpec(input.task);
+    const spec = input.dataset;
     const language = getLanguage(input.language);
     const demoLanguage = input.demos === 'english' ? 'en' : input.language;
     const train = input.demos === 'none' ? [] : await readSplit(spec, { dataRoot: input.dataRoot, language: demoLanguage, split: 'train' });

@@ -10,7 +10,6 @@ import { Context } from '@temporalio/activity';
 import { z } from 'zod';
 import { writeFileAtomic } from '../artifacts/store';
 import { getLanguage } from '../data/languages';
-import { getDatasetSpec } from '../data/registry';
 import { isInExpectedScript } from '../stages/script-check';
 import { parseJudgeVerdict } from '../stages/verdict';
 import { hashOf } from '../shared/hash';
@@ -52,7 +51,7 @@ export function createReviseActivity(deps: ActivityDeps) {
 
     const candidates = await deps.store.readJsonl(input.candidates, candidateSchema);
     const language = getLanguage(input.language);
-    const spec = getDatasetSpec(input.task);
+    const spec = input.dataset;
     const model = deps.models.get(input.generator.provider);
     const progressPath = join(deps.store.workDir('revise', cacheKey), 'judgements.json');
     const progressText = await readFile(progressPath, 'utf8').catch(() => undefined);

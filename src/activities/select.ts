@@ -6,7 +6,6 @@
  */
 import { languagesForSplit, type DatasetSpec } from '../data/dataset-spec';
 import { readSplit, type Example } from '../data/readers';
-import { getDatasetSpec } from '../data/registry';
 import { selectBalanced } from '../stages/select';
 import { selectInputSchema, type SelectInput, type SelectOutput } from './contracts';
 import type { ActivityDeps } from './deps';
@@ -34,7 +33,7 @@ async function devAndGoldPool(spec: DatasetSpec, input: SelectInput): Promise<{ 
 export function createSelectActivity(deps: ActivityDeps) {
   return async function selectTrainingSet(rawInput: SelectInput): Promise<SelectOutput> {
     const input = selectInputSchema.parse(rawInput);
-    const spec = getDatasetSpec(input.task);
+    const spec = input.dataset;
     const { dev, goldPool } = await devAndGoldPool(spec, input);
     const test = await readSplit(spec, { dataRoot: input.dataRoot, language: input.language, split: 'test' });
     const pool: TrainingRow[] = input.source

@@ -24,7 +24,7 @@ export async function startSweep(client: Client, loaded: LoadedSweepConfig) {
   return client.workflow.start<typeof sweepWorkflow>('sweepWorkflow', {
     workflowId: sweepId,
     taskQueue: TASK_QUEUES.cpu,
-    args: [{ sweepId, config: loaded.config, configHash: loaded.configHash, dataRoot: loaded.dataRoot }],
+    args: [{ sweepId, config: loaded.config, configHash: loaded.configHash, dataRoot: loaded.dataRoot, datasets: loaded.datasets }],
     workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
     typedSearchAttributes: [{ key: SweepIdKey, value: sweepId }],
     memo: { configHash: loaded.configHash, configPath: loaded.path },

@@ -87,6 +87,11 @@ export const sweepConfigSchema = z
   .strictObject({
     name: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'lowercase letters, digits and "-" only'),
     dataRoot: z.string().optional(),
+    /**
+     * Dataset registry entries: a built-in name with overrides (e.g. another path), or a new
+     * dataset in full (format, files per split, column mapping, labels, languages).
+     */
+    datasets: z.record(z.string(), z.record(z.string(), z.unknown())).default({}),
     tasks: z.array(taskSchema).min(1),
     languages: z.array(z.string().regex(/^[a-z]{2,3}$/, 'a 2- or 3-letter language code')).min(1),
     strategies: z.array(strategyNameSchema).min(1),

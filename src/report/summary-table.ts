@@ -57,7 +57,18 @@ export function summarize(cells: readonly CellResult[]): SummaryRow[] {
   );
 }
 
-const points = (value: number) => (value * 100).toFixed(1);
+/** A fraction as points ×100 with one decimal ("0.4567" → "45.7"); "—" for NaN. */
+export const points = (value: number): string => (Number.isFinite(value) ? (value * 100).toFixed(1) : '—');
+
+/** `mean ± std` in points ×100, one decimal. */
+export function formatMeanStd(stats: { mean: number; std: number }): string {
+  return `${points(stats.mean)} ± ${points(stats.std)}`;
+}
+
+/** A signed difference in points ×100 ("+1.2", "-3.4"). */
+export function formatSignedPoints(value: number): string {
+  return `${value >= 0 ? '+' : ''}${points(value)}`;
+}
 
 export function formatSummaryTable(rows: readonly SummaryRow[]): string {
   const header = ['task', 'lang', 'strategy', 'generator', 'seeds', 'n_train', 'macro-F1', 'accuracy', 'gap to gold (F1)'];

@@ -6,6 +6,7 @@
 import { upsertSearchAttributes } from '@temporalio/workflow';
 import type { ArtifactRef } from '../artifacts/ref';
 import type { CellSpec } from '../config/plan';
+import type { DatasetSpec } from '../data/dataset-spec';
 import { CellStatusKey, StageKey } from '../shared/search-attributes';
 import { dataActivities, gpuActivitiesWith } from './policies';
 
@@ -13,6 +14,7 @@ export interface CellInput {
   sweepId: string;
   dataRoot: string;
   cell: CellSpec;
+  dataset: DatasetSpec;
   /** The data product's dataset, for synthetic cells. */
   source: ArtifactRef | undefined;
 }
@@ -39,13 +41,13 @@ function setStage(stage: string): void {
   upsertSearchAttributes([{ key: StageKey, value: stage }]);
 }
 
-export async function cellWorkflow({ dataRoot, cell, source }: CellInput): Promise<CellResult> {
+export async function cellWorkflow({ dataRoot, cell, dataset, source }: CellInput): Promise<CellResult> {
   const gpuActivities = gpuActivitiesWith(cell.training.heartbeatTimeoutSeconds);
   try {
     setStage('select');
     const selected = await dataActivities.selectTrainingSet({
       dataRoot,
-      task: cell.task,
+      dataset,
       language: cell.language,
       source,
       perLabel: cell.perLabel,

@@ -6,12 +6,14 @@
 import { upsertSearchAttributes } from '@temporalio/workflow';
 import type { ArtifactRef } from '../artifacts/ref';
 import type { DataProductSpec } from '../config/plan';
+import type { DatasetSpec } from '../data/dataset-spec';
 import { StageKey } from '../shared/search-attributes';
 import { dataActivities, llmActivities } from './policies';
 
 export interface DataProductInput {
   sweepId: string;
   dataRoot: string;
+  dataset: DatasetSpec;
   product: DataProductSpec;
 }
 
@@ -38,7 +40,7 @@ function setStage(stage: string): void {
   upsertSearchAttributes([{ key: StageKey, value: stage }]);
 }
 
-export async function dataProductWorkflow({ dataRoot, product }: DataProductInput): Promise<DataProductResult> {
+export async function dataProductWorkflow({ dataRoot, dataset, product }: DataProductInput): Promise<DataProductResult> {
   const { generation } = product;
   const promptFile =
     product.strategySettings.demos === 'target'
@@ -51,7 +53,7 @@ export async function dataProductWorkflow({ dataRoot, product }: DataProductInpu
   const generated = await llmActivities.generateSamples({
     productKey: product.key,
     dataRoot,
-    task: product.task,
+    dataset,
     taskDescription: product.taskDescription,
     language: product.language,
     demos: product.strategySettings.demos,
@@ -76,7 +78,7 @@ export async function dataProductWorkflow({ dataRoot, product }: DataProductInpu
     setStage('revise');
     const revised = await llmActivities.reviseSamples({
       productKey: product.key,
-      task: product.task,
+      dataset,
       taskDescription: product.taskDescription,
       language: product.language,
       candidates: generated.candidates,
@@ -94,7 +96,7 @@ export async function dataProductWorkflow({ dataRoot, product }: DataProductInpu
   setStage('dedupe');
   const deduped = await dataActivities.dedupeSamples({
     dataRoot,
-    task: product.task,
+    dataset,
     language: product.language,
     samples,
     demos: generated.demos,

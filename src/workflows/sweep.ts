@@ -15,6 +15,7 @@ import {
 import type { ArtifactRef } from '../artifacts/ref';
 import { planSweep, type CellSpec, type DataProductSpec } from '../config/plan';
 import type { SweepConfig } from '../config/schema';
+import type { DatasetSpec } from '../data/dataset-spec';
 import { TASK_QUEUES } from '../shared/constants';
 import { searchAttributesFor } from '../shared/search-attributes';
 import { cellWorkflow, type CellResult } from './cell';
@@ -25,6 +26,8 @@ export interface SweepInput {
   config: SweepConfig;
   configHash: string;
   dataRoot: string;
+  /** Resolved dataset spec per task (config-defined or built in). */
+  datasets: Record<string, DatasetSpec>;
 }
 
 export interface FailedItem {
@@ -58,7 +61,8 @@ function createWindow(limit: number) {
       return running;
     },
     async run<T>(work: () => Promise<T>): Promise<T> {
-      await condition(() => running < limit);
+      // Re-check after every wake-up: several waiters can be released by the same change.
+      while (running >= limit) await condition(() => running < limit);
       running += 1;
       try {
         return await work();
@@ -77,7 +81,12 @@ function failureMessage(error: unknown): string {
 }
 
 export async function sweepWorkflow(input: SweepInput): Promise<SweepResult> {
-  const { sweepId, config, dataRoot } = input;
+  const { sweepId, config, dataRoot, datasets } = input;
+  const datasetOf = (task: string): DatasetSpec => {
+    const dataset = datasets[task];
+    if (!dataset) throw ApplicationFailure.create({ type: 'ConfigError', message: `no dataset spec for task ${task}`, nonRetryable: true });
+    return dataset;
+  };
   const plan = planSweep(config);
   const productWindow = createWindow(config.concurrency.dataProducts);
   const cellWindow = createWindow(config.concurrency.cells);
@@ -105,7 +114,7 @@ export async function sweepWorkflow(input: SweepInput): Promise<SweepResult> {
       executeChild(dataProductWorkflow, {
         workflowId: `${sweepId}/data/${product.key}`,
         taskQueue: TASK_QUEUES.cpu,
-        args: [{ sweepId, dataRoot, product }],
+        args: [{ sweepId, dataRoot, dataset: datasetOf(product.task), product }],
         parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
         typedSearchAttributes: searchAttributesFor(
           { sweepId, task: product.task, language: product.language, strategy: product.strategy, generator: product.generator.name },
@@ -147,7 +156,7 @@ export async function sweepWorkflow(input: SweepInput): Promise<SweepResult> {
         executeChild(cellWorkflow, {
           workflowId: `${sweepId}/cell/${cell.key}`,
           taskQueue: TASK_QUEUES.cpu,
-          args: [{ sweepId, dataRoot, cell, source }],
+          args: [{ sweepId, dataRoot, cell, dataset: datasetOf(cell.task), source }],
           parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
           typedSearchAttributes: searchAttributesFor(
             { sweepId, task: cell.task, language: cell.language, strategy: cell.strategy, generator: cell.generator, seed: cell.seed },

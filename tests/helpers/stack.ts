@@ -10,6 +10,7 @@ import { createModelSource, type ModelSource } from '../../src/activities/deps';
 import { ArtifactStore } from '../../src/artifacts/store';
 import { parseSweepConfig } from '../../src/config/load';
 import type { SweepConfigInput } from '../../src/config/schema';
+import { getDatasetSpec } from '../../src/data/registry';
 import { mlPython } from '../../src/infra/paths';
 import type { LanguageModel } from '../../src/llm/types';
 import { hashOf } from '../../src/shared/hash';
@@ -48,8 +49,10 @@ export function testSweepConfig(overrides: Partial<SweepConfigInput> & { tinyMod
   );
 }
 
+/** Built-in specs without the config-time language check, so tests can reach runtime data errors. */
 export function sweepInput(config: ReturnType<typeof testSweepConfig>): SweepInput {
-  return { sweepId: `sweep/${config.name}`, config, configHash: hashOf(config), dataRoot };
+  const datasets = Object.fromEntries(config.tasks.map((task) => [task.dataset, getDatasetSpec(task.dataset)]));
+  return { sweepId: `sweep/${config.name}`, config, configHash: hashOf(config), dataRoot, datasets };
 }
 
 export interface InProcessWorkers {

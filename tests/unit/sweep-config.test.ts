@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseSweepConfig, ConfigError } from '../../src/config/load';
+import { ConfigError, parseSweepConfig, resolveDatasets } from '../../src/config/load';
 import { planSweep } from '../../src/config/plan';
 
 const base = {
@@ -69,5 +69,44 @@ describe('sweep plan', () => {
   it('is deterministic', () => {
     const config = parseSweepConfig(base, 'x');
     expect(planSweep(config)).toEqual(planSweep(config));
+  });
+});
+
+describe('datasets in the config', () => {
+  it('resolves built-in datasets, overrides and datasets defined in the config', () => {
+    const config = parseSweepConfig(
+      {
+        ...base,
+        languages: ['en'],
+        tasks: [{ dataset: 'sib200' }, { dataset: 'my-reviews' }],
+        datasets: {
+          sib200: { files: { test: 'elsewhere/{flores}/test.tsv' } },
+          'my-reviews': {
+            task: 'review sentiment',
+            labelKind: 'sentiment',
+            format: 'csv',
+            files: { train: 'reviews/{lang}-train.csv', test: 'reviews/{lang}-test.csv' },
+            columns: { text: 'review', label: 'stars' },
+            labels: ['bad', 'good'],
+            languages: ['en'],
+          },
+        },
+      },
+      'x',
+    );
+    const datasets = resolveDatasets(config, 'x.yaml');
+    expect(datasets.sib200?.files.test).toBe('elsewhere/{flores}/test.tsv');
+    expect(datasets.sib200?.files.train).toBe('sib200/{flores}/train.tsv');
+    expect(datasets['my-reviews']?.columns).toEqual({ text: 'review', label: 'stars' });
+  });
+
+  it('names an unknown dataset, a bad definition and a language without data', () => {
+    expect(() => resolveDatasets(parseSweepConfig({ ...base, tasks: [{ dataset: 'nope' }] }, 'x'), 'x.yaml')).toThrow(/dataset "nope": unknown dataset.*massive10/);
+    expect(() =>
+      resolveDatasets(parseSweepConfig({ ...base, tasks: [{ dataset: 'custom' }], datasets: { custom: { format: 'xlsx' } } }, 'x'), 'x.yaml'),
+    ).toThrow(/dataset "custom": Invalid dataset spec/);
+    expect(() => resolveDatasets(parseSweepConfig({ ...base, tasks: [{ dataset: 'sentiment' }] }, 'x'), 'x.yaml')).toThrow(
+      /no data for language "cy"/,
+    );
   });
 });

@@ -8,6 +8,7 @@ import { existsSync, openSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { repoRoot } from '../../src/infra/paths';
+import { getDatasetSpec } from '../../src/data/registry';
 import { TASK_QUEUES } from '../../src/shared/constants';
 import { cellWorkflow } from '../../src/workflows/cell';
 import { buildTinyModel, dataRoot, testSweepConfig } from '../helpers/stack';
@@ -82,7 +83,7 @@ it('resumes training from the last checkpoint after the worker is killed with SI
   const handle = await temporal.client.workflow.start(cellWorkflow, {
     workflowId: 'fault/cell',
     taskQueue: TASK_QUEUES.cpu,
-    args: [{ sweepId: 'sweep/fault', dataRoot, cell, source: undefined }],
+    args: [{ sweepId: 'sweep/fault', dataRoot, cell, dataset: getDatasetSpec('sib200'), source: undefined }],
   });
 
   const trainRoot = join(temporal.stateDir, 'artifacts', 'work', 'train');

@@ -10,6 +10,7 @@ import { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createScriptedModel } from '../../src/llm/fake';
 import type { CompletionRequest } from '../../src/llm/types';
+import { getDatasetSpec } from '../../src/data/registry';
 import { TASK_QUEUES } from '../../src/shared/constants';
 import { workflowBundle } from '../../src/workers/create-workers';
 import { cellWorkflow } from '../../src/workflows/cell';
@@ -109,7 +110,7 @@ describe('sweep workflow', () => {
       .execute(cellWorkflow, {
         workflowId: 'bad-data-cell',
         taskQueue: TASK_QUEUES.cpu,
-        args: [{ sweepId: 'sweep/bad-data', dataRoot, cell, source: undefined }],
+        args: [{ sweepId: 'sweep/bad-data', dataRoot, cell, dataset: getDatasetSpec('sentiment'), source: undefined }],
       })
       .then(
         () => undefined,

@@ -1,0 +1,38 @@
+/**
+ * Benchmark dispatcher: `npm run bench -- <name> [options]`. Each benchmark is a module under
+ * bench/ exporting `run(args): Promise<number>` (the exit code). An unknown name lists the known
+ * ones and exits 2.
+ */
+export type BenchmarkRunner = (args: string[]) => Promise<number>;
+
+export const BENCHMARKS: Record<string, { description: string; load: () => Promise<{ run: BenchmarkRunner }> }> = {
+  'revision-throughput': {
+    description: 'LLM-as-judge revision throughput on the local GGUF model: one request at a time vs concurrent',
+    load: () => import('./revision-throughput'),
+  },
+};
+
+export function usage(): string {
+  const names = Object.entries(BENCHMARKS).map(([name, { description }]) => `  ${name.padEnd(22)} ${description}`);
+  return `usage: npm run bench -- <name> [options]\n\nbenchmarks:\n${names.join('\n')}\n`;
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [name, ...args] = argv;
+  const benchmark = name === undefined ? undefined : BENCHMARKS[name];
+  if (!benchmark) {
+    if (name !== undefined && name !== '--help' && name !== 'help') process.stderr.write(`bench: unknown benchmark "${name}"\n\n`);
+    process.stderr.write(usage());
+    return name === '--help' || name === 'help' ? 0 : 2;
+  }
+  const { run } = await benchmark.load();
+  return run(args);
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    process.stderr.write(`bench: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,44 @@
+/** `synthlab report <sweep> [--out DIR]`: writes a completed sweep's results folder. */
+import { join } from 'node:path';
+import { WorkflowNotFoundError } from '@temporalio/client';
+import { ArtifactStore } from '../artifacts/store';
+import { connectClient } from '../infra/client';
+import { repoRoot, resolveFromRepo, stateDir } from '../infra/paths';
+import { parseSweepReference, safeFileSegment } from '../report/naming';
+import { writeReport } from '../report/write-report';
+import type { sweepWorkflow } from '../workflows/sweep';
+
+export async function reportCommand(reference: string, options: { out?: string }): Promise<number> {
+  const { sweepId, name } = parseSweepReference(reference);
+  const connected = await connectClient();
+  try {
+    const handle = connected.client.workflow.getHandle<typeof sweepWorkflow>(sweepId);
+    let status: string;
+    try {
+      status = (await handle.describe()).status.name;
+    } catch (error) {
+      if (error instanceof WorkflowNotFoundError) {
+        process.stderr.write(`synthlab: sweep ${sweepId} not found on ${connected.settings.address}\n`);
+        return 1;
+      }
+      throw error;
+    }
+    if (status === 'RUNNING') {
+      process.stderr.write(`synthlab: sweep ${name} is still running; see \`synthlab sweep status ${name}\`\n`);
+      return 1;
+    }
+    if (status !== 'COMPLETED') {
+      process.stderr.write(`synthlab: sweep ${sweepId} ended ${status}; there is no result to report\n`);
+      return 1;
+    }
+    const result = await handle.result();
+    const outDir = options.out ? resolveFromRepo(options.out) : join(repoRoot, 'results', safeFileSegment(name));
+    const written = await writeReport({ result, outDir, store: new ArtifactStore(join(stateDir(), 'artifacts')) });
+    console.log(`wrote ${written.files.length} files (${result.cells.length} runs, ${result.dataProducts.length} data products, ${result.failed.length} failures)`);
+    for (const missing of written.missingMetrics) console.log(`no confusion matrix for ${missing.key}: ${missing.message}`);
+    console.log(`report: ${written.outDir}`);
+    return 0;
+  } finally {
+    await connected.close();
+  }
+}

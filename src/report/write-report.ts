@@ -1,0 +1,79 @@
+/**
+ * Writes a sweep's report folder: runs.csv, results-<task>.md, one confusion-matrix SVG per run
+ * (named by its metrics artifact hash), gap-to-gold.svg and data-products.csv. Each file is written
+ * atomically (temporary file + rename), so a reader never sees a half-written file.
+ */
+import { join, resolve } from 'node:path';
+import { metricsSchema } from '../activities/evaluate';
+import { type ArtifactStore, writeFileAtomic } from '../artifacts/store';
+import type { SweepResult } from '../workflows/sweep';
+import { aggregateByTask, gapChartData } from './aggregate';
+import { dataProductsCsv, runsCsv, sortCells } from './csv';
+import { confusionFileName, resultsMarkdownFileName } from './naming';
+import { resultsMarkdown } from './results-markdown';
+import { points } from './summary-table';
+import { confusionMatrixSvg, gapToGoldSvg } from './svg';
+
+export interface WriteReportOptions {
+  result: SweepResult;
+  outDir: string;
+  /** Where the metrics artifacts are read from (hash-checked). */
+  store: ArtifactStore;
+}
+
+export interface WrittenReport {
+  outDir: string;
+  files: string[];
+  /** Runs whose metrics artifact could not be read (no confusion image for them). */
+  missingMetrics: { key: string; message: string }[];
+}
+
+export async function writeReport({ result, outDir, store }: WriteReportOptions): Promise<WrittenReport> {
+  const root = resolve(outDir);
+  const files: string[] = [];
+  const write = async (relative: string, content: string) => {
+    const path = join(root, relative);
+    await writeFileAtomic(path, content);
+    files.push(path);
+  };
+
+  await write('runs.csv', runsCsv(result.cells));
+  await write('data-products.csv', dataProductsCsv(result.dataProducts));
+
+  const byTask = aggregateByTask(result.cells);
+  for (const task of byTask) {
+    await write(resultsMarkdownFileName(task.task), resultsMarkdown(task, { sweepId: result.sweepId, failed: result.failed }));
+  }
+
+  const chart = gapChartData(byTask);
+  await write(
+    'gap-to-gold.svg',
+    gapToGoldSvg({
+      title: `${result.sweepId}: gap to gold per strategy`,
+      ...chart,
+      note:
+        chart.bars.length === 0
+          ? 'no strategy has a gold baseline to compare with'
+          : 'strategy mean minus gold mean over seeds; error bars: std over seeds (average: std across languages)',
+    }),
+  );
+
+  const missingMetrics: WrittenReport['missingMetrics'] = [];
+  for (const cell of sortCells(result.cells)) {
+    try {
+      const metrics = await store.readJson(cell.metrics, metricsSchema);
+      await write(
+        join('confusion', confusionFileName(cell.key, cell.metrics.sha256)),
+        confusionMatrixSvg({
+          title: cell.key,
+          subtitle: `macro-F1 ${points(metrics.macro_f1)}, accuracy ${points(metrics.accuracy)}, n_train ${cell.trainSize}, metrics ${cell.metrics.sha256.slice(0, 8)}`,
+          labels: metrics.labels,
+          matrix: metrics.confusion_matrix,
+        }),
+      );
+    } catch (error) {
+      missingMetrics.push({ key: cell.key, message: error instanceof Error ? error.message : String(error) });
+    }
+  }
+  return { outDir: root, files, missingMetrics };
+}
