@@ -5,6 +5,7 @@ import { ConfigError } from '../config/load';
 import { DataError } from '../data/readers';
 import { runWorkerProcess } from '../workers/main';
 import { demoCommand } from './demo';
+import { reportCommand } from './report';
 import { downCommand, upCommand } from './stack';
 import { sweepPlanCommand, sweepStartCommand, sweepStatusCommand } from './sweep';
 
@@ -18,6 +19,8 @@ const USAGE = `usage: synthlab <command>
   sweep start <config> [--wait]
                              start a sweep (starting the same sweep twice runs nothing twice)
   sweep status <sweep-id>    progress of a sweep
+  report <sweep> [--out DIR] write a completed sweep's results (CSV, markdown tables, SVG charts)
+                             to results/<sweep-name>/ or DIR
 `;
 
 export class UsageError extends Error {}
@@ -41,6 +44,13 @@ async function main(argv: string[]): Promise<number> {
       if (subcommand === 'start') return sweepStartCommand(argument, { wait: flags.includes('--wait') });
       if (subcommand === 'status') return sweepStatusCommand(argument);
       throw new UsageError(`unknown sweep command "${subcommand}"`);
+    }
+    case 'report': {
+      const [sweep, ...flags] = rest;
+      const outIndex = flags.indexOf('--out');
+      const out = outIndex >= 0 ? flags[outIndex + 1] : undefined;
+      if (!sweep || sweep.startsWith('--') || (outIndex >= 0 && !out)) throw new UsageError('synthlab report needs a sweep name (e.g. demo) and, with --out, a folder');
+      return reportCommand(sweep, out ? { out } : {});
     }
     case undefined:
     case '--help':

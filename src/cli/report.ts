@@ -1,9 +1,9 @@
 /** `synthlab report <sweep> [--out DIR]`: writes a completed sweep's results folder. */
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { ArtifactStore } from '../artifacts/store';
 import { connectClient } from '../infra/client';
-import { repoRoot, resolveFromRepo, stateDir } from '../infra/paths';
+import { repoRoot, stateDir } from '../infra/paths';
 import { parseSweepReference, safeFileSegment } from '../report/naming';
 import { writeReport } from '../report/write-report';
 import type { sweepWorkflow } from '../workflows/sweep';
@@ -32,7 +32,7 @@ export async function reportCommand(reference: string, options: { out?: string }
       return 1;
     }
     const result = await handle.result();
-    const outDir = options.out ? resolveFromRepo(options.out) : join(repoRoot, 'results', safeFileSegment(name));
+    const outDir = options.out ? resolve(options.out) : join(repoRoot, 'results', safeFileSegment(name));
     const written = await writeReport({ result, outDir, store: new ArtifactStore(join(stateDir(), 'artifacts')) });
     console.log(`wrote ${written.files.length} files (${result.cells.length} runs, ${result.dataProducts.length} data products, ${result.failed.length} failures)`);
     for (const missing of written.missingMetrics) console.log(`no confusion matrix for ${missing.key}: ${missing.message}`);

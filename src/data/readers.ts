@@ -1,7 +1,6 @@
 import { readFile } from 'node:fs/promises';
-import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { repoRoot } from '../infra/paths';
 import { languagesForSplit, storedSplits, type ColumnRef, type DatasetSpec, type SplitName } from './dataset-spec';
 import { getLanguage } from './languages';
 import { parseCsv, splitTsv, TableSyntaxError, type TableRecord } from './table-parsers';
@@ -141,36 +140,10 @@ export function parseSplitContent(spec: DatasetSpec, content: string, file: stri
   });
 }
 
-let cachedRepoRoot: string | undefined;
 
 /** The directory holding the package.json named "synthlab", found by walking up from this module. */
-export function findRepoRoot(): string {
-  if (cachedRepoRoot !== undefined) return cachedRepoRoot;
-  let directory = path.dirname(fileURLToPath(import.meta.url));
-  for (;;) {
-    const manifest = path.join(directory, 'package.json');
-    if (existsSync(manifest)) {
-      try {
-        const parsed = JSON.parse(readFileSync(manifest, 'utf8')) as { name?: unknown };
-        if (parsed.name === 'synthlab') {
-          cachedRepoRoot = directory;
-          return directory;
-        }
-      } catch {
-        // An unreadable or invalid package.json belongs to something else; keep walking up.
-      }
-    }
-    const parent = path.dirname(directory);
-    if (parent === directory) {
-      throw new Error('Cannot find the synthlab repository root (no package.json named "synthlab" above this module)');
-    }
-    directory = parent;
-  }
-}
-
-/** $SYNTHLAB_DATA_ROOT, or ../shared/data next to the repository. */
 export function dataRootDefault(): string {
   const fromEnvironment = process.env.SYNTHLAB_DATA_ROOT;
   if (fromEnvironment !== undefined && fromEnvironment !== '') return path.resolve(fromEnvironment);
-  return path.resolve(findRepoRoot(), '..', 'shared', 'data');
+  return path.resolve(repoRoot, '..', 'shared', 'data');
 }

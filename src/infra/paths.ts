@@ -50,15 +50,13 @@ export function embeddedPaths(): EmbeddedPaths {
   return cachedEmbeddedPaths;
 }
 
-/** `packaged:<name>` model references, resolved to local paths; anything else is returned as given. */
+/** `packaged:<name>` encoder references, resolved to local paths; anything else is returned as given. (GGUF chat models: src/llm/packaged-models.ts.) */
 export function resolveModelReference(reference: string): string {
   switch (reference) {
     case 'packaged:all-minilm-l6-v2':
       return embeddedPaths().encoder_minilm;
-    case 'packaged:smollm2-135m-instruct':
-      return embeddedPaths().gguf_smollm2;
     default:
-      if (reference.startsWith('packaged:')) throw new Error(`unknown packaged model "${reference}"; known: packaged:all-minilm-l6-v2, packaged:smollm2-135m-instruct`);
+      if (reference.startsWith('packaged:')) throw new Error(`unknown packaged model "${reference}"; known: packaged:all-minilm-l6-v2`);
       return reference.startsWith('.') ? resolveFromRepo(reference) : reference;
   }
 }

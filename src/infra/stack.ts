@@ -67,9 +67,22 @@ export function startWorkerProcess(stateDir: string, env: NodeJS.ProcessEnv = pr
   return child.pid;
 }
 
-export async function stackUp(stateDir: string): Promise<StackInfo> {
+export interface StackPorts {
+  port: number;
+  uiPort: number;
+}
+
+/** Ports of the embedded stack: 7233 and 8233 unless SYNTHLAB_TEMPORAL_PORT / SYNTHLAB_UI_PORT say otherwise. */
+export function stackPorts(): StackPorts {
+  return {
+    port: Number(process.env.SYNTHLAB_TEMPORAL_PORT ?? DEFAULT_PORT),
+    uiPort: Number(process.env.SYNTHLAB_UI_PORT ?? DEFAULT_UI_PORT),
+  };
+}
+
+export async function stackUp(stateDir: string, ports: StackPorts = stackPorts()): Promise<StackInfo> {
   const existingServer = await runningDevServer(stateDir);
-  const server = existingServer ?? (await startDevServer({ stateDir, port: DEFAULT_PORT, uiPort: DEFAULT_UI_PORT, detached: true }));
+  const server = existingServer ?? (await startDevServer({ stateDir, ...ports, detached: true }));
   const existingWorker = runningWorkerPid(stateDir);
   const workerPid = existingWorker ?? startWorkerProcess(stateDir);
   if (!existingWorker) await writeFileAtomic(workerInfoPath(stateDir), JSON.stringify({ pid: workerPid }));

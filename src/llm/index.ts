@@ -20,7 +20,7 @@ export { createLanguageModel, type LanguageModelDeps } from './factory';
 export { createLocalGgufModel } from './local-gguf';
 export { unloadAllLocalModels } from './local-gguf-runtime';
 export { createOpenAICompatibleModel } from './openai-compatible';
-export { findRepoRoot, packagedModelNames, resolveModelPath, resolvePackagedModelPath } from './packaged-models';
+export { packagedModelNames, resolveModelPath, resolvePackagedModelPath } from './packaged-models';
 export { classifyHttpStatus, classifyRemoteError, LlmFailureType, parseRetryAfter, scrubSecrets } from './errors';
 export { createLimiter, type Limiter } from './limiter';
 export { createScriptedModel, type ScriptedModel, type ScriptedReplies } from './fake';

@@ -1,6 +1,6 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { existsSync, readdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { repoRoot } from '../infra/paths';
 import { modelFileMissing } from './errors';
 import { PACKAGED_MODEL_PREFIX } from './provider-config';
 
@@ -15,22 +15,8 @@ export function packagedModelNames(): string[] {
   return Object.keys(PACKAGED_MODELS);
 }
 
-/** The directory holding the `synthlab` package.json, found by walking up from `startDir`. */
-export function findRepoRoot(startDir: string = dirname(fileURLToPath(import.meta.url))): string {
-  let directory = resolve(startDir);
-  for (;;) {
-    const manifest = join(directory, 'package.json');
-    if (existsSync(manifest) && readPackageName(manifest) === 'synthlab') return directory;
-    const parent = dirname(directory);
-    if (parent === directory) {
-      throw new Error(`Cannot find the synthlab repository root above ${startDir}`);
-    }
-    directory = parent;
-  }
-}
-
 export function mlVenvDir(env: Env = process.env): string {
-  return env.SYNTHLAB_ML_VENV ? resolve(env.SYNTHLAB_ML_VENV) : join(findRepoRoot(), 'ml', '.venv');
+  return env.SYNTHLAB_ML_VENV ? resolve(env.SYNTHLAB_ML_VENV) : join(repoRoot, 'ml', '.venv');
 }
 
 /** Absolute path of a packaged model's GGUF file; throws ModelFileMissing when it is not installed. */
@@ -68,13 +54,4 @@ export function modelDisplayName(model: string): string {
   }
   const fileName = model.split(/[\\/]/).pop() ?? model;
   return fileName.replace(/\.gguf$/i, '');
-}
-
-function readPackageName(manifestPath: string): string | undefined {
-  try {
-    const parsed = JSON.parse(readFileSync(manifestPath, 'utf8')) as { name?: unknown };
-    return typeof parsed.name === 'string' ? parsed.name : undefined;
-  } catch {
-    return undefined;
-  }
 }

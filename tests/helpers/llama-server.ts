@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { findRepoRoot } from '../../src/llm/packaged-models';
+import { repoRoot } from '../../src/infra/paths';
 
 export interface LlamaServer {
   baseURL: string;
@@ -31,7 +31,7 @@ export function findFreePort(): Promise<number> {
 /** Starts llama-cpp-python's OpenAI-compatible server from the ML venv and waits until it answers. */
 export async function startLlamaServer(options: LlamaServerOptions): Promise<LlamaServer> {
   const port = await findFreePort();
-  const python = join(findRepoRoot(), 'ml', '.venv', 'bin', 'python');
+  const python = join(repoRoot, 'ml', '.venv', 'bin', 'python');
   const args = [
     '-m', 'llama_cpp.server',
     '--model', options.modelPath,

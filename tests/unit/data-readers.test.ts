@@ -1,10 +1,11 @@
+import { repoRoot } from '../../src/infra/paths';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseDatasetSpec, type DatasetSpec } from '../../src/data/dataset-spec';
-import { DataError, dataRootDefault, findRepoRoot, readSplit } from '../../src/data/readers';
+import { DataError, dataRootDefault, readSplit } from '../../src/data/readers';
 import { getDatasetSpec } from '../../src/data/registry';
 
 const dataRoot = dataRootDefault();
@@ -20,7 +21,7 @@ describe('dataRootDefault', () => {
     const previous = process.env.SYNTHLAB_DATA_ROOT;
     try {
       delete process.env.SYNTHLAB_DATA_ROOT;
-      expect(dataRootDefault()).toBe(path.resolve(findRepoRoot(), '../shared/data'));
+      expect(dataRootDefault()).toBe(path.resolve(repoRoot, '../shared/data'));
       process.env.SYNTHLAB_DATA_ROOT = '/tmp/somewhere';
       expect(dataRootDefault()).toBe('/tmp/somewhere');
     } finally {

@@ -1,7 +1,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { findRepoRoot } from '../../src/data/readers';
+import { repoRoot } from '../../src/infra/paths';
 import { parseTemplateFile, renderPrompt, renderTemplate, templatePlaceholders, TemplateError } from '../../src/stages/prompts';
 
 describe('renderTemplate', () => {
@@ -63,7 +63,7 @@ describe('parseTemplateFile', () => {
 });
 
 describe('prompt files in prompts/', () => {
-  const promptsRoot = path.join(findRepoRoot(), 'prompts');
+  const promptsRoot = path.join(repoRoot, 'prompts');
 
   async function listTemplateFiles(directory: string): Promise<string[]> {
     const entries = await readdir(directory, { withFileTypes: true });
