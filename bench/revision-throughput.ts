@@ -102,14 +102,26 @@ async function runPhase(
   const model = createLanguageModel({ kind: 'local-gguf', model: MODEL, contextSize: options.contextSize, concurrency, threads: options.threads, gpu: false });
   try {
     // Warm-up outside the timing: loads the GGUF file and creates this phase's context and sequences.
+    const warmStarted = performance.now();
     await model.complete({ messages: requests[0] as ChatMessage[], sampling: SAMPLING });
+    process.stderr.write(`[${name}] warm-up (load + 1 request) ${((performance.now() - warmStarted) / 1000).toFixed(1)}s\n`);
     const results: CompletionResult[] = [];
     const started = performance.now();
+    let done = 0;
+    const progressEvery = Math.max(1, Math.ceil(requests.length / 4));
+    const complete = async (messages: ChatMessage[]) => {
+      const result = await model.complete({ messages, sampling: SAMPLING });
+      done += 1;
+      if (done % progressEvery === 0 || done === requests.length) {
+        process.stderr.write(`[${name}] ${done}/${requests.length} judged, ${((performance.now() - started) / 1000).toFixed(1)}s\n`);
+      }
+      return result;
+    };
     if (concurrency === 1) {
-      for (const messages of requests) results.push(await model.complete({ messages, sampling: SAMPLING }));
+      for (const messages of requests) results.push(await complete(messages));
     } else {
       // Every request issued at once; the provider's limiter and sequence pool run `concurrency` of them together.
-      results.push(...(await Promise.all(requests.map((messages) => model.complete({ messages, sampling: SAMPLING })))));
+      results.push(...(await Promise.all(requests.map(complete))));
     }
     const wallSeconds = (performance.now() - started) / 1000;
     return {

@@ -38,6 +38,8 @@ export const generateInputSchema = z.strictObject({
   maxChars: z.number().int().positive(),
   sampling: samplingSchema,
   promptFile: z.string(),
+  /** JSON {label: description} for the SL strategies. */
+  labelDescriptions: artifactRefSchema.optional(),
 });
 export type GenerateInput = z.infer<typeof generateInputSchema>;
 
@@ -56,6 +58,32 @@ export const generateOutputSchema = z.strictObject({
 });
 export type GenerateOutput = z.infer<typeof generateOutputSchema>;
 
+export const summarizeLabelsInputSchema = z.strictObject({
+  dataRoot: z.string(),
+  dataset: DatasetSpecSchema,
+  generator: generatorSchema,
+  settings: z.discriminatedUnion('source', [
+    z.strictObject({
+      source: z.literal('llm'),
+      examplesPerLabel: z.number().int().positive(),
+      seed: z.number().int(),
+      prompt: z.string(),
+      sampling: samplingSchema,
+    }),
+    z.strictObject({ source: z.literal('file'), path: z.string(), labelColumn: z.string(), descriptionColumn: z.string() }),
+  ]),
+});
+export type SummarizeLabelsInput = z.infer<typeof summarizeLabelsInputSchema>;
+
+export const summarizeLabelsOutputSchema = z.strictObject({
+  /** JSON {label: description}, readable by users. */
+  descriptions: artifactRefSchema,
+  /** JSON of the prompts and raw replies that produced them (empty for a file). */
+  provenance: artifactRefSchema,
+  llmCalls: z.number().int().nonnegative(),
+});
+export type SummarizeLabelsOutput = z.infer<typeof summarizeLabelsOutputSchema>;
+
 export const reviseInputSchema = z.strictObject({
   productKey: z.string(),
   dataset: DatasetSpecSchema,
@@ -66,6 +94,7 @@ export const reviseInputSchema = z.strictObject({
   concurrency: z.number().int().positive(),
   sampling: samplingSchema,
   promptFile: z.string(),
+  labelDescriptions: artifactRefSchema.optional(),
 });
 export type ReviseInput = z.infer<typeof reviseInputSchema>;
 

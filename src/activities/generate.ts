@@ -54,23 +54,25 @@ async function readProgress(path: string): Promise<Progress> {
   return text === undefined ? { labels: {}, requests: [] } : progressSchema.parse(JSON.parse(text));
 }
 
-interface PromptParts {
+export interface PromptParts {
   languageName: string;
   script: string;
   taskDescription: string;
   labelKind: string;
   label: string;
+  labelDescription: string;
   count: number;
 }
 
-function buildMessages(loaded: LoadedTemplate, parts: PromptParts, demos: readonly Example[]): ChatMessage[] {
+/** The generation request for one label: the template filled with the language, label, description and demos. */
+export function buildMessages(loaded: LoadedTemplate, parts: PromptParts, demos: readonly Example[]): ChatMessage[] {
   return templateMessages(loaded, {
     language: parts.languageName,
     script: parts.script,
     task: parts.taskDescription,
     labelKind: parts.labelKind,
     label: parts.label,
-    labelDescription: '',
+    labelDescription: parts.labelDescription,
     n: parts.count,
     examples: demos.map((demo) => demo.text),
   });
@@ -106,6 +108,7 @@ export function createGenerateActivity(deps: ActivityDeps) {
     const language = getLanguage(input.language);
     const demoLanguage = input.demos === 'english' ? 'en' : input.language;
     const train = input.demos === 'none' ? [] : await readSplit(spec, { dataRoot: input.dataRoot, language: demoLanguage, split: 'train' });
+    const descriptions = input.labelDescriptions ? await deps.store.readJson(input.labelDescriptions, z.record(z.string(), z.string())) : {};
     const model = deps.models.get(input.generator.provider);
     const workDir = deps.store.workDir('generate', cacheKey);
     const progressPath = join(workDir, 'progress.json');
@@ -129,6 +132,7 @@ export function createGenerateActivity(deps: ActivityDeps) {
         taskDescription: input.taskDescription ?? spec.task,
         labelKind: spec.labelKind,
         label,
+        labelDescription: descriptions[label] ?? '',
         count: input.samplesPerRequest,
       };
       while (state.samples.length < input.samplesPerLabel && state.requests < input.maxRequestsPerLabel) {

@@ -11,9 +11,11 @@ import { createFineTuneActivity } from './fine-tune';
 import { createGenerateActivity } from './generate';
 import { createReviseActivity } from './revise';
 import { createSelectActivity } from './select';
+import { createSummarizeLabelsActivity } from './summarize-labels';
 
 export function createCpuActivities(deps: ActivityDeps) {
   return {
+    summarizeLabels: withFailureTypes(createSummarizeLabelsActivity(deps)),
     generateSamples: withFailureTypes(createGenerateActivity(deps)),
     reviseSamples: withFailureTypes(createReviseActivity(deps)),
     dedupeSamples: withFailureTypes(createDedupeActivity(deps)),

@@ -52,6 +52,7 @@ export function createReviseActivity(deps: ActivityDeps) {
     const candidates = await deps.store.readJsonl(input.candidates, candidateSchema);
     const language = getLanguage(input.language);
     const spec = input.dataset;
+    const descriptions = input.labelDescriptions ? await deps.store.readJson(input.labelDescriptions, z.record(z.string(), z.string())) : {};
     const model = deps.models.get(input.generator.provider);
     const progressPath = join(deps.store.workDir('revise', cacheKey), 'judgements.json');
     const progressText = await readFile(progressPath, 'utf8').catch(() => undefined);
@@ -73,7 +74,7 @@ export function createReviseActivity(deps: ActivityDeps) {
         task: input.taskDescription ?? spec.task,
         labelKind: spec.labelKind,
         label: candidate.label,
-        labelDescription: '',
+        labelDescription: descriptions[candidate.label] ?? '',
         candidate: candidate.text,
       });
       const reply = await model.complete({ messages, sampling: input.sampling, signal: context.cancellationSignal });

@@ -14,7 +14,7 @@ export function sweepWorkflowId(name: string): string {
 export async function sweepPlanCommand(configPath: string): Promise<number> {
   const loaded = await loadSweepConfig(configPath);
   const plan = planSweep(loaded.config);
-  console.log(`plan: data_products=${plan.dataProducts.length} cells=${plan.cells.length} label_summaries=0`);
+  console.log(`plan: data_products=${plan.dataProducts.length} cells=${plan.cells.length} label_summaries=${plan.labelSummaries.length}`);
   return 0;
 }
 

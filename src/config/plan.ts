@@ -6,7 +6,7 @@
  * affect it, so every cell that differs only in seed or downstream settings shares it.
  */
 import { hashOf } from '../shared/hash';
-import type { GenerationSettings, GeneratorConfig, RevisionSettings, SweepConfig, TrainingSettings } from './schema';
+import type { GenerationSettings, GeneratorConfig, LabelDescriptionsSettings, RevisionSettings, SweepConfig, TrainingSettings } from './schema';
 import { strategySettings, type StrategyName, type StrategySettings } from './strategies';
 
 export interface DataProductSpec {
@@ -20,6 +20,8 @@ export interface DataProductSpec {
   generation: GenerationSettings;
   /** Present only when the strategy revises. */
   revision: RevisionSettings | undefined;
+  /** Present only for the summarized-label (SL) strategies. */
+  labelDescriptions: LabelDescriptionsSettings | undefined;
 }
 
 export interface CellSpec {
@@ -40,6 +42,14 @@ export interface CellSpec {
 export interface SweepPlan {
   dataProducts: DataProductSpec[];
   cells: CellSpec[];
+  /** Distinct LLM-written label-summary sets: one per (task, generator, summary settings). */
+  labelSummaries: string[];
+}
+
+/** Label summaries depend on the task and the writing model, not on the target language. */
+export function labelSummaryKey(spec: Pick<DataProductSpec, 'task' | 'generator' | 'labelDescriptions'>): string | undefined {
+  if (spec.labelDescriptions?.source !== 'llm') return undefined;
+  return `${spec.task}.${spec.generator.name}.${hashOf({ generator: generatorIdentity(spec.generator), settings: spec.labelDescriptions }).slice(0, 10)}`;
 }
 
 /** Generator identity for keys: what the model is, not how many requests may run at once. */
@@ -58,6 +68,7 @@ export function dataProductKey(spec: Omit<DataProductSpec, 'key'>): string {
     generator: generatorIdentity(spec.generator),
     generation: spec.generation,
     revision: spec.revision,
+    labelDescriptions: spec.labelDescriptions,
   };
   return `${readable}.${hashOf(affecting).slice(0, 10)}`;
 }
@@ -79,6 +90,7 @@ export function planSweep(config: SweepConfig): SweepPlan {
             taskDescription: task.description,
             generation: config.generation,
             revision: settings.revision ? config.revision : undefined,
+            labelDescriptions: settings.summarizedLabel ? config.labelDescriptions : undefined,
           };
           const product: DataProductSpec = { key: dataProductKey(withoutKey), ...withoutKey };
           dataProducts.push(product);
@@ -116,5 +128,6 @@ export function planSweep(config: SweepConfig): SweepPlan {
       }
     }
   }
-  return { dataProducts, cells };
+  const labelSummaries = [...new Set(dataProducts.map(labelSummaryKey).filter((key): key is string => key !== undefined))];
+  return { dataProducts, cells, labelSummaries };
 }

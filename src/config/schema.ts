@@ -61,6 +61,25 @@ const revisionSchema = z.strictObject({
   prompt: z.string().default('prompts/revise/judge.v1.md'),
 });
 
+/** Where the SL strategies' label descriptions come from: written by the generator LLM, or a user's CSV. */
+const labelDescriptionsSchema = z.discriminatedUnion('source', [
+  z.strictObject({
+    source: z.literal('llm'),
+    examplesPerLabel: z.number().int().positive().default(10),
+    seed: z.number().int().default(0),
+    prompt: z.string().default('prompts/summarize/label.v1.md'),
+    sampling: samplingSchema.default({ temperature: 0, topP: 1, repetitionPenalty: 1, maxTokens: 96 }),
+  }),
+  z.strictObject({
+    source: z.literal('file'),
+    /** A CSV with one row per label, e.g. ../shared/data/label-descriptions/intent2description.csv. */
+    path: z.string(),
+    labelColumn: z.string().default('intent'),
+    descriptionColumn: z.string().default('description'),
+  }),
+]);
+export type LabelDescriptionsSettings = z.infer<typeof labelDescriptionsSchema>;
+
 const trainingSchema = z.strictObject({
   /** A local model dir, `packaged:all-minilm-l6-v2`, or a hub id on an online machine. */
   model: z.string().min(1),
@@ -99,6 +118,7 @@ export const sweepConfigSchema = z
     seeds: z.array(z.number().int().nonnegative()).min(1),
     generation: generationSchema.default(generationSchema.parse({})),
     revision: revisionSchema.default(revisionSchema.parse({})),
+    labelDescriptions: labelDescriptionsSchema.default(labelDescriptionsSchema.parse({ source: 'llm' })),
     selection: z.strictObject({ perLabel: z.number().int().positive() }),
     training: trainingSchema,
     goldBaseline: z.boolean().default(true),

@@ -28,3 +28,16 @@ export const STRATEGY_NAMES = Object.keys(STRATEGY_PRESETS) as StrategyName[];
 export function strategySettings(name: StrategyName): StrategySettings {
   return STRATEGY_PRESETS[name];
 }
+
+export interface GenerationPromptFiles {
+  targetDemos: string;
+  englishDemos: string;
+  summarizedLabel: string;
+}
+
+/** The generation template for a strategy: by its demos; SL alone has no demos, only the description. */
+export function generationPromptFile(settings: StrategySettings, prompts: GenerationPromptFiles): string {
+  if (settings.demos === 'target') return prompts.targetDemos;
+  if (settings.demos === 'english') return prompts.englishDemos;
+  return prompts.summarizedLabel;
+}

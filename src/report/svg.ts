@@ -153,7 +153,9 @@ export function gapToGoldSvg({ title, groups, series, bars, yLabel = 'gap to gol
   const height = top + plotHeight + 70 + (note ? 18 : 0);
 
   const extents = bars.flatMap((bar) => [bar.gap - (bar.error ?? 0), bar.gap + (bar.error ?? 0)]);
-  const ticks = niceTicks(Math.min(0, ...extents), Math.max(0, ...extents, 1));
+  const lowValue = Math.min(0, ...extents);
+  const highValue = Math.max(0, ...extents);
+  const ticks = niceTicks(lowValue, highValue > lowValue ? highValue : lowValue + 1);
   const low = ticks[0] ?? 0;
   const high = ticks[ticks.length - 1] ?? 1;
   const y = (value: number) => round(top + ((high - value) / (high - low || 1)) * plotHeight);

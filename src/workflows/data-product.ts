@@ -6,6 +6,7 @@
 import { upsertSearchAttributes } from '@temporalio/workflow';
 import type { ArtifactRef } from '../artifacts/ref';
 import type { DataProductSpec } from '../config/plan';
+import { generationPromptFile } from '../config/strategies';
 import type { DatasetSpec } from '../data/dataset-spec';
 import { StageKey } from '../shared/search-attributes';
 import { dataActivities, llmActivities } from './policies';
@@ -32,6 +33,7 @@ export interface DataProductResult {
   dataset: ArtifactRef;
   rejects: ArtifactRef | undefined;
   requests: ArtifactRef;
+  labelDescriptions: ArtifactRef | undefined;
   counts: DataProductCounts;
   llmCalls: number;
 }
@@ -42,12 +44,16 @@ function setStage(stage: string): void {
 
 export async function dataProductWorkflow({ dataRoot, dataset, product }: DataProductInput): Promise<DataProductResult> {
   const { generation } = product;
-  const promptFile =
-    product.strategySettings.demos === 'target'
-      ? generation.prompts.targetDemos
-      : product.strategySettings.demos === 'english'
-        ? generation.prompts.englishDemos
-        : generation.prompts.summarizedLabel;
+  const promptFile = generationPromptFile(product.strategySettings, generation.prompts);
+
+  let labelDescriptions: ArtifactRef | undefined;
+  let llmCalls = 0;
+  if (product.labelDescriptions) {
+    setStage('summarize-labels');
+    const summaries = await llmActivities.summarizeLabels({ dataRoot, dataset, generator: product.generator, settings: product.labelDescriptions });
+    labelDescriptions = summaries.descriptions;
+    llmCalls += summaries.llmCalls;
+  }
 
   setStage('generate');
   const generated = await llmActivities.generateSamples({
@@ -68,12 +74,13 @@ export async function dataProductWorkflow({ dataRoot, dataset, product }: DataPr
     maxChars: generation.maxChars,
     sampling: generation.sampling,
     promptFile,
+    labelDescriptions,
   });
 
   let samples = generated.candidates;
   let rejects: ArtifactRef | undefined;
   let rejectedByJudge: Record<string, number> = {};
-  let llmCalls = generated.llmCalls;
+  llmCalls += generated.llmCalls;
   if (product.revision) {
     setStage('revise');
     const revised = await llmActivities.reviseSamples({
@@ -86,6 +93,7 @@ export async function dataProductWorkflow({ dataRoot, dataset, product }: DataPr
       concurrency: product.revision.concurrency,
       sampling: product.revision.sampling,
       promptFile: product.revision.prompt,
+      labelDescriptions,
     });
     samples = revised.accepted;
     rejects = revised.rejects;
@@ -115,6 +123,7 @@ export async function dataProductWorkflow({ dataRoot, dataset, product }: DataPr
     dataset: annotated.dataset,
     rejects,
     requests: generated.requests,
+    labelDescriptions,
     counts: {
       requested: generated.requestsByLabel,
       parsed: generated.parsedByLabel,

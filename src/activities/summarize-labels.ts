@@ -1,0 +1,92 @@
+/**
+ * Label descriptions for the summarized-label (SL) strategies: the LLM describes each label from
+ * ~10 seeded English training examples ("This topic involves …"), cached per (task, model,
+ * prompt version, settings) — or the user's own descriptions from a CSV. Either way the result is
+ * a JSON artifact {label: description} that users can read and edit into a file of their own.
+ */
+import { readFile } from 'node:fs/promises';
+import { Context } from '@temporalio/activity';
+import { sampleDemos } from '../data/demos';
+import { DataError, readSplit } from '../data/readers';
+import { parseCsv } from '../data/table-parsers';
+import { resolveFromRepo } from '../infra/paths';
+import { hashOf } from '../shared/hash';
+import { summarizeLabelsInputSchema, summarizeLabelsOutputSchema, type SummarizeLabelsInput, type SummarizeLabelsOutput } from './contracts';
+import type { ActivityDeps } from './deps';
+import { loadPromptTemplate } from './prompt-files';
+import { templateMessages } from './prompt-messages';
+
+/** The reply's description: its first paragraph, without quotes or a "Description:" prefix. */
+export function cleanDescription(reply: string): string {
+  const firstParagraph = reply.trim().split(/\n\s*\n/)[0] ?? '';
+  return firstParagraph
+    .replace(/^\s*(description|answer)\s*:\s*/i, '')
+    .replace(/^["“'«]+|["”'»]+$/g, '')
+    .replace(/\s+/g, ' ')
+    .trim();
+}
+
+async function descriptionsFromFile(input: SummarizeLabelsInput & { settings: { source: 'file' } }): Promise<Record<string, string>> {
+  const path = resolveFromRepo(input.settings.path);
+  const text = await readFile(path, 'utf8').catch(() => {
+    throw new DataError('label description file not found', path, 0);
+  });
+  const [header, ...rows] = parseCsv(text);
+  const labelIndex = header?.fields.indexOf(input.settings.labelColumn) ?? -1;
+  const descriptionIndex = header?.fields.indexOf(input.settings.descriptionColumn) ?? -1;
+  if (labelIndex < 0 || descriptionIndex < 0) {
+    throw new DataError(`needs columns "${input.settings.labelColumn}" and "${input.settings.descriptionColumn}"; found: ${header?.fields.join(', ') ?? 'none'}`, path, 1);
+  }
+  const descriptions: Record<string, string> = {};
+  for (const row of rows) {
+    const label = row.fields[labelIndex];
+    const description = row.fields[descriptionIndex];
+    if (label && description && input.dataset.labels.includes(label)) descriptions[label] = description;
+  }
+  const missing = input.dataset.labels.filter((label) => !(label in descriptions));
+  if (missing.length > 0) throw new DataError(`no description for label(s): ${missing.join(', ')}`, path, 0);
+  return descriptions;
+}
+
+export function createSummarizeLabelsActivity(deps: ActivityDeps) {
+  return async function summarizeLabels(rawInput: SummarizeLabelsInput): Promise<SummarizeLabelsOutput> {
+    const input = summarizeLabelsInputSchema.parse(rawInput);
+    const { settings } = input;
+    if (settings.source === 'file') {
+      const descriptions = await descriptionsFromFile({ ...input, settings });
+      return { descriptions: await deps.store.putJson(descriptions), provenance: await deps.store.putJson({ source: settings.path }), llmCalls: 0 };
+    }
+
+    const loaded = await loadPromptTemplate(settings.prompt);
+    const { concurrency: _concurrency, ...generatorIdentity } = input.generator.provider as typeof input.generator.provider & { concurrency?: number };
+    const cacheKey = hashOf({ dataset: input.dataset.name, labels: input.dataset.labels, generator: generatorIdentity, settings, template: loaded.sha256 });
+    const cached = await deps.store.lookup('summarize-labels', cacheKey, summarizeLabelsOutputSchema);
+    if (cached) return { ...cached, llmCalls: 0 };
+
+    const english = await readSplit(input.dataset, { dataRoot: input.dataRoot, language: 'en', split: 'train' });
+    const model = deps.models.get(input.generator.provider);
+    const context = Context.current();
+    const descriptions: Record<string, string> = {};
+    const provenance: unknown[] = [];
+    for (const label of input.dataset.labels) {
+      const examples = sampleDemos(english, { label, count: settings.examplesPerLabel, seed: settings.seed, maxWords: 128 });
+      const messages = templateMessages(loaded, {
+        task: input.dataset.task,
+        labelKind: input.dataset.labelKind,
+        label,
+        examples: examples.map((example) => example.text),
+      });
+      const reply = await model.complete({ messages, sampling: settings.sampling, signal: context.cancellationSignal });
+      descriptions[label] = cleanDescription(reply.text);
+      provenance.push({ label, messages, reply: reply.text, model: reply.model, usage: reply.usage, sampling: settings.sampling });
+      context.heartbeat({ label });
+    }
+    const output: SummarizeLabelsOutput = {
+      descriptions: await deps.store.putJson(descriptions),
+      provenance: await deps.store.putJson(provenance),
+      llmCalls: input.dataset.labels.length,
+    };
+    await deps.store.record('summarize-labels', cacheKey, { ...output, llmCalls: 0 });
+    return output;
+  };
+}
