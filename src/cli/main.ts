@@ -7,7 +7,8 @@ import { runWorkerProcess } from '../workers/main';
 import { demoCommand } from './demo';
 import { reportCommand } from './report';
 import { downCommand, upCommand } from './stack';
-import { sweepPlanCommand, sweepStartCommand, sweepStatusCommand } from './sweep';
+import { sweepPlanCommand, sweepStartCommand } from './sweep';
+import { sweepCancelCommand, sweepListCommand, sweepResumeCommand, sweepShowCommand, sweepStatusCommand } from './sweep-manage';
 
 const USAGE = `usage: synthlab <command>
 
@@ -18,7 +19,13 @@ const USAGE = `usage: synthlab <command>
   sweep plan <config>        validate a config and print what it would run
   sweep start <config> [--wait]
                              start a sweep (starting the same sweep twice runs nothing twice)
-  sweep status <sweep-id>    progress of a sweep
+  sweep list                 every sweep with its status
+  sweep status <sweep> [--watch]
+                             progress per stage (done / running / failed / pending), ETA, UI link
+  sweep resume <sweep> [--config FILE]
+                             run a closed sweep again: finished work is reused, failed cells re-run
+  sweep cancel <sweep>       cancel a sweep, its cells and their training subprocesses
+  sweep show <workflow-id>   one cell or data product: stage, status, results or the error
   report <sweep> [--out DIR] write a completed sweep's results (CSV, markdown tables, SVG charts)
                              to results/<sweep-name>/ or DIR
 `;
@@ -39,10 +46,18 @@ async function main(argv: string[]): Promise<number> {
       return demoCommand(rest[0] ?? 'configs/demo.yaml');
     case 'sweep': {
       const [subcommand, argument, ...flags] = rest;
-      if (!argument) throw new UsageError(`synthlab sweep ${subcommand ?? '<plan|start|status>'} needs an argument`);
+      if (subcommand === 'list') return sweepListCommand();
+      if (!argument) throw new UsageError(`synthlab sweep ${subcommand ?? '<plan|start|status|resume|cancel|show>'} needs an argument`);
+      const flagValue = (name: string) => (flags.includes(name) ? flags[flags.indexOf(name) + 1] : undefined);
       if (subcommand === 'plan') return sweepPlanCommand(argument);
       if (subcommand === 'start') return sweepStartCommand(argument, { wait: flags.includes('--wait') });
-      if (subcommand === 'status') return sweepStatusCommand(argument);
+      if (subcommand === 'status') return sweepStatusCommand(argument, { watch: flags.includes('--watch') });
+      if (subcommand === 'resume') {
+        const config = flagValue('--config');
+        return sweepResumeCommand(argument, config ? { config } : {});
+      }
+      if (subcommand === 'cancel') return sweepCancelCommand(argument);
+      if (subcommand === 'show') return sweepShowCommand(argument);
       throw new UsageError(`unknown sweep command "${subcommand}"`);
     }
     case 'report': {

@@ -1,4 +1,4 @@
-/** `synthlab sweep plan|start|status`. */
+/** `synthlab sweep plan|start`, and starting a sweep from a loaded config. */
 import { WorkflowIdConflictPolicy, type Client } from '@temporalio/client';
 import { loadSweepConfig, type LoadedSweepConfig } from '../config/load';
 import { planSweep } from '../config/plan';
@@ -48,20 +48,6 @@ export async function sweepStartCommand(configPath: string, options: { wait: boo
       const result = await handle.result();
       console.log(`sweep finished: ${result.cells.length} cells, ${result.failed.length} failed`);
     }
-    return 0;
-  } finally {
-    await connected.close();
-  }
-}
-
-export async function sweepStatusCommand(sweepId: string): Promise<number> {
-  const connected = await connectClient();
-  try {
-    const id = sweepId.startsWith('sweep/') ? sweepId : sweepWorkflowId(sweepId);
-    const handle = connected.client.workflow.getHandle(id);
-    const description = await handle.describe();
-    console.log(`${id}: ${description.status.name}`);
-    if (description.status.name === 'RUNNING') console.log(formatProgress(await handle.query<SweepProgress>('progress')));
     return 0;
   } finally {
     await connected.close();

@@ -68,7 +68,7 @@ export const DATA_PRODUCTS_CSV_HEADER = [
 ] as const;
 
 /** One row per (data product, label); a count the stage did not report for a label is 0. */
-export function dataProductsCsv(products: readonly DataProductResult[]): string {
+export function dataProductsCsv(products: readonly Pick<DataProductResult, 'key' | 'counts'>[]): string {
   const rows: CsvValue[][] = [];
   for (const product of [...products].sort((left, right) => compareText(left.key, right.key))) {
     const { counts } = product;

@@ -72,11 +72,8 @@ describe('CSV (RFC 4180)', () => {
   });
 
   it('writes one data-product row per label, 0 where a stage reported nothing', () => {
-    const product: DataProductResult = {
+    const product: Pick<DataProductResult, 'key' | 'counts'> = {
       key: 'sib200.cy.TargetDemos.smollm2.abc',
-      dataset: { uri: 'file:///d', sha256: sha('b'), bytes: 1 },
-      rejects: undefined,
-      requests: { uri: 'file:///r', sha256: sha('c'), bytes: 1 },
       counts: {
         requested: { travel: 2, 'science/technology': 1 },
         parsed: { travel: 15, 'science/technology': 9 },
@@ -86,7 +83,6 @@ describe('CSV (RFC 4180)', () => {
         kept: { travel: 10, 'science/technology': 9 },
         shortfall: { 'science/technology': 1 },
       },
-      llmCalls: 3,
     };
     expect(dataProductsCsv([product]).split('\r\n')).toEqual([
       'data_product,label,requested,parsed,unique,rejected_by_judge,removed_as_duplicates,kept,shortfall',

@@ -1,0 +1,146 @@
+/** `synthlab sweep list|status|resume|cancel|show`: watching and steering sweeps that exist. */
+import { WorkflowFailedError, type Client } from '@temporalio/client';
+import { loadSweepConfig } from '../config/load';
+import { connectClient, type ConnectedClient } from '../infra/client';
+import type { SweepProgress } from '../workflows/sweep';
+import { startSweep, sweepWorkflowId } from './sweep';
+
+const BAR_WIDTH = 30;
+
+function bar(done: number, failed: number, total: number): string {
+  if (total === 0) return `[${' '.repeat(BAR_WIDTH)}]`;
+  const doneWidth = Math.round((done / total) * BAR_WIDTH);
+  const failedWidth = Math.min(BAR_WIDTH - doneWidth, Math.round((failed / total) * BAR_WIDTH));
+  return `[${'#'.repeat(doneWidth)}${'x'.repeat(failedWidth)}${'.'.repeat(BAR_WIDTH - doneWidth - failedWidth)}]`;
+}
+
+export function formatStatus(progress: SweepProgress, elapsedMs: number): string {
+  const lines: string[] = [];
+  for (const [name, counts] of [
+    ['data products', progress.dataProducts],
+    ['cells', progress.cells],
+  ] as const) {
+    const pending = counts.total - counts.done - counts.running - counts.failed;
+    lines.push(
+      `${name.padEnd(13)} ${bar(counts.done, counts.failed, counts.total)} ${counts.done}/${counts.total} done, ` +
+        `${counts.running} running, ${counts.failed} failed, ${Math.max(0, pending)} pending`,
+    );
+  }
+  const finished = progress.cells.done + progress.cells.failed;
+  if (finished > 0 && finished < progress.cells.total) {
+    const etaSeconds = Math.round(((elapsedMs / finished) * (progress.cells.total - finished)) / 1000);
+    lines.push(`eta ~${etaSeconds >= 120 ? `${Math.round(etaSeconds / 60)} min` : `${etaSeconds} s`} (from the pace so far)`);
+  }
+  return lines.join('\n');
+}
+
+async function withClient<T>(work: (connected: ConnectedClient) => Promise<T>): Promise<T> {
+  const connected = await connectClient();
+  try {
+    return await work(connected);
+  } finally {
+    await connected.close();
+  }
+}
+
+const idOf = (sweep: string) => (sweep.startsWith('sweep/') ? sweep : sweepWorkflowId(sweep));
+
+function uiLink(connected: ConnectedClient, workflowId: string): string | undefined {
+  return connected.settings.uiUrl ? `${connected.settings.uiUrl}/namespaces/${connected.settings.namespace}/workflows/${encodeURIComponent(workflowId)}` : undefined;
+}
+
+export async function sweepListCommand(): Promise<number> {
+  return withClient(async ({ client }) => {
+    let count = 0;
+    for await (const execution of client.workflow.list({ query: `WorkflowType = 'sweepWorkflow'` })) {
+      count += 1;
+      console.log(`${execution.workflowId.padEnd(32)} ${execution.status.name.padEnd(11)} started ${execution.startTime.toISOString()}`);
+    }
+    if (count === 0) console.log('no sweeps yet');
+    return 0;
+  });
+}
+
+export async function sweepStatusCommand(sweep: string, options: { watch: boolean }): Promise<number> {
+  return withClient(async (connected) => {
+    const handle = connected.client.workflow.getHandle(idOf(sweep));
+    for (;;) {
+      const description = await handle.describe();
+      const elapsed = (description.closeTime ?? new Date()).getTime() - description.startTime.getTime();
+      console.log(`${handle.workflowId}: ${description.status.name}, ${Math.round(elapsed / 1000)} s`);
+      const link = uiLink(connected, handle.workflowId);
+      if (link) console.log(`ui: ${link}`);
+      if (description.status.name === 'RUNNING') {
+        console.log(formatStatus(await handle.query<SweepProgress>('progress'), elapsed));
+      } else if (description.status.name === 'COMPLETED') {
+        const result = (await handle.result()) as { cells: unknown[]; failed: { kind: string; key: string; message: string }[] };
+        console.log(`cells completed: ${result.cells.length}, failed: ${result.failed.length}`);
+        for (const failure of result.failed) console.log(`  failed ${failure.kind} ${failure.key}: ${failure.message}`);
+      }
+      if (!options.watch || description.status.name !== 'RUNNING') return 0;
+      await new Promise((resolveWait) => setTimeout(resolveWait, 5_000));
+    }
+  });
+}
+
+export async function sweepCancelCommand(sweep: string): Promise<number> {
+  return withClient(async ({ client }) => {
+    const handle = client.workflow.getHandle(idOf(sweep));
+    await handle.cancel();
+    console.log(`cancellation requested for ${handle.workflowId}: running cells and their training subprocesses are being stopped`);
+    return 0;
+  });
+}
+
+/** Starts a closed sweep again from its config; finished work is reused from the artifact store. */
+export async function sweepResumeCommand(sweep: string, options: { config?: string }): Promise<number> {
+  return withClient(async ({ client }) => {
+    const handle = client.workflow.getHandle(idOf(sweep));
+    const description = await handle.describe();
+    if (description.status.name === 'RUNNING') {
+      console.log(`${handle.workflowId} is still running; nothing to resume`);
+      return 0;
+    }
+    const memo = (description.memo ?? {}) as { configPath?: string; configHash?: string };
+    const configPath = options.config ?? memo.configPath;
+    if (!configPath) throw new Error(`${handle.workflowId} has no recorded config path; pass --config <file>`);
+    const loaded = await loadSweepConfig(configPath);
+    if (memo.configHash && memo.configHash !== loaded.configHash) {
+      console.log(`note: ${configPath} changed since the sweep started; cells whose inputs changed will run anew`);
+    }
+    const resumed = await startSweep(client, loaded);
+    console.log(`resumed ${resumed.workflowId} (run ${resumed.firstExecutionRunId}); finished cells are reused, failed and unfinished ones run again`);
+    return 0;
+  });
+}
+
+async function describeCell(client: Client, workflowId: string): Promise<void> {
+  const handle = client.workflow.getHandle(workflowId);
+  const description = await handle.describe();
+  console.log(`${workflowId}: ${description.status.name} (${description.type})`);
+  for (const [key, values] of Object.entries(description.searchAttributes ?? {})) {
+    if (['SweepId', 'Task', 'Language', 'Strategy', 'GeneratorModel', 'Seed', 'Stage', 'CellStatus'].includes(key)) console.log(`  ${key}: ${String(values)}`);
+  }
+  if (description.status.name === 'COMPLETED') {
+    console.log(JSON.stringify(await handle.result(), null, 2));
+  } else if (description.status.name === 'FAILED') {
+    try {
+      await handle.result();
+    } catch (error) {
+      let current: unknown = error instanceof WorkflowFailedError ? error.cause : error;
+      const chain: string[] = [];
+      while (current instanceof Error) {
+        chain.push(`${current.name}: ${current.message}`);
+        current = current.cause;
+      }
+      console.log(`  error: ${chain.join('\n    caused by ')}`);
+    }
+  }
+}
+
+export async function sweepShowCommand(cellId: string): Promise<number> {
+  return withClient(async ({ client }) => {
+    await describeCell(client, cellId);
+    return 0;
+  });
+}
