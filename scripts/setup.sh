@@ -23,8 +23,13 @@ log() { printf '[setup] %s\n' "$*" >&2; }
 lock_hash=$(sha256sum package-lock.json | cut -d' ' -f1)
 stamp=node_modules/.synthlab-lock-hash
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$lock_hash" ]; then
-  log "installing npm packages (npm ci)"
-  npm ci --no-audit --no-fund --loglevel=error
+  # `npm install` against the committed lock, not `npm ci`: npm 11 leaves other platforms'
+  # optional binaries (@swc/core-*, @node-llama-cpp/*) out of the lock and `npm ci` then refuses.
+  log "installing npm packages from package-lock.json"
+  npm install --no-audit --no-fund --loglevel=error
+  if [ "$(sha256sum package-lock.json | cut -d' ' -f1)" != "$lock_hash" ]; then
+    log "package-lock.json changed during install: it no longer matches package.json"; exit 1
+  fi
   echo "$lock_hash" > "$stamp"
 fi
 

@@ -44,7 +44,7 @@ export function createEvaluateActivity(deps: ActivityDeps) {
       },
       threads: input.threads,
       signal: context.cancellationSignal,
-      onEvent: () => context.heartbeat(),
+      heartbeat: () => context.heartbeat(),
     });
     const metricsText = await readFile(join(workDir, 'metrics.json'), 'utf8');
     const metrics = metricsSchema.parse(JSON.parse(metricsText));

@@ -21,9 +21,6 @@ const trainResultSchema = z.looseObject({
   best_dir: z.string(),
 });
 
-/** The SDK throttles heartbeats itself; this only has to be well inside the shortest timeout. */
-const HEARTBEAT_INTERVAL_MS = 5_000;
-
 export function createFineTuneActivity(deps: ActivityDeps) {
   return async function fineTune(rawInput: FineTuneInput): Promise<FineTuneOutput> {
     const input = fineTuneInputSchema.parse(rawInput);
@@ -36,39 +33,31 @@ export function createFineTuneActivity(deps: ActivityDeps) {
     const context = Context.current();
     let lastProgress: Record<string, unknown> = { runKey, epoch: 0 };
     let started: MlEvent | undefined;
-    // Epochs of a large model can outlast the heartbeat timeout; the subprocess being alive is
-    // progress enough between epoch events.
-    context.heartbeat(lastProgress);
-    const keepAlive = setInterval(() => context.heartbeat(lastProgress), HEARTBEAT_INTERVAL_MS);
-    try {
-      await runMlCommand({
-        command: 'train',
-        configPath: join(outputDir, 'train-config.json'),
-        config: {
-          model: resolveModelReference(input.model),
-          train_file: pathOfRef(input.train),
-          dev_file: pathOfRef(input.dev),
-          labels: input.labels,
-          output_dir: outputDir,
-          seed: input.seed,
-          lr: input.lr,
-          batch_size: input.batchSize,
-          max_length: input.maxLength,
-          max_epochs: input.maxEpochs,
-          patience: input.patience,
-          device: input.device,
-        },
-        threads: input.threads,
+    await runMlCommand({
+      command: 'train',
+      configPath: join(outputDir, 'train-config.json'),
+      config: {
+        model: resolveModelReference(input.model),
+        train_file: pathOfRef(input.train),
+        dev_file: pathOfRef(input.dev),
+        labels: input.labels,
+        output_dir: outputDir,
+        seed: input.seed,
+        lr: input.lr,
+        batch_size: input.batchSize,
+        max_length: input.maxLength,
+        max_epochs: input.maxEpochs,
+        patience: input.patience,
+        device: input.device,
+      },
+      threads: input.threads,
       signal: context.cancellationSignal,
-        onEvent: (event) => {
-          if (event.event === 'start') started = event;
-          if (event.event === 'epoch') lastProgress = { runKey, epoch: event.epoch, devMacroF1: event.dev_macro_f1 };
-          context.heartbeat(lastProgress);
-        },
-      });
-    } finally {
-      clearInterval(keepAlive);
-    }
+      onEvent: (event) => {
+        if (event.event === 'start') started = event;
+        if (event.event === 'epoch') lastProgress = { runKey, epoch: event.epoch, devMacroF1: event.dev_macro_f1 };
+      },
+      heartbeat: () => context.heartbeat(lastProgress),
+    });
 
     const resultText = await readFile(join(outputDir, 'train_result.json'), 'utf8');
     const result = trainResultSchema.parse(JSON.parse(resultText));

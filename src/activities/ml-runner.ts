@@ -20,6 +20,11 @@ export interface RunMlOptions {
   /** Torch CPU threads for the subprocess. */
   threads?: number;
   onEvent?: (event: MlEvent) => void;
+  /**
+   * Called at start, on every event and every few seconds while the subprocess lives: importing
+   * torch alone can outlast a short heartbeat timeout, and so can one epoch of a large model.
+   */
+  heartbeat?: () => void;
   signal?: AbortSignal;
   /** Time between SIGTERM and SIGKILL when cancelled. */
   killGraceMs?: number;
@@ -29,6 +34,9 @@ export interface MlRunResult {
   events: MlEvent[];
   done: MlEvent;
 }
+
+/** The SDK throttles heartbeats itself; this only has to be well inside the shortest timeout. */
+const HEARTBEAT_INTERVAL_MS = 5_000;
 
 /** Exit code 2 is the CLI's "bad input" code: retrying cannot help. */
 const BAD_INPUT_EXIT_CODE = 2;
@@ -59,6 +67,8 @@ export async function runMlCommand(options: RunMlOptions): Promise<MlRunResult> 
   };
   options.signal?.addEventListener('abort', onAbort, { once: true });
 
+  options.heartbeat?.();
+  const keepAlive = options.heartbeat ? setInterval(options.heartbeat, HEARTBEAT_INTERVAL_MS) : undefined;
   const lines = createInterface({ input: child.stdout });
   lines.on('line', (line) => {
     if (!line.trim()) return;
@@ -71,12 +81,13 @@ export async function runMlCommand(options: RunMlOptions): Promise<MlRunResult> 
     }
     events.push(parsed);
     options.onEvent?.(parsed);
+    options.heartbeat?.();
   });
 
   const exitCode = await new Promise<number | null>((resolveExit, reject) => {
     child.on('error', reject);
     child.on('close', (code) => resolveExit(code));
-  });
+  }).finally(() => clearInterval(keepAlive));
   options.signal?.removeEventListener('abort', onAbort);
 
   if (options.signal?.aborted) {
