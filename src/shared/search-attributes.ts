@@ -4,6 +4,8 @@ import { defineSearchAttributeKey, SearchAttributeType, type SearchAttributePair
 export const SweepIdKey = defineSearchAttributeKey('SweepId', SearchAttributeType.KEYWORD);
 export const TaskKey = defineSearchAttributeKey('Task', SearchAttributeType.KEYWORD);
 export const LanguageKey = defineSearchAttributeKey('Language', SearchAttributeType.KEYWORD);
+/** Alias of Language for queries: see SEARCH_ATTRIBUTES in constants.ts. */
+export const LanguageQueryAliasKey = defineSearchAttributeKey('language', SearchAttributeType.KEYWORD);
 export const StrategyKey = defineSearchAttributeKey('Strategy', SearchAttributeType.KEYWORD);
 export const GeneratorModelKey = defineSearchAttributeKey('GeneratorModel', SearchAttributeType.KEYWORD);
 export const SeedKey = defineSearchAttributeKey('Seed', SearchAttributeType.INT);
@@ -24,6 +26,7 @@ export function searchAttributesFor(labels: CellLabels, stage: string): SearchAt
     { key: SweepIdKey, value: labels.sweepId },
     { key: TaskKey, value: labels.task },
     { key: LanguageKey, value: labels.language },
+    { key: LanguageQueryAliasKey, value: labels.language },
     { key: StrategyKey, value: labels.strategy },
     { key: GeneratorModelKey, value: labels.generator },
     { key: StageKey, value: stage },

@@ -6,6 +6,7 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ActivityFailure, ApplicationFailure, WorkflowFailedError } from '@temporalio/client';
+import proto from '@temporalio/proto';
 import { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createScriptedModel } from '../../src/llm/fake';
@@ -18,6 +19,7 @@ import { sweepWorkflow } from '../../src/workflows/sweep';
 import { buildTinyModel, dataRoot, startInProcessWorkers, sweepInput, testSweepConfig, type InProcessWorkers } from '../helpers/stack';
 import { startTestTemporal, type TestTemporal } from '../helpers/temporal';
 
+const { temporal: protos } = proto;
 let temporal: TestTemporal;
 let tinyModel: string;
 let workers: InProcessWorkers;
@@ -88,7 +90,7 @@ describe('sweep workflow', () => {
     const history = await temporal.client.workflow.getHandle(cellId).fetchHistory();
     await Worker.runReplayHistory({ workflowBundle: await workflowBundle() }, history, cellId);
     if (process.env.SYNTHLAB_RECORD_FIXTURES === '1') {
-      await writeFile(join(import.meta.dirname, '..', 'fixtures', 'cell-history.json'), JSON.stringify(history, null, 1));
+      await writeFile(join(import.meta.dirname, '..', 'fixtures', 'cell-history.pb'), protos.api.history.v1.History.encode(history).finish());
     }
   }, 400_000);
 
