@@ -56,7 +56,5 @@ node -e '
   for (const [name, path] of Object.entries(paths)) {
     if (!fs.existsSync(path)) { console.error(`[setup] missing ${name}: ${path}`); process.exit(1); }
   }'
-# node-llama-cpp ships prebuilt binaries; fail here, not mid-sweep, if they cannot load.
-node --input-type=module -e 'import { getLlama } from "node-llama-cpp"; await getLlama({ build: "never", gpu: false });' \
-  || { log "node-llama-cpp could not load its prebuilt binary"; exit 1; }
+node scripts/check-node-llama.mjs || { log "node-llama-cpp could not load its prebuilt binary"; exit 1; }
 log "ready"
