@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
+import { freePort } from '../../src/infra/dev-server';
 import { repoRoot } from '../../src/infra/paths';
 
 export interface LlamaServer {
@@ -15,22 +15,9 @@ export interface LlamaServerOptions {
   startupTimeoutMs?: number;
 }
 
-/** A free TCP port on 127.0.0.1 (bound then released). */
-export function findFreePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
 /** Starts llama-cpp-python's OpenAI-compatible server from the ML venv and waits until it answers. */
 export async function startLlamaServer(options: LlamaServerOptions): Promise<LlamaServer> {
-  const port = await findFreePort();
+  const port = await freePort();
   const python = join(repoRoot, 'ml', '.venv', 'bin', 'python');
   const args = [
     '-m', 'llama_cpp.server',

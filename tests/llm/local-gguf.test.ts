@@ -5,19 +5,9 @@ import { createLanguageModel } from '../../src/llm/factory';
 import { unloadAllLocalModels } from '../../src/llm/local-gguf-runtime';
 import { resolveModelPath } from '../../src/llm/packaged-models';
 import { parseProviderConfig } from '../../src/llm/provider-config';
-import type { CompletionRequest } from '../../src/llm/types';
+import { request } from '../helpers/chat-request';
 
 const PACKAGED = 'packaged:smollm2-135m-instruct';
-
-function request(question: string, maxTokens = 24): CompletionRequest {
-  return {
-    messages: [
-      { role: 'system', content: 'You are a concise assistant.' },
-      { role: 'user', content: question },
-    ],
-    sampling: { temperature: 0.7, topP: 0.9, repetitionPenalty: 1.1, maxTokens, seed: 7 },
-  };
-}
 
 describe('packaged model resolution', () => {
   it('finds SmolLM2 in the ML venv, and honours SYNTHLAB_ML_VENV', () => {

@@ -5,21 +5,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLanguageModel } from '../../src/llm/factory';
 import { resolveModelPath } from '../../src/llm/packaged-models';
 import { parseProviderConfig } from '../../src/llm/provider-config';
-import type { CompletionRequest, LanguageModel } from '../../src/llm/types';
-import { findFreePort, startLlamaServer, type LlamaServer } from '../helpers/llama-server';
+import type { LanguageModel } from '../../src/llm/types';
+import { startLlamaServer, type LlamaServer } from '../helpers/llama-server';
+import { request } from '../helpers/chat-request';
+import { freePort } from '../../src/infra/dev-server';
 
 const SERVER_KEY = 'secret123';
 const WRONG_KEY = 'wrong-key-7f3a9c';
-
-function request(question: string, maxTokens = 24): CompletionRequest {
-  return {
-    messages: [
-      { role: 'system', content: 'You are a concise assistant.' },
-      { role: 'user', content: question },
-    ],
-    sampling: { temperature: 0.7, topP: 0.9, repetitionPenalty: 1.1, maxTokens, seed: 7 },
-  };
-}
 
 function remoteModel(baseURL: string, options: { key?: string; model?: string; timeoutMs?: number } = {}): LanguageModel {
   const config = parseProviderConfig({
@@ -158,7 +150,7 @@ describe('openai-compatible provider against scripted HTTP servers', () => {
     const timeout = await failureOf(remoteModel(hungURL, { timeoutMs: 300 }).complete(request('hi')));
     expect([timeout.type, timeout.nonRetryable]).toEqual(['LlmTimeout', false]);
 
-    const closedPort = await findFreePort();
+    const closedPort = await freePort();
     const refused = await failureOf(remoteModel(`http://127.0.0.1:${closedPort}/v1`).complete(request('hi')));
     expect([refused.type, refused.nonRetryable]).toEqual(['LlmConnectionError', false]);
     expect(refused.message).toContain('ECONNREFUSED');

@@ -12,6 +12,7 @@ import { getDatasetSpec } from '../../src/data/registry';
 import { TASK_QUEUES } from '../../src/shared/constants';
 import { cellWorkflow } from '../../src/workflows/cell';
 import { buildTinyModel, dataRoot, testSweepConfig } from '../helpers/stack';
+import { trainerPids, waitFor } from '../helpers/processes';
 import { startTestTemporal, type TestTemporal } from '../helpers/temporal';
 
 let temporal: TestTemporal;
@@ -26,29 +27,6 @@ function startWorker(): ChildProcess {
   });
   workerProcesses.push(child);
   return child;
-}
-
-function trainerPids(runDir: string): number[] {
-  return readdirSync('/proc')
-    .filter((entry) => /^\d+$/.test(entry))
-    .filter((pid) => {
-      try {
-        return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(runDir) && readFileSync(`/proc/${pid}/stat`, 'utf8').split(' ')[2] !== 'Z';
-      } catch {
-        return false;
-      }
-    })
-    .map(Number);
-}
-
-async function waitFor<T>(probe: () => T | undefined, timeoutMs: number, what: string): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolveWait) => setTimeout(resolveWait, 100));
-  }
 }
 
 beforeAll(async () => {
