@@ -5,7 +5,7 @@
  */
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ActivityFailure, ApplicationFailure, WorkflowFailedError } from '@temporalio/client';
+import { ActivityFailure, ApplicationFailure, WorkflowFailedError, WorkflowIdConflictPolicy } from '@temporalio/client';
 import proto from '@temporalio/proto';
 import { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -138,7 +138,18 @@ describe('sweep workflow', () => {
       seeds: [1],
       goldBaseline: false,
     });
-    const result = await temporal.client.workflow.execute(sweepWorkflow, { workflowId: 'sweep/partial', taskQueue: TASK_QUEUES.cpu, args: [sweepInput(config)] });
+    // Starting the same sweep twice attaches to the run in progress instead of running anything twice.
+    const start = () =>
+      temporal.client.workflow.start(sweepWorkflow, {
+        workflowId: 'sweep/partial',
+        taskQueue: TASK_QUEUES.cpu,
+        args: [sweepInput(config)],
+        workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
+      });
+    const first = await start();
+    const second = await start();
+    expect(second.firstExecutionRunId).toBe(first.firstExecutionRunId);
+    const result = await first.result();
     expect(result.cells.map((cell) => cell.task)).toEqual(['sib200']);
     expect(result.failed.map((item) => `${item.kind}:${item.key.split('.')[0]}`).sort()).toEqual(['cell:sentiment', 'data-product:sentiment']);
     expect(result.failed.find((item) => item.kind === 'data-product')?.message).toMatch(/sentiment|cy/);
