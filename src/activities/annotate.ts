@@ -4,7 +4,7 @@
  */
 import { annotateInputSchema, type AnnotateInput, type AnnotateOutput } from './contracts';
 import type { ActivityDeps } from './deps';
-import { candidateSchema, type SyntheticRow } from './rows';
+import { candidateSchema, countByLabel, type SyntheticRow } from './rows';
 
 export function createAnnotateActivity(deps: ActivityDeps) {
   return async function annotateSamples(rawInput: AnnotateInput): Promise<AnnotateOutput> {
@@ -17,8 +17,6 @@ export function createAnnotateActivity(deps: ActivityDeps) {
       labelSource: 'prompt',
       generator: input.generatorName,
     }));
-    const keptByLabel: Record<string, number> = {};
-    for (const row of rows) keptByLabel[row.label] = (keptByLabel[row.label] ?? 0) + 1;
-    return { dataset: await deps.store.putJsonl(rows), keptByLabel };
+    return { dataset: await deps.store.putJsonl(rows), keptByLabel: countByLabel(rows) };
   };
 }

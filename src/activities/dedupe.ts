@@ -7,7 +7,7 @@ import { readSplit } from '../data/readers';
 import { dedupeSamples } from '../stages/dedupe';
 import { dedupeInputSchema, type DedupeInput, type DedupeOutput } from './contracts';
 import type { ActivityDeps } from './deps';
-import { candidateSchema } from './rows';
+import { candidateSchema, countByLabel } from './rows';
 
 const demosSchema = z.record(z.string(), z.array(z.object({ text: z.string() }).loose()));
 
@@ -23,12 +23,10 @@ export function createDedupeActivity(deps: ActivityDeps) {
         ...Object.values(demos).flatMap((list) => list.map((demo) => ({ text: demo.text, source: 'demo' as const }))),
       ],
     });
-    const removedByLabel: Record<string, number> = {};
-    for (const removal of result.removed) removedByLabel[removal.sample.label] = (removedByLabel[removal.sample.label] ?? 0) + 1;
     return {
       kept: await deps.store.putJsonl(result.kept),
       removed: await deps.store.putJsonl(result.removed.map((removal) => ({ ...removal.sample, reason: removal.reason, duplicateOf: removal.duplicateOf }))),
-      removedByLabel,
+      removedByLabel: countByLabel(result.removed.map((removal) => removal.sample)),
     };
   };
 }

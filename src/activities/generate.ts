@@ -16,6 +16,7 @@ import { readSplit, type Example } from '../data/readers';
 import type { ChatMessage, LanguageModel } from '../llm/types';
 import { normalizeForDedupe } from '../stages/normalize';
 import { parseGeneratedLines } from '../stages/parse-generations';
+import { generatorIdentity } from '../config/plan';
 import { hashOf } from '../shared/hash';
 import { generateInputSchema, generateOutputSchema, type GenerateInput, type GenerateOutput } from './contracts';
 import type { ActivityDeps } from './deps';
@@ -100,7 +101,7 @@ export function createGenerateActivity(deps: ActivityDeps) {
     const input = generateInputSchema.parse(rawInput);
     const loaded = await loadPromptTemplate(input.promptFile);
     const { productKey: _productKey, ...affecting } = input;
-    const cacheKey = hashOf({ ...affecting, template: loaded.sha256 });
+    const cacheKey = hashOf({ ...affecting, generator: generatorIdentity(input.generator), template: loaded.sha256 });
     const cached = await deps.store.lookup('generate', cacheKey, generateOutputSchema);
     if (cached) return { ...cached, llmCalls: 0 };
 

@@ -12,8 +12,9 @@ import { writeFileAtomic } from '../artifacts/store';
 import { getLanguage } from '../data/languages';
 import { isInExpectedScript } from '../stages/script-check';
 import { parseJudgeVerdict } from '../stages/verdict';
+import { generatorIdentity } from '../config/plan';
 import { hashOf } from '../shared/hash';
-import { candidateSchema } from './rows';
+import { candidateSchema, countByLabel } from './rows';
 import { reviseInputSchema, reviseOutputSchema, type ReviseInput, type ReviseOutput } from './contracts';
 import type { ActivityDeps } from './deps';
 import { loadPromptTemplate } from './prompt-files';
@@ -44,8 +45,7 @@ export function createReviseActivity(deps: ActivityDeps) {
     const input = reviseInputSchema.parse(rawInput);
     const loaded = await loadPromptTemplate(input.promptFile);
     const { productKey: _productKey, concurrency: _concurrency, ...affecting } = input;
-    const { concurrency: _providerConcurrency, ...generatorIdentity } = input.generator.provider as typeof input.generator.provider & { concurrency?: number };
-    const cacheKey = hashOf({ ...affecting, generator: generatorIdentity, template: loaded.sha256 });
+    const cacheKey = hashOf({ ...affecting, generator: generatorIdentity(input.generator), template: loaded.sha256 });
     const cached = await deps.store.lookup('revise', cacheKey, reviseOutputSchema);
     if (cached) return { ...cached, llmCalls: 0 };
 
@@ -94,13 +94,11 @@ export function createReviseActivity(deps: ActivityDeps) {
     const rejected = candidates
       .filter((candidate) => judgements[candidate.id]?.verdict !== 'yes')
       .map((candidate) => ({ ...candidate, ...judgements[candidate.id] }));
-    const rejectedByLabel: Record<string, number> = {};
-    for (const candidate of rejected) rejectedByLabel[candidate.label] = (rejectedByLabel[candidate.label] ?? 0) + 1;
 
     const output: ReviseOutput = {
       accepted: await deps.store.putJsonl(accepted),
       rejects: await deps.store.putJsonl(rejected),
-      rejectedByLabel,
+      rejectedByLabel: countByLabel(rejected),
       llmCalls,
     };
     await deps.store.record('revise', cacheKey, { ...output, llmCalls: 0 });

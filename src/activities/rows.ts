@@ -18,6 +18,13 @@ export const syntheticRowSchema = z.strictObject({
 });
 export type SyntheticRow = z.infer<typeof syntheticRowSchema>;
 
+/** How many rows carry each label. */
+export function countByLabel(rows: readonly { label: string }[]): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const row of rows) counts[row.label] = (counts[row.label] ?? 0) + 1;
+  return counts;
+}
+
 /** The ML CLI's training/evaluation row. */
 export const trainingRowSchema = z.strictObject({
   id: z.string(),

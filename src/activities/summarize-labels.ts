@@ -10,6 +10,7 @@ import { sampleDemos } from '../data/demos';
 import { DataError, readSplit } from '../data/readers';
 import { parseCsv } from '../data/table-parsers';
 import { resolveFromRepo } from '../infra/paths';
+import { generatorIdentity } from '../config/plan';
 import { hashOf } from '../shared/hash';
 import { summarizeLabelsInputSchema, summarizeLabelsOutputSchema, type SummarizeLabelsInput, type SummarizeLabelsOutput } from './contracts';
 import type { ActivityDeps } from './deps';
@@ -58,8 +59,7 @@ export function createSummarizeLabelsActivity(deps: ActivityDeps) {
     }
 
     const loaded = await loadPromptTemplate(settings.prompt);
-    const { concurrency: _concurrency, ...generatorIdentity } = input.generator.provider as typeof input.generator.provider & { concurrency?: number };
-    const cacheKey = hashOf({ dataset: input.dataset.name, labels: input.dataset.labels, generator: generatorIdentity, settings, template: loaded.sha256 });
+    const cacheKey = hashOf({ dataset: input.dataset.name, labels: input.dataset.labels, generator: generatorIdentity(input.generator), settings, template: loaded.sha256 });
     const cached = await deps.store.lookup('summarize-labels', cacheKey, summarizeLabelsOutputSchema);
     if (cached) return { ...cached, llmCalls: 0 };
 

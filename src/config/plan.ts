@@ -53,8 +53,8 @@ export function labelSummaryKey(spec: Pick<DataProductSpec, 'task' | 'generator'
 }
 
 /** Generator identity for keys: what the model is, not how many requests may run at once. */
-function generatorIdentity(generator: GeneratorConfig): unknown {
-  const { concurrency: _concurrency, ...identity } = generator.provider as GeneratorConfig['provider'] & { concurrency?: number };
+export function generatorIdentity(generator: Pick<GeneratorConfig, 'provider'>): unknown {
+  const { concurrency: _concurrency, ...identity } = generator.provider;
   return identity;
 }
 

@@ -1,13 +1,22 @@
 /** Looking at real processes and files from tests: trainer subprocesses, polling with a deadline. */
 import { readdirSync, readFileSync } from 'node:fs';
 
-/** Live (non-zombie) processes whose command line mentions `runDir`. */
+/** Whether a process runs; a zombie answers kill(0) but has exited all the same. */
+export function isLiveProcess(pid: number | string): boolean {
+  try {
+    return readFileSync(`/proc/${pid}/stat`, 'utf8').split(' ')[2] !== 'Z';
+  } catch {
+    return false;
+  }
+}
+
+/** Live processes whose command line mentions `runDir`. */
 export function trainerPids(runDir: string): number[] {
   return readdirSync('/proc')
     .filter((entry) => /^\d+$/.test(entry))
     .filter((pid) => {
       try {
-        return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(runDir) && readFileSync(`/proc/${pid}/stat`, 'utf8').split(' ')[2] !== 'Z';
+        return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(runDir) && isLiveProcess(pid);
       } catch {
         return false;
       }

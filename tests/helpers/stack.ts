@@ -28,6 +28,11 @@ export function buildTinyModel(directory: string): string {
   return directory;
 }
 
+/** A scripted LLM reply: four distinct Welsh lines per request, whatever was asked. */
+export function welshLines(_request: unknown, index: number): string {
+  return Array.from({ length: 4 }, (_, line) => `Testun rhif ${index * 10 + line} am y pwnc hwn yng Nghymru.`).join('\n');
+}
+
 export function testSweepConfig(overrides: Partial<SweepConfigInput> & { tinyModel: string }) {
   const { tinyModel, ...rest } = overrides;
   return parseSweepConfig(

@@ -9,7 +9,7 @@ import { createScriptedModel } from '../../src/llm/fake';
 import { TASK_QUEUES } from '../../src/shared/constants';
 import { sweepWorkflow } from '../../src/workflows/sweep';
 import { trainerPids, waitFor } from '../helpers/processes';
-import { buildTinyModel, startInProcessWorkers, sweepInput, testSweepConfig, type InProcessWorkers } from '../helpers/stack';
+import { buildTinyModel, startInProcessWorkers, welshLines, sweepInput, testSweepConfig, type InProcessWorkers } from '../helpers/stack';
 import { startTestTemporal, type TestTemporal } from '../helpers/temporal';
 
 let temporal: TestTemporal;
@@ -17,8 +17,7 @@ let workers: InProcessWorkers;
 
 beforeAll(async () => {
   temporal = await startTestTemporal('synthlab-cancel-');
-  const lines = (index: number) => Array.from({ length: 4 }, (_, line) => `Testun rhif ${index * 10 + line} am y pwnc hwn yng Nghymru.`).join('\n');
-  workers = await startInProcessWorkers(temporal, createScriptedModel((_request, index) => lines(index)));
+  workers = await startInProcessWorkers(temporal, createScriptedModel(welshLines));
 });
 
 afterAll(async () => {

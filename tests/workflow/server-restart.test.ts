@@ -3,7 +3,7 @@
  * restarted on the same SQLite database and port. The workers reconnect, and the sweep completes
  * with every cell once: none lost, none duplicated.
  */
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,8 +14,8 @@ import { freePort, startDevServer, stopProcess, type DevServerInfo } from '../..
 import { createScriptedModel } from '../../src/llm/fake';
 import { TASK_QUEUES } from '../../src/shared/constants';
 import { sweepWorkflow } from '../../src/workflows/sweep';
-import { waitFor } from '../helpers/processes';
-import { buildTinyModel, startInProcessWorkers, sweepInput, testSweepConfig, type InProcessWorkers } from '../helpers/stack';
+import { isLiveProcess, waitFor } from '../helpers/processes';
+import { buildTinyModel, startInProcessWorkers, welshLines, sweepInput, testSweepConfig, type InProcessWorkers } from '../helpers/stack';
 
 let stateDir: string | undefined;
 let server: DevServerInfo | undefined;
@@ -37,8 +37,7 @@ it('completes a sweep after the dev server is killed with SIGKILL and restarted 
   const connection = await Connection.connect({ address: server.address });
   connections.push(nativeConnection, connection);
   const client = new Client({ connection, namespace: 'default' });
-  const lines = (index: number) => Array.from({ length: 4 }, (_, line) => `Testun rhif ${index * 10 + line} am y pwnc hwn yng Nghymru.`).join('\n');
-  workers = await startInProcessWorkers({ server, stateDir, client, nativeConnection, stop: async () => undefined }, createScriptedModel((_request, index) => lines(index)));
+  workers = await startInProcessWorkers({ server, stateDir, client, nativeConnection, stop: async () => undefined }, createScriptedModel(welshLines));
 
   const tinyModel = buildTinyModel(join(stateDir, 'tiny-model'));
   const config = testSweepConfig({ tinyModel, name: 'server-restart', strategies: ['TargetDemos'], seeds: [1, 2], goldBaseline: true });
@@ -49,7 +48,7 @@ it('completes a sweep after the dev server is killed with SIGKILL and restarted 
   const trainRoot = join(stateDir, 'artifacts', 'work', 'train');
   await waitFor(() => (existsSync(trainRoot) && readdirSync(trainRoot).length > 0 ? true : undefined), 240_000, 'a training run to start');
   process.kill(server.pid, 'SIGKILL');
-  await waitFor(() => (server && !isAlive(server.pid) ? true : undefined), 10_000, 'the server to die');
+  await waitFor(() => (server && !isLiveProcess(server.pid) ? true : undefined), 10_000, 'the server to die');
   server = await startDevServer({ stateDir, ...ports });
 
   const result = await client.workflow.getHandle<typeof sweepWorkflow>(input.sweepId).result();
@@ -58,17 +57,3 @@ it('completes a sweep after the dev server is killed with SIGKILL and restarted 
   expect(keys).toEqual([...new Set(keys)]);
   expect(keys).toEqual(['sib200.cy.TargetDemos.scripted.s1', 'sib200.cy.TargetDemos.scripted.s2', 'sib200.cy.gold.s1', 'sib200.cy.gold.s2']);
 }, 600_000);
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch {
-    return false;
-  }
-  try {
-    // A zombie still answers kill(0); it has exited all the same.
-    return !readFileSync(`/proc/${pid}/stat`, 'utf8').split(' ')[2]?.startsWith('Z');
-  } catch {
-    return false;
-  }
-}
