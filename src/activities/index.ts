@@ -12,6 +12,7 @@ import { createGenerateActivity } from './generate';
 import { createReviseActivity } from './revise';
 import { createSelectActivity } from './select';
 import { createSummarizeLabelsActivity } from './summarize-labels';
+import { createOpenSweepActivity, createRecordCellActivity, createRecordDataProductActivity } from './sweep-records';
 
 export function createCpuActivities(deps: ActivityDeps) {
   return {
@@ -21,6 +22,16 @@ export function createCpuActivities(deps: ActivityDeps) {
     dedupeSamples: withFailureTypes(createDedupeActivity(deps)),
     annotateSamples: withFailureTypes(createAnnotateActivity(deps)),
     selectTrainingSet: withFailureTypes(createSelectActivity(deps)),
+    ...createSweepRecordActivities(deps),
+  };
+}
+
+/** Sweep bookkeeping, on the CPU queue beside the workflows. */
+export function createSweepRecordActivities(deps: ActivityDeps) {
+  return {
+    openSweep: withFailureTypes(createOpenSweepActivity(deps)),
+    recordCellResult: withFailureTypes(createRecordCellActivity(deps)),
+    recordDataProduct: withFailureTypes(createRecordDataProductActivity(deps)),
   };
 }
 

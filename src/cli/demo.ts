@@ -3,10 +3,14 @@
  * model and CPU training, prints the results table, the UI address and one summary line that
  * counts what this run did (LLM calls and trainings actually performed, not reused).
  */
+import { join } from 'node:path';
+import { ArtifactStore } from '../artifacts/store';
+import { sweepRecordsOf } from '../artifacts/sweep-records';
 import { loadSweepConfig } from '../config/load';
 import { connectClient } from '../infra/client';
 import { stateDir } from '../infra/paths';
 import { stackUp } from '../infra/stack';
+import { loadSweepResults } from '../report/load-sweep';
 import { formatSummaryTable, summarize } from '../report/summary-table';
 import type { SweepProgress } from '../workflows/sweep';
 import { formatProgress, startSweep } from './sweep';
@@ -28,7 +32,8 @@ export async function demoCommand(configPath: string): Promise<number> {
         .then((progress) => console.log(`[${Math.round((Date.now() - startedAt) / 1000)}s] ${formatProgress(progress)}`))
         .catch(() => undefined);
     }, PROGRESS_INTERVAL_MS);
-    const result = await handle.result().finally(() => clearInterval(ticker));
+    const summary = await handle.result().finally(() => clearInterval(ticker));
+    const result = await loadSweepResults(sweepRecordsOf(new ArtifactStore(join(stateDir(), 'artifacts'))), handle.workflowId, summary.failed);
 
     console.log('');
     for (const product of result.dataProducts) {
@@ -43,8 +48,8 @@ export async function demoCommand(configPath: string): Promise<number> {
     for (const failure of result.failed) console.log(`FAILED ${failure.kind} ${failure.key}: ${failure.message}`);
     console.log('');
     console.log(`wall time ${Math.round((Date.now() - startedAt) / 1000)}s; artifacts under ${stateDir()}/artifacts; stop the stack with \`npx synthlab down\``);
-    console.log(`synthlab summary: cells=${result.cells.length} llm_calls=${result.llmCalls} trainings=${result.trainings} ui=${stack.server.uiUrl}`);
-    return result.failed.length > 0 ? 1 : 0;
+    console.log(`synthlab summary: cells=${summary.cells.completed} llm_calls=${summary.llmCalls} trainings=${summary.trainings} ui=${stack.server.uiUrl}`);
+    return summary.failedTotal > 0 ? 1 : 0;
   } finally {
     await connected.close();
   }

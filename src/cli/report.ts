@@ -2,8 +2,10 @@
 import { join, resolve } from 'node:path';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { ArtifactStore } from '../artifacts/store';
+import { sweepRecordsOf } from '../artifacts/sweep-records';
 import { connectClient } from '../infra/client';
 import { repoRoot, stateDir } from '../infra/paths';
+import { loadSweepResults } from '../report/load-sweep';
 import { parseSweepReference, safeFileSegment } from '../report/naming';
 import { writeReport } from '../report/write-report';
 import type { sweepWorkflow } from '../workflows/sweep';
@@ -31,10 +33,15 @@ export async function reportCommand(reference: string, options: { out?: string }
       process.stderr.write(`synthlab: sweep ${sweepId} ended ${status}; there is no result to report\n`);
       return 1;
     }
-    const result = await handle.result();
+    const summary = await handle.result();
+    const store = new ArtifactStore(join(stateDir(), 'artifacts'));
+    const result = await loadSweepResults(sweepRecordsOf(store), sweepId, summary.failed);
     const outDir = options.out ? resolve(options.out) : join(repoRoot, 'results', safeFileSegment(name));
-    const written = await writeReport({ result, outDir, store: new ArtifactStore(join(stateDir(), 'artifacts')) });
-    console.log(`wrote ${written.files.length} files (${result.cells.length} runs, ${result.dataProducts.length} data products, ${result.failed.length} failures)`);
+    const written = await writeReport({ result, outDir, store });
+    console.log(
+      `wrote ${written.files.length} files (${result.cells.length} runs, ${result.dataProducts.length} data products, ` +
+        `${summary.failedTotal} failures, ${result.missingCells.length} planned cells without a result)`,
+    );
     for (const missing of written.missingMetrics) console.log(`no confusion matrix for ${missing.key}: ${missing.message}`);
     console.log(`report: ${written.outDir}`);
     return 0;

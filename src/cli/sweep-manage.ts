@@ -2,7 +2,7 @@
 import { WorkflowFailedError, type Client } from '@temporalio/client';
 import { loadSweepConfig } from '../config/load';
 import { connectClient, type ConnectedClient } from '../infra/client';
-import type { SweepProgress } from '../workflows/sweep';
+import type { SweepProgress, SweepResult } from '../workflows/sweep';
 import { startSweep, sweepWorkflowId } from './sweep';
 
 const BAR_WIDTH = 30;
@@ -12,6 +12,14 @@ function bar(done: number, failed: number, total: number): string {
   const doneWidth = Math.round((done / total) * BAR_WIDTH);
   const failedWidth = Math.min(BAR_WIDTH - doneWidth, Math.round((failed / total) * BAR_WIDTH));
   return `[${'#'.repeat(doneWidth)}${'x'.repeat(failedWidth)}${'.'.repeat(BAR_WIDTH - doneWidth - failedWidth)}]`;
+}
+
+function finalProgress(result: SweepResult): SweepProgress {
+  return {
+    dataProducts: { total: result.dataProducts.total, done: result.dataProducts.completed, running: 0, failed: result.dataProducts.failed },
+    cells: { total: result.cells.total, done: result.cells.completed, running: 0, failed: result.cells.failed },
+    run: result.runs,
+  };
 }
 
 export function formatStatus(progress: SweepProgress, elapsedMs: number): string {
@@ -26,6 +34,7 @@ export function formatStatus(progress: SweepProgress, elapsedMs: number): string
         `${counts.running} running, ${counts.failed} failed, ${Math.max(0, pending)} pending`,
     );
   }
+  if (progress.run > 1) lines.push(`run ${progress.run} of this sweep (it continues as new to keep each history small)`);
   const finished = progress.cells.done + progress.cells.failed;
   if (finished > 0 && finished < progress.cells.total) {
     const etaSeconds = Math.round(((elapsedMs / finished) * (progress.cells.total - finished)) / 1000);
@@ -49,6 +58,11 @@ function uiLink(connected: ConnectedClient, workflowId: string): string | undefi
   return connected.settings.uiUrl ? `${connected.settings.uiUrl}/namespaces/${connected.settings.namespace}/workflows/${encodeURIComponent(workflowId)}` : undefined;
 }
 
+/** The visibility query that lists a sweep's failed cells (the UI's search box takes it as is). */
+export function failedCellsQuery(sweepId: string): string {
+  return `SweepId = '${sweepId}' AND WorkflowType = 'cellWorkflow' AND CellStatus = 'failed'`;
+}
+
 export async function sweepListCommand(): Promise<number> {
   return withClient(async ({ client }) => {
     let count = 0;
@@ -70,12 +84,20 @@ export async function sweepStatusCommand(sweep: string, options: { watch: boolea
       console.log(`${handle.workflowId}: ${description.status.name}, ${Math.round(elapsed / 1000)} s`);
       const link = uiLink(connected, handle.workflowId);
       if (link) console.log(`ui: ${link}`);
+      const failedQuery = failedCellsQuery(handle.workflowId);
+      console.log(`failed cells: temporal workflow list --query "${failedQuery}"`);
+      if (connected.settings.uiUrl) {
+        console.log(`failed cells in the ui: ${connected.settings.uiUrl}/namespaces/${connected.settings.namespace}/workflows?query=${encodeURIComponent(failedQuery)}`);
+      }
       if (description.status.name === 'RUNNING') {
         console.log(formatStatus(await handle.query<SweepProgress>('progress'), elapsed));
       } else if (description.status.name === 'COMPLETED') {
-        const result = (await handle.result()) as { cells: unknown[]; failed: { kind: string; key: string; message: string }[] };
-        console.log(`cells completed: ${result.cells.length}, failed: ${result.failed.length}`);
+        const result = (await handle.result()) as SweepResult;
+        console.log(formatStatus(finalProgress(result), elapsed));
+        console.log(`runs: ${result.runs}, cells reused from earlier runs: ${result.cells.reused}, llm calls: ${result.llmCalls}, trainings: ${result.trainings}`);
         for (const failure of result.failed) console.log(`  failed ${failure.kind} ${failure.key}: ${failure.message}`);
+        if (result.failedTotal > result.failed.length) console.log(`  … and ${result.failedTotal - result.failed.length} more failures`);
+        if (result.failedTotal > 0) console.log(`resume with \`synthlab sweep resume ${sweep}\`: failed and unfinished cells run again, finished ones are reused`);
       }
       if (!options.watch || description.status.name !== 'RUNNING') return 0;
       await new Promise((resolveWait) => setTimeout(resolveWait, 5_000));

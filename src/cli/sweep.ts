@@ -46,7 +46,7 @@ export async function sweepStartCommand(configPath: string, options: { wait: boo
     if (connected.settings.uiUrl) console.log(`ui: ${connected.settings.uiUrl}/namespaces/${connected.settings.namespace}/workflows/${encodeURIComponent(handle.workflowId)}`);
     if (options.wait) {
       const result = await handle.result();
-      console.log(`sweep finished: ${result.cells.length} cells, ${result.failed.length} failed`);
+      console.log(`sweep finished: ${result.cells.completed}/${result.cells.total} cells completed (${result.cells.reused} reused), ${result.failedTotal} failed, ${result.runs} run(s)`);
     }
     return 0;
   } finally {

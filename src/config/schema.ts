@@ -102,6 +102,14 @@ const concurrencySchema = z.strictObject({
   cells: z.number().int().positive().default(4),
 });
 
+const orchestrationSchema = z.strictObject({
+  /**
+   * The sweep workflow stops starting children once its history has this many events, waits for
+   * the running ones, and continues as new: far below Temporal's 51,200-event limit.
+   */
+  continueAsNewAfterEvents: z.number().int().min(20).max(40_000).default(10_000),
+});
+
 export const sweepConfigSchema = z
   .strictObject({
     name: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'lowercase letters, digits and "-" only'),
@@ -123,6 +131,7 @@ export const sweepConfigSchema = z
     training: trainingSchema,
     goldBaseline: z.boolean().default(true),
     concurrency: concurrencySchema.default(concurrencySchema.parse({})),
+    orchestration: orchestrationSchema.default(orchestrationSchema.parse({})),
   })
   .superRefine((config, context) => {
     const duplicates = (values: readonly (string | number)[]) => values.filter((value, index) => values.indexOf(value) !== index);

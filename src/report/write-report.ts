@@ -6,16 +6,16 @@
 import { join, resolve } from 'node:path';
 import { metricsSchema } from '../activities/evaluate';
 import { type ArtifactStore, writeFileAtomic } from '../artifacts/store';
-import type { SweepResult } from '../workflows/sweep';
 import { aggregateByTask, gapChartData } from './aggregate';
 import { dataProductsCsv, runsCsv, sortCells } from './csv';
+import type { SweepReportData } from './load-sweep';
 import { confusionFileName, resultsMarkdownFileName } from './naming';
 import { resultsMarkdown } from './results-markdown';
 import { points } from './summary-table';
 import { confusionMatrixSvg, gapToGoldSvg } from './svg';
 
 export interface WriteReportOptions {
-  result: SweepResult;
+  result: Pick<SweepReportData, 'sweepId' | 'cells' | 'dataProducts' | 'failed'>;
   outDir: string;
   /** Where the metrics artifacts are read from (hash-checked). */
   store: ArtifactStore;

@@ -16,6 +16,12 @@ export interface CreateWorkersOptions {
   queues?: QueueName[];
   workflowBundle?: WorkflowBundleWithSourceMap;
   maxConcurrentCpuActivities?: number;
+  /**
+   * Activities to register instead of the real ones, under the same names (the sweep-scale
+   * benchmark's no-op worker and fast workflow tests); the CLI never passes these.
+   */
+  activities?: { cpu: object; gpu: object };
+  maxConcurrentGpuActivities?: number;
 }
 
 const workflowsPath = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
@@ -38,7 +44,7 @@ export async function createWorkers(options: CreateWorkersOptions): Promise<Work
         namespace: options.namespace,
         taskQueue: TASK_QUEUES.cpu,
         workflowBundle: options.workflowBundle ?? (await workflowBundle()),
-        activities: createCpuActivities(options.deps),
+        activities: options.activities?.cpu ?? createCpuActivities(options.deps),
         maxConcurrentActivityTaskExecutions: options.maxConcurrentCpuActivities ?? 8,
       }),
     );
@@ -49,8 +55,8 @@ export async function createWorkers(options: CreateWorkersOptions): Promise<Work
         connection: options.connection,
         namespace: options.namespace,
         taskQueue: TASK_QUEUES.gpu,
-        activities: createGpuActivities(options.deps),
-        maxConcurrentActivityTaskExecutions: 1,
+        activities: options.activities?.gpu ?? createGpuActivities(options.deps),
+        maxConcurrentActivityTaskExecutions: options.maxConcurrentGpuActivities ?? 1,
       }),
     );
   }

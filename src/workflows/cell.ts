@@ -7,8 +7,12 @@ import { upsertSearchAttributes } from '@temporalio/workflow';
 import type { ArtifactRef } from '../artifacts/ref';
 import type { CellSpec } from '../config/plan';
 import type { DatasetSpec } from '../data/dataset-spec';
+import { hashOf } from '../shared/hash';
+import type { CellOutcome, CellResult } from '../shared/results';
 import { CellStatusKey, StageKey } from '../shared/search-attributes';
-import { dataActivities, gpuActivitiesWith } from './policies';
+import { dataActivities, gpuActivitiesWith, recordActivities } from './policies';
+
+export type { CellOutcome, CellResult } from '../shared/results';
 
 export interface CellInput {
   sweepId: string;
@@ -19,29 +23,16 @@ export interface CellInput {
   source: ArtifactRef | undefined;
 }
 
-export interface CellResult {
-  key: string;
-  kind: CellSpec['kind'];
-  task: string;
-  language: string;
-  strategy: string;
-  generator: string;
-  seed: number;
-  trainSize: number;
-  accuracy: number;
-  macroF1: number;
-  metrics: ArtifactRef;
-  modelDir: string;
-  bestEpoch: number;
-  resumedFromEpoch: number | null;
-  trainings: number;
-}
 
 function setStage(stage: string): void {
   upsertSearchAttributes([{ key: StageKey, value: stage }]);
 }
 
-export async function cellWorkflow({ dataRoot, cell, dataset, source }: CellInput): Promise<CellResult> {
+/**
+ * Runs the cell and records its result in the sweep records (outside history); returns only what
+ * the sweep counts, so the sweep's history stays small however many cells it has.
+ */
+export async function cellWorkflow({ sweepId, dataRoot, cell, dataset, source }: CellInput): Promise<CellOutcome> {
   const gpuActivities = gpuActivitiesWith(cell.training.heartbeatTimeoutSeconds);
   try {
     setStage('select');
@@ -82,11 +73,7 @@ export async function cellWorkflow({ dataRoot, cell, dataset, source }: CellInpu
       device: cell.training.device,
       threads: cell.training.threads,
     });
-    upsertSearchAttributes([
-      { key: StageKey, value: 'done' },
-      { key: CellStatusKey, value: 'completed' },
-    ]);
-    return {
+    const result: CellResult = {
       key: cell.key,
       kind: cell.kind,
       task: cell.task,
@@ -103,6 +90,13 @@ export async function cellWorkflow({ dataRoot, cell, dataset, source }: CellInpu
       resumedFromEpoch: trained.resumedFromEpoch,
       trainings: trained.trainings,
     };
+    // The spec hash ties the record to exactly these inputs: a resumed sweep reuses it only for the same cell.
+    await recordActivities.recordCellResult({ sweepId, specHash: hashOf(cell), result });
+    upsertSearchAttributes([
+      { key: StageKey, value: 'done' },
+      { key: CellStatusKey, value: 'completed' },
+    ]);
+    return { key: cell.key, trainings: trained.trainings };
   } catch (error) {
     upsertSearchAttributes([{ key: CellStatusKey, value: 'failed' }]);
     throw error;

@@ -8,8 +8,11 @@ import type { ArtifactRef } from '../artifacts/ref';
 import type { DataProductSpec } from '../config/plan';
 import { generationPromptFile } from '../config/strategies';
 import type { DatasetSpec } from '../data/dataset-spec';
+import type { DataProductOutcome, DataProductResult } from '../shared/results';
 import { StageKey } from '../shared/search-attributes';
-import { dataActivities, llmActivities } from './policies';
+import { dataActivities, llmActivities, recordActivities } from './policies';
+
+export type { DataProductCounts, DataProductOutcome, DataProductResult } from '../shared/results';
 
 export interface DataProductInput {
   sweepId: string;
@@ -18,31 +21,11 @@ export interface DataProductInput {
   product: DataProductSpec;
 }
 
-export interface DataProductCounts {
-  requested: Record<string, number>;
-  parsed: Record<string, number>;
-  unique: Record<string, number>;
-  rejectedByJudge: Record<string, number>;
-  removedAsDuplicates: Record<string, number>;
-  kept: Record<string, number>;
-  shortfall: Record<string, number>;
-}
-
-export interface DataProductResult {
-  key: string;
-  dataset: ArtifactRef;
-  rejects: ArtifactRef | undefined;
-  requests: ArtifactRef;
-  labelDescriptions: ArtifactRef | undefined;
-  counts: DataProductCounts;
-  llmCalls: number;
-}
-
 function setStage(stage: string): void {
   upsertSearchAttributes([{ key: StageKey, value: stage }]);
 }
 
-export async function dataProductWorkflow({ dataRoot, dataset, product }: DataProductInput): Promise<DataProductResult> {
+export async function dataProductWorkflow({ sweepId, dataRoot, dataset, product }: DataProductInput): Promise<DataProductOutcome> {
   const { generation } = product;
   const promptFile = generationPromptFile(product.strategySettings, generation.prompts);
 
@@ -116,14 +99,12 @@ export async function dataProductWorkflow({ dataRoot, dataset, product }: DataPr
     samples: deduped.kept,
     generatorName: product.generator.name,
   });
-  setStage('done');
-
-  return {
+  const result: DataProductResult = {
     key: product.key,
     dataset: annotated.dataset,
-    rejects,
+    ...(rejects ? { rejects } : {}),
     requests: generated.requests,
-    labelDescriptions,
+    ...(labelDescriptions ? { labelDescriptions } : {}),
     counts: {
       requested: generated.requestsByLabel,
       parsed: generated.parsedByLabel,
@@ -135,4 +116,7 @@ export async function dataProductWorkflow({ dataRoot, dataset, product }: DataPr
     },
     llmCalls,
   };
+  await recordActivities.recordDataProduct({ sweepId, result });
+  setStage('done');
+  return { key: product.key, dataset: annotated.dataset, llmCalls };
 }

@@ -24,6 +24,13 @@ export const dataActivities = proxyActivities<Pick<Activities, 'dedupeSamples' |
   retry: { initialInterval: '1 second', maximumAttempts: 3, nonRetryableErrorTypes: NON_RETRYABLE },
 });
 
+/** Sweep bookkeeping: small local file writes and reads. */
+export const recordActivities = proxyActivities<Pick<Activities, 'openSweep' | 'recordCellResult' | 'recordDataProduct'>>({
+  taskQueue: TASK_QUEUES.cpu,
+  startToCloseTimeout: '5 minutes',
+  retry: { initialInterval: '1 second', maximumAttempts: 5, nonRetryableErrorTypes: NON_RETRYABLE },
+});
+
 /**
  * Training and prediction on the GPU queue, run by the Python ML CLI. The heartbeat timeout is
  * how quickly a dead GPU worker is noticed, so it comes from the sweep's training settings.

@@ -1,25 +1,67 @@
 /**
  * The sweep: expands the config grid, runs each shared data product once as a child workflow and
  * each cell as a child once its data exists, within bounded windows. A failed cell fails alone;
- * the sweep finishes with a summary of what failed. Orchestration only: deterministic, no I/O.
+ * the sweep finishes with a summary of what failed.
+ *
+ * Results live in the sweep records (written by the children), not in this history: children
+ * return only counts. Before the history grows large the sweep stops starting children, lets the
+ * running ones finish, and continues as new, carrying which cells are finished as a bit set.
+ * A fresh start (a resume) first asks `openSweep` which cells earlier runs already finished.
+ * Orchestration only: deterministic, no I/O.
  */
 import {
   ApplicationFailure,
   ParentClosePolicy,
-  condition,
+  continueAsNew,
   defineQuery,
   executeChild,
   isCancellation,
   setHandler,
+  workflowInfo,
 } from '@temporalio/workflow';
 import type { ArtifactRef } from '../artifacts/ref';
 import { planSweep, type CellSpec, type DataProductSpec } from '../config/plan';
 import type { SweepConfig } from '../config/schema';
 import type { DatasetSpec } from '../data/dataset-spec';
+import { BitSet } from '../shared/bitset';
 import { TASK_QUEUES } from '../shared/constants';
+import type { DataProductOutcome } from '../shared/results';
 import { searchAttributesFor } from '../shared/search-attributes';
-import { cellWorkflow, type CellResult } from './cell';
-import { dataProductWorkflow, type DataProductResult } from './data-product';
+import { cellWorkflow } from './cell';
+import { dataProductWorkflow } from './data-product';
+import { recordActivities } from './policies';
+import { createWindow } from './window';
+
+/** The sweep result lists this many failures; the count covers all of them. */
+export const MAX_LISTED_FAILURES = 200;
+
+const MAX_MESSAGE_CHARS = 1_000;
+
+export interface FailedItem {
+  key: string;
+  kind: 'data-product' | 'cell';
+  message: string;
+}
+
+/** What one run of the sweep hands to the next through continue-as-new. */
+export interface SweepCarry {
+  /** Runs of this sweep execution before the current one. */
+  runs: number;
+  /** Plan indices of cells that completed or failed (hex bit set). */
+  finishedCells: string;
+  completedCells: number;
+  failedCells: number;
+  /** Cells finished by an earlier execution (found in the records), not run again. */
+  reusedCells: number;
+  /** Finished data products still needed by unfinished cells (failed ones are all kept). */
+  products: Record<string, DataProductOutcome>;
+  completedProducts: number;
+  failedProducts: Record<string, string>;
+  failed: FailedItem[];
+  failedTotal: number;
+  llmCalls: number;
+  trainings: number;
+}
 
 export interface SweepInput {
   sweepId: string;
@@ -28,56 +70,64 @@ export interface SweepInput {
   dataRoot: string;
   /** Resolved dataset spec per task (config-defined or built in). */
   datasets: Record<string, DatasetSpec>;
+  /** Set only by continue-as-new. */
+  carry?: SweepCarry;
 }
 
-export interface FailedItem {
-  key: string;
-  kind: 'data-product' | 'cell';
-  message: string;
+export interface StageProgress {
+  total: number;
+  done: number;
+  running: number;
+  failed: number;
 }
 
 export interface SweepProgress {
-  dataProducts: { total: number; done: number; running: number; failed: number };
-  cells: { total: number; done: number; running: number; failed: number };
+  dataProducts: StageProgress;
+  cells: StageProgress;
+  /** 1 for the first run; +1 per continue-as-new. */
+  run: number;
 }
 
 export interface SweepResult {
   sweepId: string;
   configHash: string;
-  dataProducts: DataProductResult[];
-  cells: CellResult[];
+  dataProducts: { total: number; completed: number; failed: number };
+  cells: { total: number; completed: number; failed: number; reused: number };
+  /** The first MAX_LISTED_FAILURES failures; `failedTotal` counts all. */
   failed: FailedItem[];
+  failedTotal: number;
   llmCalls: number;
   trainings: number;
+  /** Runs this execution took (continue-as-new count + 1). */
+  runs: number;
 }
 
 export const progressQuery = defineQuery<SweepProgress>('progress');
-
-/** A counting semaphore for workflow code, built on `condition`. */
-function createWindow(limit: number) {
-  let running = 0;
-  return {
-    get running() {
-      return running;
-    },
-    async run<T>(work: () => Promise<T>): Promise<T> {
-      // Re-check after every wake-up: several waiters can be released by the same change.
-      while (running >= limit) await condition(() => running < limit);
-      running += 1;
-      try {
-        return await work();
-      } finally {
-        running -= 1;
-      }
-    },
-  };
-}
 
 function failureMessage(error: unknown): string {
   let current: unknown = error;
   // The root cause says what to fix; the wrappers only say where it happened.
   while (current instanceof Error && current.cause instanceof Error) current = current.cause;
   return current instanceof Error ? current.message : String(current);
+}
+
+async function openCarry(input: SweepInput, cellCount: number): Promise<SweepCarry> {
+  const opened = await recordActivities.openSweep({ sweepId: input.sweepId, configHash: input.configHash, config: input.config });
+  const products = opened.products;
+  return {
+    runs: 0,
+    finishedCells: opened.finishedCount > 0 ? opened.finishedCells : new BitSet(cellCount).toHex(),
+    completedCells: opened.finishedCount,
+    failedCells: 0,
+    reusedCells: opened.finishedCount,
+    products,
+    completedProducts: Object.keys(products).length,
+    failedProducts: {},
+    failed: [],
+    failedTotal: 0,
+    llmCalls: 0,
+    trainings: 0,
+  };
 }
 
 export async function sweepWorkflow(input: SweepInput): Promise<SweepResult> {
@@ -90,70 +140,101 @@ export async function sweepWorkflow(input: SweepInput): Promise<SweepResult> {
   const plan = planSweep(config);
   const productWindow = createWindow(config.concurrency.dataProducts);
   const cellWindow = createWindow(config.concurrency.cells);
-  const productResults = new Map<string, DataProductResult>();
-  const cellResults: CellResult[] = [];
-  const failed: FailedItem[] = [];
 
+  // Answer progress queries while openSweep runs, too.
+  let state: SweepCarry | undefined = input.carry;
+  let finished = new BitSet(plan.cells.length, state?.finishedCells);
   setHandler(progressQuery, () => ({
     dataProducts: {
       total: plan.dataProducts.length,
-      done: productResults.size,
+      done: state?.completedProducts ?? 0,
       running: productWindow.running,
-      failed: failed.filter((item) => item.kind === 'data-product').length,
+      failed: Object.keys(state?.failedProducts ?? {}).length,
     },
-    cells: {
-      total: plan.cells.length,
-      done: cellResults.length,
-      running: cellWindow.running,
-      failed: failed.filter((item) => item.kind === 'cell').length,
-    },
+    cells: { total: plan.cells.length, done: state?.completedCells ?? 0, running: cellWindow.running, failed: state?.failedCells ?? 0 },
+    run: (state?.runs ?? 0) + 1,
   }));
+  state ??= await openCarry(input, plan.cells.length);
+  finished = new BitSet(plan.cells.length, state.finishedCells);
+  const carry = state;
 
-  const runProduct = (product: DataProductSpec) =>
-    productWindow.run(() =>
-      executeChild(dataProductWorkflow, {
-        workflowId: `${sweepId}/data/${product.key}`,
-        taskQueue: TASK_QUEUES.cpu,
-        args: [{ sweepId, dataRoot, dataset: datasetOf(product.task), product }],
-        parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
-        typedSearchAttributes: searchAttributesFor(
-          { sweepId, task: product.task, language: product.language, strategy: product.strategy, generator: product.generator.name },
-          'generate',
-        ),
-      }),
-    );
+  const recordFailure = (item: FailedItem) => {
+    carry.failedTotal += 1;
+    if (carry.failed.length < MAX_LISTED_FAILURES) carry.failed.push(item);
+  };
 
-  const productPromises = new Map<string, Promise<DataProductResult | undefined>>();
+  let rollingOver = false;
+  const rollOverDue = (): boolean => {
+    if (!rollingOver) {
+      const info = workflowInfo();
+      rollingOver = info.historyLength >= config.orchestration.continueAsNewAfterEvents || info.continueAsNewSuggested;
+    }
+    return rollingOver;
+  };
+
+  const unfinished = plan.cells.map((_, index) => index).filter((index) => !finished.has(index));
+  const neededProducts = new Set(unfinished.map((index) => plan.cells[index]?.dataProductKey).filter((key): key is string => key !== undefined));
+
+  type ProductState = DataProductOutcome | { failed: string } | 'deferred';
+  const runProduct = (product: DataProductSpec): Promise<ProductState> =>
+    productWindow.run(async () => {
+      if (rollOverDue()) return 'deferred';
+      try {
+        const outcome = await executeChild(dataProductWorkflow, {
+          workflowId: `${sweepId}/data/${product.key}`,
+          taskQueue: TASK_QUEUES.cpu,
+          args: [{ sweepId, dataRoot, dataset: datasetOf(product.task), product }],
+          parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
+          typedSearchAttributes: searchAttributesFor(
+            { sweepId, task: product.task, language: product.language, strategy: product.strategy, generator: product.generator.name },
+            'generate',
+          ),
+        });
+        carry.products[product.key] = outcome;
+        carry.completedProducts += 1;
+        carry.llmCalls += outcome.llmCalls;
+        return outcome;
+      } catch (error) {
+        if (isCancellation(error)) throw error;
+        const message = failureMessage(error).slice(0, MAX_MESSAGE_CHARS);
+        carry.failedProducts[product.key] = message;
+        recordFailure({ key: product.key, kind: 'data-product', message });
+        return { failed: message };
+      }
+    });
+
+  const productStates = new Map<string, Promise<ProductState>>();
   for (const product of plan.dataProducts) {
-    productPromises.set(
-      product.key,
-      runProduct(product).then(
-        (result) => {
-          productResults.set(product.key, result);
-          return result;
-        },
-        (error: unknown) => {
-          if (isCancellation(error)) throw error;
-          failed.push({ key: product.key, kind: 'data-product', message: failureMessage(error) });
-          return undefined;
-        },
-      ),
-    );
+    if (!neededProducts.has(product.key)) continue;
+    const known = carry.products[product.key];
+    const failedMessage = carry.failedProducts[product.key];
+    if (known) productStates.set(product.key, Promise.resolve(known));
+    else if (failedMessage !== undefined) productStates.set(product.key, Promise.resolve({ failed: failedMessage }));
+    else productStates.set(product.key, runProduct(product));
   }
 
-  const runCell = async (cell: CellSpec): Promise<void> => {
+  const markFailed = (index: number, cell: CellSpec, message: string) => {
+    finished.add(index);
+    carry.failedCells += 1;
+    recordFailure({ key: cell.key, kind: 'cell', message });
+  };
+
+  const runCell = async (index: number): Promise<void> => {
+    const cell = plan.cells[index] as CellSpec;
     let source: ArtifactRef | undefined;
     if (cell.dataProductKey !== undefined) {
-      const product = await productPromises.get(cell.dataProductKey);
-      if (!product) {
-        failed.push({ key: cell.key, kind: 'cell', message: `its data product ${cell.dataProductKey} failed` });
+      const product = await productStates.get(cell.dataProductKey);
+      if (product === undefined || product === 'deferred') return;
+      if ('failed' in product) {
+        markFailed(index, cell, `its data product ${cell.dataProductKey} failed: ${product.failed}`);
         return;
       }
       source = product.dataset;
     }
-    try {
-      const result = await cellWindow.run(() =>
-        executeChild(cellWorkflow, {
+    await cellWindow.run(async () => {
+      if (rollOverDue()) return;
+      try {
+        const outcome = await executeChild(cellWorkflow, {
           workflowId: `${sweepId}/cell/${cell.key}`,
           taskQueue: TASK_QUEUES.cpu,
           args: [{ sweepId, dataRoot, cell, dataset: datasetOf(cell.task), source }],
@@ -162,33 +243,51 @@ export async function sweepWorkflow(input: SweepInput): Promise<SweepResult> {
             { sweepId, task: cell.task, language: cell.language, strategy: cell.strategy, generator: cell.generator, seed: cell.seed },
             'select',
           ),
-        }),
-      );
-      cellResults.push(result);
-    } catch (error) {
-      if (isCancellation(error)) throw error;
-      failed.push({ key: cell.key, kind: 'cell', message: failureMessage(error) });
-    }
+        });
+        finished.add(index);
+        carry.completedCells += 1;
+        carry.trainings += outcome.trainings;
+      } catch (error) {
+        if (isCancellation(error)) throw error;
+        markFailed(index, cell, failureMessage(error).slice(0, MAX_MESSAGE_CHARS));
+      }
+    });
   };
 
-  await Promise.all(plan.cells.map(runCell));
-  await Promise.all(productPromises.values());
+  await Promise.all(unfinished.map(runCell));
+  await Promise.all(productStates.values());
 
-  if (cellResults.length === 0 && plan.cells.length > 0) {
+  if (finished.count() < plan.cells.length) {
+    // Children are drained; hand over only what the remaining cells need.
+    const stillNeeded = new Set(
+      plan.cells.filter((cell, index) => !finished.has(index) && cell.dataProductKey !== undefined).map((cell) => cell.dataProductKey as string),
+    );
+    const next: SweepCarry = {
+      ...carry,
+      runs: carry.runs + 1,
+      finishedCells: finished.toHex(),
+      products: Object.fromEntries(Object.entries(carry.products).filter(([key]) => stillNeeded.has(key))),
+    };
+    return continueAsNew<typeof sweepWorkflow>({ ...input, carry: next });
+  }
+
+  if (carry.completedCells === 0 && plan.cells.length > 0) {
     throw ApplicationFailure.create({
       type: 'SweepFailed',
       nonRetryable: true,
-      message: `every cell of sweep ${sweepId} failed; first failure: ${failed[0]?.message ?? 'unknown'}`,
+      message: `every cell of sweep ${sweepId} failed; first failure: ${carry.failed[0]?.message ?? 'unknown'}`,
     });
   }
 
   return {
     sweepId,
     configHash: input.configHash,
-    dataProducts: [...productResults.values()],
-    cells: cellResults,
-    failed,
-    llmCalls: [...productResults.values()].reduce((sum, product) => sum + product.llmCalls, 0),
-    trainings: cellResults.reduce((sum, cell) => sum + cell.trainings, 0),
+    dataProducts: { total: plan.dataProducts.length, completed: carry.completedProducts, failed: Object.keys(carry.failedProducts).length },
+    cells: { total: plan.cells.length, completed: carry.completedCells, failed: carry.failedCells, reused: carry.reusedCells },
+    failed: carry.failed,
+    failedTotal: carry.failedTotal,
+    llmCalls: carry.llmCalls,
+    trainings: carry.trainings,
+    runs: carry.runs + 1,
   };
 }

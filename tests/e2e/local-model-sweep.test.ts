@@ -8,7 +8,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { z } from 'zod';
 import { TASK_QUEUES } from '../../src/shared/constants';
 import { sweepWorkflow } from '../../src/workflows/sweep';
-import { buildTinyModel, startInProcessWorkers, sweepInput, testSweepConfig, type InProcessWorkers } from '../helpers/stack';
+import { buildTinyModel, recordedResults, startInProcessWorkers, sweepInput, testSweepConfig, type InProcessWorkers } from '../helpers/stack';
 import { startTestTemporal, type TestTemporal } from '../helpers/temporal';
 
 let temporal: TestTemporal;
@@ -49,7 +49,8 @@ it('runs a tiny sweep on the real local LLM and the real trainer', async () => {
     concurrency: { dataProducts: 1, cells: 1 },
   });
   const input = sweepInput(config);
-  const result = await temporal.client.workflow.execute(sweepWorkflow, { workflowId: input.sweepId, taskQueue: TASK_QUEUES.cpu, args: [input] });
+  const summary = await temporal.client.workflow.execute(sweepWorkflow, { workflowId: input.sweepId, taskQueue: TASK_QUEUES.cpu, args: [input] });
+  const result = await recordedResults(workers.store, summary);
 
   expect(result.dataProducts).toHaveLength(2);
   const byStrategy = (name: string) => result.dataProducts.find((product) => product.key.includes(`.${name}.`));
@@ -62,8 +63,8 @@ it('runs a tiny sweep on the real local LLM and the real trainer', async () => {
   expect(Object.values(plain!.counts.parsed).reduce((sum, count) => sum + count, 0)).toBeGreaterThan(0);
   const judged = Object.values(revised!.counts.unique).reduce((sum, count) => sum + count, 0);
   // Generation requests (7) plus one judge call per candidate in the script check's expected script.
-  expect(result.llmCalls).toBeGreaterThanOrEqual(7);
-  expect(result.llmCalls).toBeLessThanOrEqual(7 + judged);
+  expect(summary.llmCalls).toBeGreaterThanOrEqual(7);
+  expect(summary.llmCalls).toBeLessThanOrEqual(7 + judged);
 
   // Every generated request keeps its provenance.
   const requests = await workers.store.readJsonl(plain!.requests, z.looseObject({ label: z.string(), reply: z.string(), model: z.string(), sampling: z.looseObject({}) }));
@@ -80,7 +81,7 @@ it('runs a tiny sweep on the real local LLM and the real trainer', async () => {
     expect(cell.accuracy).toBeLessThanOrEqual(1);
   }
   console.log(
-    `e2e: llm_calls=${result.llmCalls} trainings=${result.trainings} cells=${result.cells.length} failed=${result.failed.length} ` +
+    `e2e: llm_calls=${summary.llmCalls} trainings=${summary.trainings} cells=${result.cells.length} failed=${summary.failedTotal} ` +
       `kept=${JSON.stringify(plain!.counts.kept)} judge_rejected=${JSON.stringify(revised!.counts.rejectedByJudge)}`,
   );
 }, 900_000);

@@ -8,14 +8,16 @@ import { join } from 'node:path';
 import type { Worker } from '@temporalio/worker';
 import { createModelSource, type ModelSource } from '../../src/activities/deps';
 import { ArtifactStore } from '../../src/artifacts/store';
+import { sweepRecordsOf } from '../../src/artifacts/sweep-records';
 import { parseSweepConfig } from '../../src/config/load';
 import type { SweepConfigInput } from '../../src/config/schema';
 import { getDatasetSpec } from '../../src/data/registry';
 import { mlPython } from '../../src/infra/paths';
 import type { LanguageModel } from '../../src/llm/types';
+import { loadSweepResults, type SweepReportData } from '../../src/report/load-sweep';
 import { hashOf } from '../../src/shared/hash';
 import { createWorkers, runWorkers } from '../../src/workers/create-workers';
-import type { SweepInput } from '../../src/workflows/sweep';
+import type { SweepInput, SweepResult } from '../../src/workflows/sweep';
 import type { TestTemporal } from './temporal';
 
 export const dataRoot = join(import.meta.dirname, '..', '..', '..', 'shared', 'data');
@@ -83,4 +85,9 @@ export async function startInProcessWorkers(temporal: TestTemporal, model: Langu
       await models.closeAll();
     },
   };
+}
+
+/** The per-cell and per-product results a finished sweep recorded beside its artifacts. */
+export function recordedResults(store: ArtifactStore, summary: SweepResult): Promise<SweepReportData> {
+  return loadSweepResults(sweepRecordsOf(store), summary.sweepId, summary.failed);
 }

@@ -3,9 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ArtifactStore } from '../../src/artifacts/store';
-import { writeReport } from '../../src/report/write-report';
+import { writeReport, type WriteReportOptions } from '../../src/report/write-report';
 import type { CellResult } from '../../src/workflows/cell';
-import type { SweepResult } from '../../src/workflows/sweep';
+
+type ReportInput = WriteReportOptions['result'];
 
 const LABELS = ['science/technology', 'travel'];
 
@@ -51,14 +52,11 @@ describe('writeReport', () => {
     const store = new ArtifactStore(join(dir, 'artifacts'));
     const first = await metricsRef(store, [[3, 1], [0, 4]]);
     const gold = await metricsRef(store, [[4, 0], [0, 4]]);
-    const result: SweepResult = {
+    const result: ReportInput = {
       sweepId: 'sweep/t',
-      configHash: 'h',
       dataProducts: [],
       cells: [cell('sib200.cy.TargetDemos.smollm2.s1', 'TargetDemos', 1, first, 0.875), cell('sib200.cy.gold.s1', 'gold', 1, gold, 1)],
       failed: [],
-      llmCalls: 0,
-      trainings: 2,
     };
     const out = join(dir, 'results', 't');
     const written = await writeReport({ result, outDir: out, store });
@@ -81,7 +79,7 @@ describe('writeReport', () => {
   it('reports a run whose metrics artifact is gone and still writes the rest', async () => {
     const store = new ArtifactStore(join(dir, 'artifacts'));
     const missing = { uri: `file://${join(dir, 'nowhere.json')}`, sha256: 'f'.repeat(64), bytes: 1 };
-    const result: SweepResult = { sweepId: 'sweep/t', configHash: 'h', dataProducts: [], cells: [cell('k.s1', 'TargetDemos', 1, missing, 0.5)], failed: [], llmCalls: 0, trainings: 1 };
+    const result: ReportInput = { sweepId: 'sweep/t', dataProducts: [], cells: [cell('k.s1', 'TargetDemos', 1, missing, 0.5)], failed: [] };
     const written = await writeReport({ result, outDir: join(dir, 'out'), store });
     expect(written.missingMetrics.map((entry) => entry.key)).toEqual(['k.s1']);
     expect((await readFile(join(dir, 'out', 'runs.csv'), 'utf8')).split('\r\n')[1]).toMatch(/^sib200,cy,TargetDemos,smollm2,1,/);

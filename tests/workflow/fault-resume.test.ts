@@ -7,6 +7,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, openSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { ArtifactStore } from '../../src/artifacts/store';
+import { sweepRecordsOf } from '../../src/artifacts/sweep-records';
 import { repoRoot } from '../../src/infra/paths';
 import { getDatasetSpec } from '../../src/data/registry';
 import { TASK_QUEUES } from '../../src/shared/constants';
@@ -89,7 +91,12 @@ it('resumes training from the last checkpoint after the worker is killed with SI
   expect(lastEpochAtKill).toBeLessThan(25);
 
   startWorker();
-  const result = await handle.result();
+  const outcome = await handle.result();
+  expect(outcome.key).toBe(cell.key);
+  // The full result is in the sweep records, written once by the cell's last activity.
+  const record = (await sweepRecordsOf(new ArtifactStore(join(temporal.stateDir, 'artifacts'))).readCells('sweep/fault')).get(cell.key);
+  expect(record).toBeDefined();
+  const result = record!.result;
   // Evidence for the closing note.
   console.log(`fault test: worker killed after epoch ${lastEpochAtKill}; training resumed from epoch ${result.resumedFromEpoch}`);
   expect(result.resumedFromEpoch).toBe(lastEpochAtKill);

@@ -15,7 +15,7 @@ import { createScriptedModel } from '../../src/llm/fake';
 import { TASK_QUEUES } from '../../src/shared/constants';
 import { sweepWorkflow } from '../../src/workflows/sweep';
 import { isLiveProcess, waitFor } from '../helpers/processes';
-import { buildTinyModel, startInProcessWorkers, welshLines, sweepInput, testSweepConfig, type InProcessWorkers } from '../helpers/stack';
+import { buildTinyModel, recordedResults, startInProcessWorkers, welshLines, sweepInput, testSweepConfig, type InProcessWorkers } from '../helpers/stack';
 
 let stateDir: string | undefined;
 let server: DevServerInfo | undefined;
@@ -51,8 +51,10 @@ it('completes a sweep after the dev server is killed with SIGKILL and restarted 
   await waitFor(() => (server && !isLiveProcess(server.pid) ? true : undefined), 10_000, 'the server to die');
   server = await startDevServer({ stateDir, ...ports });
 
-  const result = await client.workflow.getHandle<typeof sweepWorkflow>(input.sweepId).result();
-  expect(result.failed).toEqual([]);
+  const summary = await client.workflow.getHandle<typeof sweepWorkflow>(input.sweepId).result();
+  expect(summary.failed).toEqual([]);
+  expect(summary.cells).toMatchObject({ total: 4, completed: 4, failed: 0 });
+  const result = await recordedResults(workers.store, summary);
   const keys = result.cells.map((cell) => cell.key).sort();
   expect(keys).toEqual([...new Set(keys)]);
   expect(keys).toEqual(['sib200.cy.TargetDemos.scripted.s1', 'sib200.cy.TargetDemos.scripted.s2', 'sib200.cy.gold.s1', 'sib200.cy.gold.s2']);

@@ -16,7 +16,7 @@ import { TASK_QUEUES } from '../../src/shared/constants';
 import { workflowBundle } from '../../src/workers/create-workers';
 import { cellWorkflow } from '../../src/workflows/cell';
 import { sweepWorkflow } from '../../src/workflows/sweep';
-import { buildTinyModel, dataRoot, startInProcessWorkers, sweepInput, testSweepConfig, type InProcessWorkers } from '../helpers/stack';
+import { buildTinyModel, dataRoot, recordedResults, startInProcessWorkers, sweepInput, testSweepConfig, type InProcessWorkers } from '../helpers/stack';
 import { startTestTemporal, type TestTemporal } from '../helpers/temporal';
 
 const { temporal: protos } = proto;
@@ -54,15 +54,18 @@ describe('sweep workflow', () => {
     const config = testSweepConfig({ tinyModel, name: 'sharing', goldBaseline: false });
     const input = sweepInput(config);
 
-    const first = await temporal.client.workflow.execute(sweepWorkflow, { workflowId: input.sweepId, taskQueue: TASK_QUEUES.cpu, args: [input] });
-    expect(first.failed).toEqual([]);
-    expect(first.cells).toHaveLength(2); // 2 seeds of one TargetDemos+Revision product
+    const firstSummary = await temporal.client.workflow.execute(sweepWorkflow, { workflowId: input.sweepId, taskQueue: TASK_QUEUES.cpu, args: [input] });
+    expect(firstSummary.failed).toEqual([]);
+    expect(firstSummary.cells).toEqual({ total: 2, completed: 2, failed: 0, reused: 0 }); // 2 seeds of one TargetDemos+Revision product
+    expect(firstSummary.dataProducts).toEqual({ total: 1, completed: 1, failed: 0 });
+    expect(firstSummary.trainings).toBe(2);
+    const first = await recordedResults(workers.store, firstSummary);
+    expect(first.cells).toHaveLength(2);
     expect(first.dataProducts).toHaveLength(1);
-    expect(first.trainings).toBe(2);
     const generationRequests = model.requests.filter((request) => !request.messages.some((message) => message.content.includes('single word Yes or No')));
     // 7 labels × 1 request each (4 unique lines per request meet the quota of 4): generated once, not once per seed.
     expect(generationRequests).toHaveLength(7);
-    expect(first.llmCalls).toBe(model.requests.length);
+    expect(firstSummary.llmCalls).toBe(model.requests.length);
     const product = first.dataProducts[0]!;
     expect(Object.values(product.counts.rejectedByJudge).reduce((sum, count) => sum + count, 0)).toBeGreaterThan(0);
     for (const cell of first.cells) {
@@ -78,12 +81,15 @@ describe('sweep workflow', () => {
     }
     expect(listed.sort()).toEqual(first.cells.map((cell) => `${input.sweepId}/cell/${cell.key}`).sort());
 
+    // Starting the finished sweep again reuses every recorded cell: no child, no LLM call, no training.
     const callsBefore = model.requests.length;
     const second = await temporal.client.workflow.execute(sweepWorkflow, { workflowId: input.sweepId, taskQueue: TASK_QUEUES.cpu, args: [input] });
     expect(second.llmCalls).toBe(0);
     expect(second.trainings).toBe(0);
+    expect(second.cells).toEqual({ total: 2, completed: 2, failed: 0, reused: 2 });
     expect(model.requests.length).toBe(callsBefore);
-    expect(second.cells.map((cell) => cell.macroF1).sort()).toEqual(first.cells.map((cell) => cell.macroF1).sort());
+    const again = await recordedResults(workers.store, second);
+    expect(again.cells.map((cell) => cell.macroF1).sort()).toEqual(first.cells.map((cell) => cell.macroF1).sort());
 
     // Replay: the recorded history of a cell re-executes deterministically with today's code.
     const cellId = `${input.sweepId}/cell/${first.cells[0]!.key}`;
@@ -149,9 +155,12 @@ describe('sweep workflow', () => {
     const first = await start();
     const second = await start();
     expect(second.firstExecutionRunId).toBe(first.firstExecutionRunId);
-    const result = await first.result();
+    const summary = await first.result();
+    expect(summary.cells).toMatchObject({ total: 2, completed: 1, failed: 1 });
+    expect(summary.failedTotal).toBe(2);
+    const result = await recordedResults(workers.store, summary);
     expect(result.cells.map((cell) => cell.task)).toEqual(['sib200']);
-    expect(result.failed.map((item) => `${item.kind}:${item.key.split('.')[0]}`).sort()).toEqual(['cell:sentiment', 'data-product:sentiment']);
-    expect(result.failed.find((item) => item.kind === 'data-product')?.message).toMatch(/sentiment|cy/);
+    expect(summary.failed.map((item) => `${item.kind}:${item.key.split('.')[0]}`).sort()).toEqual(['cell:sentiment', 'data-product:sentiment']);
+    expect(summary.failed.find((item) => item.kind === 'data-product')?.message).toMatch(/sentiment|cy/);
   });
 });

@@ -1,0 +1,103 @@
+/**
+ * Activities that do no LLM or training work, registered under the real names so the real
+ * workflows run unchanged: the sweep-scale benchmark measures orchestration alone with them, and
+ * fast workflow tests count and steer calls through a probe. The sweep records activities are the
+ * real ones. Never imported by the CLI or the real worker.
+ */
+import { ApplicationFailure } from '@temporalio/common';
+import { createSweepRecordActivities, type ActivityDeps } from '../src/activities';
+import type {
+  AnnotateOutput,
+  DedupeOutput,
+  EvaluateOutput,
+  FineTuneOutput,
+  GenerateOutput,
+  ReviseOutput,
+  SelectOutput,
+  SummarizeLabelsOutput,
+} from '../src/activities/contracts';
+import type { ArtifactRef } from '../src/artifacts/ref';
+
+export interface NoopProbe {
+  /** Milliseconds each no-op activity waits (0: returns at once); `delayMsFor` overrides it per activity. */
+  delayMs?: number;
+  delayMsFor?: Partial<Record<string, number>>;
+  /** Called when an activity starts; throwing here fails that activity. */
+  onStart?(name: string, input: Record<string, unknown>): void;
+  onEnd?(name: string, input: Record<string, unknown>): void;
+}
+
+const NOTHING: ArtifactRef = { uri: 'file:///dev/null', sha256: '0'.repeat(64), bytes: 0 };
+
+/** A failure the probe throws to fail a cell for good (no retries). */
+export function injectedFailure(message: string): ApplicationFailure {
+  return ApplicationFailure.create({ type: 'InjectedFailure', message, nonRetryable: true });
+}
+
+export function createNoopActivities(deps: Pick<ActivityDeps, 'store'>, probe: NoopProbe = {}) {
+  const step =
+    <Output>(name: string, output: (input: Record<string, unknown>) => Output) =>
+    async (input: Record<string, unknown>): Promise<Output> => {
+      probe.onStart?.(name, input);
+      try {
+        const delay = probe.delayMsFor?.[name] ?? probe.delayMs;
+        if (delay) await new Promise((resolveDelay) => setTimeout(resolveDelay, delay));
+        return output(input);
+      } finally {
+        probe.onEnd?.(name, input);
+      }
+    };
+  // The real record activities, seen by the probe too.
+  const probed = <T extends Record<string, (input: never) => Promise<unknown>>>(activities: T): T =>
+    Object.fromEntries(
+      Object.entries(activities).map(([name, activity]) => [
+        name,
+        async (input: never) => {
+          probe.onStart?.(name, input as Record<string, unknown>);
+          try {
+            return await activity(input);
+          } finally {
+            probe.onEnd?.(name, input as Record<string, unknown>);
+          }
+        },
+      ]),
+    ) as T;
+  const cpu = {
+    summarizeLabels: step<SummarizeLabelsOutput>('summarizeLabels', () => ({ descriptions: NOTHING, provenance: NOTHING, llmCalls: 0 })),
+    generateSamples: step<GenerateOutput>('generateSamples', () => ({
+      candidates: NOTHING,
+      requests: NOTHING,
+      demos: NOTHING,
+      requestsByLabel: {},
+      parsedByLabel: {},
+      uniqueByLabel: {},
+      shortfallByLabel: {},
+      llmCalls: 0,
+    })),
+    reviseSamples: step<ReviseOutput>('reviseSamples', () => ({ accepted: NOTHING, rejects: NOTHING, rejectedByLabel: {}, llmCalls: 0 })),
+    dedupeSamples: step<DedupeOutput>('dedupeSamples', () => ({ kept: NOTHING, removed: NOTHING, removedByLabel: {} })),
+    annotateSamples: step<AnnotateOutput>('annotateSamples', () => ({ dataset: NOTHING, keptByLabel: {} })),
+    selectTrainingSet: step<SelectOutput>('selectTrainingSet', () => ({
+      train: NOTHING,
+      dev: NOTHING,
+      test: NOTHING,
+      labels: ['a', 'b'],
+      trainSize: 2,
+      shortfallByLabel: {},
+    })),
+    ...probed(createSweepRecordActivities({ store: deps.store } as ActivityDeps)),
+  };
+  const gpu = {
+    fineTune: step<FineTuneOutput>('fineTune', (input) => ({
+      runKey: `noop-${String(input.seed)}`,
+      modelDir: '/dev/null',
+      trainResult: NOTHING,
+      bestEpoch: 0,
+      epochsRun: 0,
+      resumedFromEpoch: null,
+      trainings: 0,
+    })),
+    evaluateModel: step<EvaluateOutput>('evaluateModel', () => ({ metrics: NOTHING, predictions: NOTHING, accuracy: 0.5, macroF1: 0.5 })),
+  };
+  return { cpu, gpu };
+}

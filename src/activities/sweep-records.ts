@@ -1,0 +1,74 @@
+/**
+ * Sweep bookkeeping outside workflow history: opening a sweep (its manifest, and what earlier runs
+ * already finished) and recording each finished cell and data product.
+ */
+import { z } from 'zod';
+import { sweepRecordsOf } from '../artifacts/sweep-records';
+import { planSweep } from '../config/plan';
+import { sweepConfigSchema } from '../config/schema';
+import { BitSet } from '../shared/bitset';
+import { hashOf } from '../shared/hash';
+import { cellResultSchema, dataProductResultSchema, type DataProductOutcome } from '../shared/results';
+import type { ActivityDeps } from './deps';
+
+export const openSweepInputSchema = z.strictObject({ sweepId: z.string().min(1), configHash: z.string(), config: sweepConfigSchema });
+export type OpenSweepInput = z.input<typeof openSweepInputSchema>;
+
+export interface OpenSweepOutput {
+  /** Plan indices of cells whose record matches today's spec: they are not run again. */
+  finishedCells: string;
+  finishedCount: number;
+  /** Data products already recorded, by key: their cells start without waiting. */
+  products: Record<string, DataProductOutcome>;
+}
+
+export const recordCellInputSchema = z.strictObject({ sweepId: z.string().min(1), specHash: z.string().min(1), result: cellResultSchema });
+export type RecordCellInput = z.input<typeof recordCellInputSchema>;
+export const recordDataProductInputSchema = z.strictObject({ sweepId: z.string().min(1), result: dataProductResultSchema });
+export type RecordDataProductInput = z.input<typeof recordDataProductInputSchema>;
+
+/** A cell's spec hash: a record counts as finished only for exactly the same cell inputs. */
+export function cellSpecHash(cell: unknown): string {
+  return hashOf(cell);
+}
+
+export function createOpenSweepActivity(deps: ActivityDeps) {
+  return async function openSweep(rawInput: OpenSweepInput): Promise<OpenSweepOutput> {
+    const input = openSweepInputSchema.parse(rawInput);
+    const records = sweepRecordsOf(deps.store);
+    const plan = planSweep(input.config);
+    const specHashes = plan.cells.map(cellSpecHash);
+    await records.writeManifest({
+      sweepId: input.sweepId,
+      configHash: input.configHash,
+      cells: plan.cells.map((cell, index) => ({ key: cell.key, specHash: specHashes[index] ?? '' })),
+      dataProducts: plan.dataProducts.map((product) => product.key),
+    });
+    const cellRecords = await records.readCells(input.sweepId);
+    const finished = new BitSet(plan.cells.length);
+    plan.cells.forEach((cell, index) => {
+      if (cellRecords.get(cell.key)?.specHash === specHashes[index]) finished.add(index);
+    });
+    const productRecords = await records.readDataProducts(input.sweepId);
+    const products: Record<string, DataProductOutcome> = {};
+    for (const product of plan.dataProducts) {
+      const record = productRecords.get(product.key);
+      if (record) products[product.key] = { key: record.key, dataset: record.dataset, llmCalls: 0 };
+    }
+    return { finishedCells: finished.toHex(), finishedCount: finished.count(), products };
+  };
+}
+
+export function createRecordCellActivity(deps: ActivityDeps) {
+  return async function recordCellResult(rawInput: RecordCellInput): Promise<void> {
+    const input = recordCellInputSchema.parse(rawInput);
+    await sweepRecordsOf(deps.store).recordCell(input.sweepId, input.specHash, input.result);
+  };
+}
+
+export function createRecordDataProductActivity(deps: ActivityDeps) {
+  return async function recordDataProduct(rawInput: RecordDataProductInput): Promise<void> {
+    const input = recordDataProductInputSchema.parse(rawInput);
+    await sweepRecordsOf(deps.store).recordDataProduct(input.sweepId, input.result);
+  };
+}

@@ -1,0 +1,35 @@
+/**
+ * A sweep's results as the report needs them, read from the sweep records: the cells and data
+ * products its current manifest plans, where a record for exactly that cell exists.
+ */
+import type { SweepRecords } from '../artifacts/sweep-records';
+import type { CellResult, DataProductResult } from '../shared/results';
+import type { FailedItem } from '../workflows/sweep';
+
+export interface SweepReportData {
+  sweepId: string;
+  cells: CellResult[];
+  dataProducts: DataProductResult[];
+  failed: FailedItem[];
+  /** Planned cells that have no record (failed, cancelled or not run yet). */
+  missingCells: string[];
+}
+
+export async function loadSweepResults(records: SweepRecords, sweepId: string, failed: FailedItem[] = []): Promise<SweepReportData> {
+  const manifest = await records.readManifest(sweepId);
+  if (!manifest) throw new Error(`no records for ${sweepId} under ${records.root}: was it run with this state folder?`);
+  const cellRecords = await records.readCells(sweepId);
+  const productRecords = await records.readDataProducts(sweepId);
+  const cells: CellResult[] = [];
+  const missingCells: string[] = [];
+  for (const planned of manifest.cells) {
+    const record = cellRecords.get(planned.key);
+    if (record && record.specHash === planned.specHash) cells.push(record.result);
+    else missingCells.push(planned.key);
+  }
+  const dataProducts = manifest.dataProducts.flatMap((key) => {
+    const product = productRecords.get(key);
+    return product ? [product] : [];
+  });
+  return { sweepId, cells, dataProducts, failed, missingCells };
+}

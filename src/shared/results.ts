@@ -1,0 +1,64 @@
+/**
+ * What a finished cell and a finished data product leave behind: the records the report reads.
+ * They are written to the sweep records folder by an activity, not carried in workflow history,
+ * so a sweep of thousands of cells keeps small histories. Pure: imported by workflow code.
+ */
+import { z } from 'zod';
+import { artifactRefSchema } from '../artifacts/ref';
+
+const countsByLabel = z.record(z.string(), z.number().int().nonnegative());
+
+export const cellResultSchema = z.strictObject({
+  key: z.string().min(1),
+  kind: z.enum(['synthetic', 'gold']),
+  task: z.string(),
+  language: z.string(),
+  strategy: z.string(),
+  generator: z.string(),
+  seed: z.number().int(),
+  trainSize: z.number().int().nonnegative(),
+  accuracy: z.number(),
+  macroF1: z.number(),
+  metrics: artifactRefSchema,
+  modelDir: z.string(),
+  bestEpoch: z.number().int(),
+  resumedFromEpoch: z.number().int().nullable(),
+  trainings: z.number().int().nonnegative(),
+});
+
+export const dataProductCountsSchema = z.strictObject({
+  requested: countsByLabel,
+  parsed: countsByLabel,
+  unique: countsByLabel,
+  rejectedByJudge: countsByLabel,
+  removedAsDuplicates: countsByLabel,
+  kept: countsByLabel,
+  shortfall: countsByLabel,
+});
+
+export const dataProductResultSchema = z.strictObject({
+  key: z.string().min(1),
+  dataset: artifactRefSchema,
+  rejects: artifactRefSchema.optional(),
+  requests: artifactRefSchema,
+  labelDescriptions: artifactRefSchema.optional(),
+  counts: dataProductCountsSchema,
+  llmCalls: z.number().int().nonnegative(),
+});
+
+export type CellResult = z.infer<typeof cellResultSchema>;
+export type DataProductCounts = z.infer<typeof dataProductCountsSchema>;
+export type DataProductResult = z.infer<typeof dataProductResultSchema>;
+
+/** What a cell workflow returns to its sweep: enough to count, nothing bulky. */
+export interface CellOutcome {
+  key: string;
+  trainings: number;
+}
+
+/** What a data-product workflow returns to its sweep: what its cells need, and the LLM call count. */
+export interface DataProductOutcome {
+  key: string;
+  dataset: z.infer<typeof artifactRefSchema>;
+  llmCalls: number;
+}
