@@ -10,6 +10,10 @@ export const BENCHMARKS: Record<string, { description: string; load: () => Promi
     description: 'LLM-as-judge revision throughput on the local GGUF model: one request at a time vs concurrent',
     load: () => import('./revision-throughput'),
   },
+  'sweep-scale': {
+    description: 'orchestration cost of a 10,000-cell sweep on the real dev server, with a no-op benchmark worker',
+    load: () => import('./sweep-scale'),
+  },
 };
 
 export function usage(): string {

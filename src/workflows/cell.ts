@@ -10,7 +10,7 @@ import type { DatasetSpec } from '../data/dataset-spec';
 import { hashOf } from '../shared/hash';
 import type { CellOutcome, CellResult } from '../shared/results';
 import { CellStatusKey, StageKey } from '../shared/search-attributes';
-import { dataActivities, gpuActivitiesWith, recordActivities } from './policies';
+import { cellLocalActivities, gpuActivitiesWith } from './policies';
 
 export type { CellOutcome, CellResult } from '../shared/results';
 
@@ -36,7 +36,7 @@ export async function cellWorkflow({ sweepId, dataRoot, cell, dataset, source }:
   const gpuActivities = gpuActivitiesWith(cell.training.heartbeatTimeoutSeconds);
   try {
     setStage('select');
-    const selected = await dataActivities.selectTrainingSet({
+    const selected = await cellLocalActivities.selectTrainingSet({
       dataRoot,
       dataset,
       language: cell.language,
@@ -91,7 +91,7 @@ export async function cellWorkflow({ sweepId, dataRoot, cell, dataset, source }:
       trainings: trained.trainings,
     };
     // The spec hash ties the record to exactly these inputs: a resumed sweep reuses it only for the same cell.
-    await recordActivities.recordCellResult({ sweepId, specHash: hashOf(cell), result });
+    await cellLocalActivities.recordCellResult({ sweepId, specHash: hashOf(cell), result });
     upsertSearchAttributes([
       { key: StageKey, value: 'done' },
       { key: CellStatusKey, value: 'completed' },

@@ -1,7 +1,7 @@
 /**
  * Activity proxies, one per timeout/retry/queue policy. Workflow code: no Node built-ins.
  */
-import { proxyActivities } from '@temporalio/workflow';
+import { proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
 import type { createActivities } from '../activities';
 import { TASK_QUEUES } from '../shared/constants';
 
@@ -18,7 +18,7 @@ export const llmActivities = proxyActivities<Pick<Activities, 'summarizeLabels' 
 });
 
 /** Data stages: short, local I/O only. */
-export const dataActivities = proxyActivities<Pick<Activities, 'dedupeSamples' | 'annotateSamples' | 'selectTrainingSet'>>({
+export const dataActivities = proxyActivities<Pick<Activities, 'dedupeSamples' | 'annotateSamples'>>({
   taskQueue: TASK_QUEUES.cpu,
   startToCloseTimeout: '15 minutes',
   retry: { initialInterval: '1 second', maximumAttempts: 3, nonRetryableErrorTypes: NON_RETRYABLE },
@@ -29,6 +29,16 @@ export const recordActivities = proxyActivities<Pick<Activities, 'openSweep' | '
   taskQueue: TASK_QUEUES.cpu,
   startToCloseTimeout: '5 minutes',
   retry: { initialInterval: '1 second', maximumAttempts: 5, nonRetryableErrorTypes: NON_RETRYABLE },
+});
+
+/**
+ * A cell's short local steps (select its training set, record its result) as local activities:
+ * they run in the workflow's own worker without a task-queue round trip, which is most of what a
+ * cell costs the orchestrator once there are thousands of them.
+ */
+export const cellLocalActivities = proxyLocalActivities<Pick<Activities, 'selectTrainingSet' | 'recordCellResult'>>({
+  startToCloseTimeout: '15 minutes',
+  retry: { initialInterval: '1 second', maximumAttempts: 3, nonRetryableErrorTypes: NON_RETRYABLE },
 });
 
 /**

@@ -125,9 +125,9 @@ describe('sweep workflow', () => {
         (caught: unknown) => caught,
       );
     expect(error).toBeInstanceOf(WorkflowFailedError);
-    const activityFailure = (error as WorkflowFailedError).cause;
-    expect(activityFailure).toBeInstanceOf(ActivityFailure);
-    const root = (activityFailure as ActivityFailure).cause;
+    // Selection runs as a local activity: its failure may arrive bare or wrapped in an ActivityFailure.
+    const cause = (error as WorkflowFailedError).cause;
+    const root = cause instanceof ActivityFailure ? cause.cause : cause;
     expect(root).toBeInstanceOf(ApplicationFailure);
     expect((root as ApplicationFailure).type).toBe('DataError');
     expect((root as ApplicationFailure).nonRetryable).toBe(true);
