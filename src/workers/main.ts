@@ -18,20 +18,31 @@ export async function runWorkerProcess(): Promise<void> {
   });
   const queues = (process.env.SYNTHLAB_QUEUES?.split(',').map((queue) => queue.trim()) ?? ['cpu', 'gpu']) as QueueName[];
   const models = createModelSource();
+  const gpuSlots = positiveIntegerFromEnv('SYNTHLAB_GPU_CONCURRENCY', 1);
   const workers = await createWorkers({
     connection,
     namespace: settings.namespace,
     deps: { store: new ArtifactStore(join(stateDir(), 'artifacts')), models },
     queues,
+    maxConcurrentGpuActivities: gpuSlots,
   });
   const stop = () => workers.forEach((worker) => worker.getState() === 'RUNNING' && worker.shutdown());
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
-  console.error(`[worker ${process.pid}] serving ${queues.join(', ')} on ${settings.address}`);
+  console.error(`[worker ${process.pid}] serving ${queues.join(', ')} on ${settings.address} (${gpuSlots} training slot(s))`);
   try {
     await runWorkers(workers);
   } finally {
     await models.closeAll();
     await connection.close();
   }
+}
+
+/** One training at a time unless SYNTHLAB_GPU_CONCURRENCY says otherwise (e.g. one per GPU, or per core on CPU). */
+function positiveIntegerFromEnv(name: string, fallback: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 1) throw new Error(`${name} must be a positive integer, got "${raw}"`);
+  return value;
 }
