@@ -84,9 +84,13 @@ export async function runMlCommand(options: RunMlOptions): Promise<MlRunResult> 
     options.heartbeat?.();
   });
 
+  let exitSignal: NodeJS.Signals | null = null;
   const exitCode = await new Promise<number | null>((resolveExit, reject) => {
     child.on('error', reject);
-    child.on('close', (code) => resolveExit(code));
+    child.on('close', (code, signal) => {
+      exitSignal = signal;
+      resolveExit(code);
+    });
   }).finally(() => clearInterval(keepAlive));
   options.signal?.removeEventListener('abort', onAbort);
 
@@ -100,7 +104,10 @@ export async function runMlCommand(options: RunMlOptions): Promise<MlRunResult> 
   if (exitCode !== 0 || !done) {
     throw ApplicationFailure.create({
       type: 'MlProcessFailed',
-      message: `ml ${options.command} exited with code ${exitCode}: ${stderrTail.trim().slice(-1_500)}`,
+      message:
+        exitSignal !== null
+          ? `ml ${options.command} was killed by ${String(exitSignal)}${exitSignal === 'SIGKILL' ? ' (out of memory, or killed by hand)' : ''}: ${stderrTail.trim().slice(-1_500)}`
+          : `ml ${options.command} exited with code ${exitCode}: ${stderrTail.trim().slice(-1_500)}`,
     });
   }
   return { events, done };
