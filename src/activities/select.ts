@@ -5,7 +5,7 @@
  * training split and never used for gold training) and the real test split.
  */
 import { languagesForSplit, type DatasetSpec } from '../data/dataset-spec';
-import { readSplit, type Example } from '../data/readers';
+import { DataError, readSplit, type Example } from '../data/readers';
 import { selectBalanced } from '../stages/select';
 import { selectInputSchema, type SelectInput, type SelectOutput } from './contracts';
 import type { ActivityDeps } from './deps';
@@ -39,6 +39,14 @@ export function createSelectActivity(deps: ActivityDeps) {
     const pool: TrainingRow[] = input.source
       ? (await deps.store.readJsonl(input.source, syntheticRowSchema)).map(({ id, text, label }) => ({ id, text, label }))
       : goldPool.map(toTrainingRow);
+    if (pool.length === 0) {
+      // Say it here, where the cause is known, rather than let the trainer fail on an empty file.
+      throw new DataError(
+        input.source
+          ? `the data product for ${spec.name}/${input.language} kept no samples (all were rejected or removed before selection): nothing to train on`
+          : `${spec.name} has no training examples for ${input.language}`,
+      );
+    }
     const { selected, shortfall } = selectBalanced(pool, { perLabel: input.perLabel, seed: input.seed, labels: spec.labels });
     return {
       train: await deps.store.putJsonl(selected),
