@@ -58,6 +58,24 @@ function uiLink(connected: ConnectedClient, workflowId: string): string | undefi
   return connected.settings.uiUrl ? `${connected.settings.uiUrl}/namespaces/${connected.settings.namespace}/workflows/${encodeURIComponent(workflowId)}` : undefined;
 }
 
+/**
+ * Progress without a worker: the progress query needs one, the server's visibility records do
+ * not. Counts child executions by type and state.
+ */
+async function countsFromVisibility(client: Client, sweepId: string): Promise<string> {
+  const count = async (type: string, status: string) =>
+    Number((await client.workflow.count(`SweepId = '${sweepId}' AND WorkflowType = '${type}' AND ExecutionStatus = '${status}'`)).count);
+  const lines = ['no worker answered the progress query (is one running? `synthlab up` starts one); from the server\'s records:'];
+  for (const [name, type] of [
+    ['data products', 'dataProductWorkflow'],
+    ['cells', 'cellWorkflow'],
+  ] as const) {
+    const [completed, running, failed] = await Promise.all(['Completed', 'Running', 'Failed'].map((status) => count(type, status)));
+    lines.push(`${name.padEnd(13)} ${completed} completed, ${running} running (waiting for a worker), ${failed} failed`);
+  }
+  return lines.join('\n');
+}
+
 /** The visibility query that lists a sweep's failed cells (the UI's search box takes it as is). */
 export function failedCellsQuery(sweepId: string): string {
   return `SweepId = '${sweepId}' AND WorkflowType = 'cellWorkflow' AND CellStatus = 'failed'`;
@@ -90,7 +108,9 @@ export async function sweepStatusCommand(sweep: string, options: { watch: boolea
         console.log(`failed cells in the ui: ${connected.settings.uiUrl}/namespaces/${connected.settings.namespace}/workflows?query=${encodeURIComponent(failedQuery)}`);
       }
       if (description.status.name === 'RUNNING') {
-        console.log(formatStatus(await handle.query<SweepProgress>('progress'), elapsed));
+        const progress = await handle.query<SweepProgress>('progress').catch(() => undefined);
+        if (progress) console.log(formatStatus(progress, elapsed));
+        else console.log(await countsFromVisibility(connected.client, handle.workflowId));
       } else if (description.status.name === 'COMPLETED') {
         const result = (await handle.result()) as SweepResult;
         console.log(formatStatus(finalProgress(result), elapsed));
