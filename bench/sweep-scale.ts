@@ -16,7 +16,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Client, Connection } from '@temporalio/client';
@@ -92,6 +92,13 @@ function peakRssMb(pid: number): number {
   return kb / 1024;
 }
 
+/** CPU time (user + system) a process has used so far, in ms. */
+function cpuMs(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+  // utime and stime are fields 14 and 15 of /proc/<pid>/stat (11 and 12 after the command name), in clock ticks of 10 ms.
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+}
+
 function startBenchWorker(address: string, stateDir: string): ChildProcess {
   return spawn(process.execPath, ['--import', import.meta.resolve('tsx'), join(repoRoot, 'bench', 'sweep-scale-worker.ts')], {
     cwd: repoRoot,
@@ -150,6 +157,7 @@ export async function run(args: string[]): Promise<number> {
     if (workerPid === undefined) throw new Error('could not start the benchmark worker');
     await waitForPollers(server.address, DEFAULT_NAMESPACE);
 
+    const cpuBefore = { worker: cpuMs(workerPid), server: cpuMs(server.pid) };
     const startedAt = performance.now();
     const handle = await client.workflow.start<typeof sweepWorkflow>('sweepWorkflow', {
       workflowId: input.sweepId,
@@ -178,6 +186,7 @@ export async function run(args: string[]): Promise<number> {
     const wallMs = performance.now() - startedAt;
     await inFlight;
     const rssMb = peakRssMb(workerPid);
+    const cpuPerCell = { worker: (cpuMs(workerPid) - cpuBefore.worker) / cells, server: (cpuMs(server.pid) - cpuBefore.server) / cells };
 
     const records = readdirSync(join(sweepRecordsOf({ root: join(stateDir, 'artifacts') }).folderOf(input.sweepId), 'cells')).filter((name) => name.endsWith('.json'));
     const stats = await historyStats(client, input.sweepId);
@@ -187,6 +196,7 @@ export async function run(args: string[]): Promise<number> {
     console.log(`time to launch: ${launchMs.toFixed(0)} ms to start the sweep, ${firstCellMs === undefined ? 'n/a' : `${firstCellMs.toFixed(0)} ms`} until the first cell ran`);
     console.log(`wall time: ${(wallMs / 1000).toFixed(1)} s for ${summary.cells.completed}/${summary.cells.total} cells (${summary.failedTotal} failed) in ${summary.runs} sweep runs`);
     console.log(`records: ${records.length} cell records (one per cell)`);
+    console.log(`cpu per cell: worker ${cpuPerCell.worker.toFixed(1)} ms, dev server ${cpuPerCell.server.toFixed(1)} ms (on ${availableParallelism()} cores)`);
     console.log(`histories: ${stats.executions} workflow executions; most events ${stats.maxEvents} (${stats.maxEventsId}); most bytes ${stats.maxBytes} (${stats.maxBytesId}); limits 51,200 events / 50 MB`);
     console.log(
       `sweep-scale: cells=${cells} overhead_ms_per_cell=${overheadMsPerCell.toFixed(1)} cells_per_s=${cellsPerSecond.toFixed(1)} ` +
