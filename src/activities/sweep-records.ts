@@ -7,8 +7,7 @@ import { sweepRecordsOf } from '../artifacts/sweep-records';
 import { planSweep } from '../config/plan';
 import { sweepConfigSchema } from '../config/schema';
 import { BitSet } from '../shared/bitset';
-import { hashOf } from '../shared/hash';
-import { cellResultSchema, dataProductResultSchema, type DataProductOutcome } from '../shared/results';
+import { cellResultSchema, cellSpecHash, dataProductResultSchema, type DataProductOutcome } from '../shared/results';
 import type { ActivityDeps } from './deps';
 
 export const openSweepInputSchema = z.strictObject({ sweepId: z.string().min(1), configHash: z.string(), config: sweepConfigSchema });
@@ -26,11 +25,6 @@ export const recordCellInputSchema = z.strictObject({ sweepId: z.string().min(1)
 export type RecordCellInput = z.input<typeof recordCellInputSchema>;
 export const recordDataProductInputSchema = z.strictObject({ sweepId: z.string().min(1), result: dataProductResultSchema });
 export type RecordDataProductInput = z.input<typeof recordDataProductInputSchema>;
-
-/** A cell's spec hash: a record counts as finished only for exactly the same cell inputs. */
-export function cellSpecHash(cell: unknown): string {
-  return hashOf(cell);
-}
 
 export function createOpenSweepActivity(deps: ActivityDeps) {
   return async function openSweep(rawInput: OpenSweepInput): Promise<OpenSweepOutput> {

@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { artifactRefSchema } from '../artifacts/ref';
+import { hashOf } from './hash';
 
 const countsByLabel = z.record(z.string(), z.number().int().nonnegative());
 
@@ -61,4 +62,12 @@ export interface DataProductOutcome {
   key: string;
   dataset: z.infer<typeof artifactRefSchema>;
   llmCalls: number;
+}
+
+/**
+ * A cell's spec hash: the cell records its result under it, and a resumed sweep treats the cell
+ * as finished only when today's spec has the same hash. One function for both sides.
+ */
+export function cellSpecHash(cell: unknown): string {
+  return hashOf(cell);
 }

@@ -7,8 +7,7 @@ import { upsertSearchAttributes } from '@temporalio/workflow';
 import type { ArtifactRef } from '../artifacts/ref';
 import type { CellSpec } from '../config/plan';
 import type { DatasetSpec } from '../data/dataset-spec';
-import { hashOf } from '../shared/hash';
-import type { CellOutcome, CellResult } from '../shared/results';
+import { cellSpecHash, type CellOutcome, type CellResult } from '../shared/results';
 import { CellStatusKey, StageKey } from '../shared/search-attributes';
 import { cellLocalActivities, gpuActivitiesWith } from './policies';
 
@@ -91,7 +90,7 @@ export async function cellWorkflow({ sweepId, dataRoot, cell, dataset, source }:
       trainings: trained.trainings,
     };
     // The spec hash ties the record to exactly these inputs: a resumed sweep reuses it only for the same cell.
-    await cellLocalActivities.recordCellResult({ sweepId, specHash: hashOf(cell), result });
+    await cellLocalActivities.recordCellResult({ sweepId, specHash: cellSpecHash(cell), result });
     upsertSearchAttributes([
       { key: StageKey, value: 'done' },
       { key: CellStatusKey, value: 'completed' },

@@ -111,12 +111,12 @@ function failureMessage(error: unknown): string {
   return current instanceof Error ? current.message : String(current);
 }
 
-async function openCarry(input: SweepInput, cellCount: number): Promise<SweepCarry> {
+async function openCarry(input: SweepInput): Promise<SweepCarry> {
   const opened = await recordActivities.openSweep({ sweepId: input.sweepId, configHash: input.configHash, config: input.config });
   const products = opened.products;
   return {
     runs: 0,
-    finishedCells: opened.finishedCount > 0 ? opened.finishedCells : new BitSet(cellCount).toHex(),
+    finishedCells: opened.finishedCells,
     completedCells: opened.finishedCount,
     failedCells: 0,
     reusedCells: opened.finishedCount,
@@ -143,7 +143,6 @@ export async function sweepWorkflow(input: SweepInput): Promise<SweepResult> {
 
   // Answer progress queries while openSweep runs, too.
   let state: SweepCarry | undefined = input.carry;
-  let finished = new BitSet(plan.cells.length, state?.finishedCells);
   setHandler(progressQuery, () => ({
     dataProducts: {
       total: plan.dataProducts.length,
@@ -154,8 +153,8 @@ export async function sweepWorkflow(input: SweepInput): Promise<SweepResult> {
     cells: { total: plan.cells.length, done: state?.completedCells ?? 0, running: cellWindow.running, failed: state?.failedCells ?? 0 },
     run: (state?.runs ?? 0) + 1,
   }));
-  state ??= await openCarry(input, plan.cells.length);
-  finished = new BitSet(plan.cells.length, state.finishedCells);
+  state ??= await openCarry(input);
+  const finished = new BitSet(plan.cells.length, state.finishedCells);
   const carry = state;
 
   const recordFailure = (item: FailedItem) => {
