@@ -25,8 +25,15 @@ passed = failed = skipped = 0
 vitest = reports / "vitest.json"
 if vitest.exists():
     data = json.loads(vitest.read_text())
-    passed += data["numPassedTests"]; failed += data["numFailedTests"] + data.get("numRuntimeErrorTestSuites", 0)
+    passed += data["numPassedTests"]; failed += data["numFailedTests"]
     skipped += data["numPendingTests"] + data["numTodoTests"]
+    # A file that fails outside its tests (e.g. in beforeAll) reports its tests as skipped:
+    # count them, or at least the file, as failed.
+    for result in data["testResults"]:
+        assertions = result.get("assertionResults", [])
+        if result.get("status") == "failed" and not any(a.get("status") == "failed" for a in assertions):
+            not_run = sum(1 for a in assertions if a.get("status") in ("pending", "skipped", "todo"))
+            skipped -= not_run; failed += max(not_run, 1)
 else:
     failed += 1
 junit = reports / "pytest.xml"

@@ -79,9 +79,34 @@ export async function runningDevServer(stateDir: string): Promise<DevServerInfo 
   return (await canConnect(info.address)) ? info : undefined;
 }
 
+const START_ATTEMPTS = 3;
+
+/**
+ * Starts the dev server and waits until it answers. The CLI picks free ports for its internal
+ * services itself, so a start can lose a port race with another process; an early exit is
+ * retried (with fresh ports where the caller did not fix them) before it is reported.
+ */
 export async function startDevServer(options: StartDevServerOptions): Promise<DevServerInfo> {
+  await mkdir(options.stateDir, { recursive: true });
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startDevServerOnce(options);
+    } catch (error) {
+      if (!(error instanceof DevServerExitedError) || attempt >= START_ATTEMPTS) throw error;
+    }
+  }
+}
+
+class DevServerExitedError extends Error {}
+
+function logTail(logFile: string, lines = 8): string {
+  if (!existsSync(logFile)) return '';
+  const tail = readFileSync(logFile, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
+  return tail ? `\nlast lines of the log:\n${tail}` : '';
+}
+
+async function startDevServerOnce(options: StartDevServerOptions): Promise<DevServerInfo> {
   const { stateDir } = options;
-  await mkdir(stateDir, { recursive: true });
   const port = options.port ?? (await freePort());
   const uiPort = options.uiPort ?? (await freePort());
   const address = `127.0.0.1:${port}`;
@@ -89,7 +114,8 @@ export async function startDevServer(options: StartDevServerOptions): Promise<De
     throw new Error(`port ${port} already has a Temporal server that this state folder did not start; stop it or set another port`);
   }
   const searchAttributeFlags = Object.entries(SEARCH_ATTRIBUTES).flatMap(([name, type]) => ['--search-attribute', `${name}=${type}`]);
-  const logFd = openSync(join(stateDir, 'temporal-server.log'), 'a');
+  const logFile = join(stateDir, 'temporal-server.log');
+  const logFd = openSync(logFile, 'a');
   const child = spawn(
     embeddedPaths().temporal,
     [
@@ -112,11 +138,13 @@ export async function startDevServer(options: StartDevServerOptions): Promise<De
   const deadline = Date.now() + (options.startTimeoutMs ?? 60_000);
   while (!(await canConnect(address, 1_000))) {
     if (child.exitCode !== null || !isProcessAlive(pid)) {
-      throw new Error(`the Temporal dev server exited during start; see ${join(stateDir, 'temporal-server.log')}`);
+      throw new DevServerExitedError(
+        `the Temporal dev server exited during start (exit code ${child.exitCode ?? child.signalCode ?? 'unknown'}); see ${logFile}${logTail(logFile)}`,
+      );
     }
     if (Date.now() > deadline) {
       child.kill('SIGKILL');
-      throw new Error(`the Temporal dev server did not answer on ${address} in time; see ${join(stateDir, 'temporal-server.log')}`);
+      throw new Error(`the Temporal dev server did not answer on ${address} in time; see ${logFile}${logTail(logFile)}`);
     }
     await new Promise((resolveWait) => setTimeout(resolveWait, 250));
   }
