@@ -100,7 +100,7 @@ function cpuMs(pid: number): number {
 }
 
 function startBenchWorker(address: string, stateDir: string): ChildProcess {
-  return spawn(process.execPath, ['--import', import.meta.resolve('tsx'), join(repoRoot, 'bench', 'sweep-scale-worker.ts')], {
+  return spawn(process.execPath, [...(process.env.SYNTHLAB_BENCH_WORKER_NODE_FLAGS?.split(' ').filter(Boolean) ?? []), '--import', import.meta.resolve('tsx'), join(repoRoot, 'bench', 'sweep-scale-worker.ts')], {
     cwd: repoRoot,
     stdio: ['ignore', 'inherit', 'inherit'],
     env: { ...process.env, SYNTHLAB_BENCH_ADDRESS: address, SYNTHLAB_BENCH_STATE_DIR: stateDir },
@@ -168,19 +168,29 @@ export async function run(args: string[]): Promise<number> {
     const launchMs = performance.now() - startedAt;
     let firstCellMs: number | undefined;
     let lastReport = 0;
-    let inFlight: Promise<unknown> = Promise.resolve();
+    // Poll often until the first cell runs (to time it), then rarely: each query is worker and server CPU the cells would otherwise get.
+    let inFlight: Promise<unknown> | undefined;
+    let lastPoll = 0;
     const poll = setInterval(() => {
-      inFlight = handle.query<SweepProgress>('progress').then(
-        (progress) => {
-          const now = performance.now() - startedAt;
-          if (firstCellMs === undefined && progress.cells.running + progress.cells.done > 0) firstCellMs = now;
-          if (now - lastReport >= 15_000) {
-            lastReport = now;
-            console.log(`[${(now / 1000).toFixed(0)}s] run ${progress.run}: cells ${progress.cells.done}/${progress.cells.total} done, ${progress.cells.running} running`);
-          }
-        },
-        () => undefined,
-      );
+      const now = performance.now() - startedAt;
+      if (inFlight || (firstCellMs !== undefined && now - lastPoll < 5_000)) return;
+      lastPoll = now;
+      inFlight = handle
+        .query<SweepProgress>('progress')
+        .then(
+          (progress) => {
+            const answeredAt = performance.now() - startedAt;
+            if (firstCellMs === undefined && progress.cells.running + progress.cells.done > 0) firstCellMs = answeredAt;
+            if (answeredAt - lastReport >= 15_000) {
+              lastReport = answeredAt;
+              console.log(`[${(answeredAt / 1000).toFixed(0)}s] run ${progress.run}: cells ${progress.cells.done}/${progress.cells.total} done, ${progress.cells.running} running`);
+            }
+          },
+          () => undefined,
+        )
+        .finally(() => {
+          inFlight = undefined;
+        });
     }, 100);
     const summary = await handle.result().finally(() => clearInterval(poll));
     const wallMs = performance.now() - startedAt;

@@ -7,7 +7,8 @@ import { sweepRecordsOf } from '../artifacts/sweep-records';
 import { planSweep } from '../config/plan';
 import { sweepConfigSchema } from '../config/schema';
 import { BitSet } from '../shared/bitset';
-import { cellResultSchema, cellSpecHash, dataProductResultSchema, type DataProductOutcome } from '../shared/results';
+import { cellSpecHash } from '../shared/hash';
+import { cellResultSchema, dataProductResultSchema, type DataProductOutcome } from '../shared/results';
 import type { ActivityDeps } from './deps';
 
 export const openSweepInputSchema = z.strictObject({ sweepId: z.string().min(1), configHash: z.string(), config: sweepConfigSchema });

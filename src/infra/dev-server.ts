@@ -82,6 +82,14 @@ export async function runningDevServer(stateDir: string): Promise<DevServerInfo 
 const START_ATTEMPTS = 3;
 
 /**
+ * The CLI's SQLite default is a rollback journal with a full fsync per commit, which made
+ * persistence most of the server's CPU per cell. A write-ahead log with synchronous=NORMAL
+ * still survives a killed server process (commits are in the WAL before the call returns);
+ * only an OS crash or power loss can roll back the last commits.
+ */
+export const SQLITE_PRAGMAS = ['journal_mode=wal', 'synchronous=normal'] as const;
+
+/**
  * Starts the dev server and waits until it answers. The CLI picks free ports for its internal
  * services itself, so a start can lose a port race with another process; an early exit is
  * retried (with fresh ports where the caller did not fix them) before it is reported.
@@ -126,6 +134,7 @@ async function startDevServerOnce(options: StartDevServerOptions): Promise<DevSe
       '--ui-port', String(uiPort),
       '--namespace', DEFAULT_NAMESPACE,
       '--log-level', 'warn',
+      ...SQLITE_PRAGMAS.flatMap((pragma) => ['--sqlite-pragma', pragma]),
       ...searchAttributeFlags,
     ],
     { detached: options.detached ?? false, stdio: ['ignore', logFd, logFd] },

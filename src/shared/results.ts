@@ -1,11 +1,11 @@
 /**
  * What a finished cell and a finished data product leave behind: the records the report reads.
  * They are written to the sweep records folder by an activity, not carried in workflow history,
- * so a sweep of thousands of cells keeps small histories. Pure: imported by workflow code.
+ * so a sweep of thousands of cells keeps small histories. Workflow code imports only its types:
+ * the zod schemas here cost real time in every workflow's sandbox.
  */
 import { z } from 'zod';
 import { artifactRefSchema } from '../artifacts/ref';
-import { hashOf } from './hash';
 
 const countsByLabel = z.record(z.string(), z.number().int().nonnegative());
 
@@ -62,12 +62,4 @@ export interface DataProductOutcome {
   key: string;
   dataset: z.infer<typeof artifactRefSchema>;
   llmCalls: number;
-}
-
-/**
- * A cell's spec hash: the cell records its result under it, and a resumed sweep treats the cell
- * as finished only when today's spec has the same hash. One function for both sides.
- */
-export function cellSpecHash(cell: unknown): string {
-  return hashOf(cell);
 }

@@ -7,7 +7,8 @@ import { upsertSearchAttributes } from '@temporalio/workflow';
 import type { ArtifactRef } from '../artifacts/ref';
 import type { CellSpec } from '../config/plan';
 import type { DatasetSpec } from '../data/dataset-spec';
-import { cellSpecHash, type CellOutcome, type CellResult } from '../shared/results';
+import { cellSpecHash } from '../shared/hash';
+import type { CellOutcome, CellResult } from '../shared/results';
 import { CellStatusKey, StageKey } from '../shared/search-attributes';
 import { cellLocalActivities, gpuActivitiesWith } from './policies';
 
