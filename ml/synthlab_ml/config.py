@@ -38,6 +38,9 @@ class TrainConfig:
     device: str = "auto"
     metric_for_best: str = "macro_f1"
     keep_checkpoints: int = 2
+    # Epoch checkpoints (weights + optimizer state, ~6x best/) exist only to resume an unfinished
+    # run; a sweep of thousands of cells cannot keep them. best/ is always kept.
+    keep_checkpoints_when_done: bool = False
     soft_label_temperature: float = 1.5
     max_grad_norm: Optional[float] = 1.0
     regime: str = "standard"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import shutil
 import sys
 import time
 from dataclasses import asdict
@@ -43,6 +44,7 @@ def run_train(cfg: TrainConfig, emit: EventWriter) -> int:
     result_path = out / RESULT_FILE
     if result_path.is_file():
         log(f"{result_path} exists: training already finished, nothing to do")
+        _drop_checkpoints_when_done(cfg, out / "checkpoints")  # in case a kill came between the two
         emit.write(json.loads(result_path.read_text(encoding="utf-8")))
         return 0
 
@@ -160,8 +162,15 @@ def run_train(cfg: TrainConfig, emit: EventWriter) -> int:
         "best_dir": str(best_dir.resolve()),
     }
     atomic_write_json(result_path, result)
+    _drop_checkpoints_when_done(cfg, ckpt_root)
     emit.write(result)
     return 0
+
+
+def _drop_checkpoints_when_done(cfg: TrainConfig, ckpt_root: Path) -> None:
+    # Only after the result is on disk: from then on a rerun returns the result, never resumes.
+    if not cfg.keep_checkpoints_when_done and ckpt_root.exists():
+        shutil.rmtree(ckpt_root, ignore_errors=True)
 
 
 def evaluate(model: Any, enc: Encoded, rows: list[Example], cfg: TrainConfig,

@@ -15,7 +15,7 @@ def _epochs(events: list[dict]) -> list[int]:
 
 
 def test_train_writes_checkpoints_best_and_result(capsys, train_config) -> None:
-    cfg_path = train_config(max_epochs=3, keep_checkpoints=2)
+    cfg_path = train_config(max_epochs=3, keep_checkpoints=2, keep_checkpoints_when_done=True)
     out = Path(json.loads(cfg_path.read_text())["output_dir"])
     code, events, _ = run_cli(capsys, "train", "--config", str(cfg_path))
     assert code == 0
@@ -47,13 +47,27 @@ def test_train_writes_checkpoints_best_and_result(capsys, train_config) -> None:
     assert code == 0 and again == [done]
 
 
+def test_finished_run_drops_its_checkpoints_but_keeps_best(capsys, train_config) -> None:
+    cfg_path = train_config(max_epochs=2)
+    out = Path(json.loads(cfg_path.read_text())["output_dir"])
+    code, events, _ = run_cli(capsys, "train", "--config", str(cfg_path))
+    assert code == 0 and events[-1]["event"] == "done"
+    assert not (out / "checkpoints").exists()
+    assert (out / "best" / "model.safetensors").is_file() and (out / "train_result.json").is_file()
+
+    # Checkpoints left by a kill between the result and the clean-up go on the next call.
+    (out / "checkpoints" / "epoch-2").mkdir(parents=True)
+    code, again, _ = run_cli(capsys, "train", "--config", str(cfg_path))
+    assert code == 0 and again == [events[-1]] and not (out / "checkpoints").exists()
+
+
 def test_resume_continues_after_last_epoch(capsys, train_config) -> None:
-    code, first, _ = run_cli(capsys, "train", "--config", str(train_config(max_epochs=2)))
+    code, first, _ = run_cli(capsys, "train", "--config", str(train_config(max_epochs=2, keep_checkpoints_when_done=True)))
     assert code == 0 and _epochs(first) == [1, 2]
     out = Path(first[-1]["best_dir"]).parent
     (out / "train_result.json").unlink()  # pretend the run was interrupted after epoch 2's checkpoint
 
-    code, second, _ = run_cli(capsys, "train", "--config", str(train_config(max_epochs=4)))
+    code, second, _ = run_cli(capsys, "train", "--config", str(train_config(max_epochs=4, keep_checkpoints_when_done=True)))
     assert code == 0
     assert second[0]["event"] == "start" and second[0]["resumed_from_epoch"] == 2
     assert _epochs(second) == [3, 4]
