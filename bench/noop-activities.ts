@@ -35,33 +35,25 @@ export function injectedFailure(message: string): ApplicationFailure {
 }
 
 export function createNoopActivities(deps: Pick<ActivityDeps, 'store'>, probe: NoopProbe = {}) {
-  const step =
-    <Output>(name: string, output: (input: Record<string, unknown>) => Output) =>
-    async (input: Record<string, unknown>): Promise<Output> => {
-      probe.onStart?.(name, input);
+  // Every activity, no-op or real, is seen by the probe.
+  const observed =
+    <Input, Output>(name: string, activity: (input: Input) => Promise<Output>) =>
+    async (input: Input): Promise<Output> => {
+      probe.onStart?.(name, input as Record<string, unknown>);
       try {
-        const delay = probe.delayMsFor?.[name] ?? probe.delayMs;
-        if (delay) await new Promise((resolveDelay) => setTimeout(resolveDelay, delay));
-        return output(input);
+        return await activity(input);
       } finally {
-        probe.onEnd?.(name, input);
+        probe.onEnd?.(name, input as Record<string, unknown>);
       }
     };
-  // The real record activities, seen by the probe too.
+  const step = <Output>(name: string, output: (input: Record<string, unknown>) => Output) =>
+    observed(name, async (input: Record<string, unknown>) => {
+      const delay = probe.delayMsFor?.[name] ?? probe.delayMs;
+      if (delay) await new Promise((resolveDelay) => setTimeout(resolveDelay, delay));
+      return output(input);
+    });
   const probed = <T extends Record<string, (input: never) => Promise<unknown>>>(activities: T): T =>
-    Object.fromEntries(
-      Object.entries(activities).map(([name, activity]) => [
-        name,
-        async (input: never) => {
-          probe.onStart?.(name, input as Record<string, unknown>);
-          try {
-            return await activity(input);
-          } finally {
-            probe.onEnd?.(name, input as Record<string, unknown>);
-          }
-        },
-      ]),
-    ) as T;
+    Object.fromEntries(Object.entries(activities).map(([name, activity]) => [name, observed(name, activity)])) as T;
   const cpu = {
     summarizeLabels: step<SummarizeLabelsOutput>('summarizeLabels', () => ({ descriptions: NOTHING, provenance: NOTHING, llmCalls: 0 })),
     generateSamples: step<GenerateOutput>('generateSamples', () => ({

@@ -20,6 +20,7 @@ import { createLanguageModel } from '../src/llm/factory';
 import { unloadAllLocalModels } from '../src/llm/local-gguf-runtime';
 import type { ChatMessage, CompletionResult, SamplingParams } from '../src/llm/types';
 import { parseJudgeVerdict } from '../src/stages/verdict';
+import { positiveIntegerOption } from './options';
 
 export const JUDGE_PROMPT = 'prompts/revise/judge.v1.md';
 export const MODEL = 'packaged:smollm2-135m-instruct';
@@ -39,8 +40,7 @@ export function parseOptions(args: readonly string[]): RevisionBenchOptions {
     const flag = args[index];
     const value = args[index + 1];
     const positive = () => {
-      const number = Number(value);
-      if (!Number.isInteger(number) || number < 1) throw new Error(`${flag} needs a positive integer, got "${value ?? ''}"`);
+      const number = positiveIntegerOption(flag, value);
       index += 1;
       return number;
     };

@@ -31,6 +31,7 @@ import { DEFAULT_NAMESPACE, TASK_QUEUES } from '../src/shared/constants';
 import { hashOf } from '../src/shared/hash';
 import { SweepIdKey } from '../src/shared/search-attributes';
 import type { sweepWorkflow, SweepInput, SweepProgress } from '../src/workflows/sweep';
+import { positiveIntegerOption } from './options';
 
 const LANGUAGES = ['cy', 'he', 'th', 'te', 'sw'];
 
@@ -50,9 +51,7 @@ export function parseOptions(args: readonly string[]): SweepScaleOptions {
       options.keep = true;
       continue;
     }
-    const value = args[index + 1];
-    const number = Number(value);
-    if (!Number.isInteger(number) || number < 1) throw new Error(`${flag} needs a positive integer, got "${value ?? ''}"`);
+    const number = positiveIntegerOption(flag, args[index + 1]);
     index += 1;
     if (flag === '--cells') options.cells = number;
     else if (flag === '--window') options.window = number;

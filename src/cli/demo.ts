@@ -3,14 +3,15 @@
  * model and CPU training, prints the results table, the UI address and one summary line that
  * counts what this run did (LLM calls and trainings actually performed, not reused).
  */
-import { join } from 'node:path';
 import { ArtifactStore } from '../artifacts/store';
 import { sweepRecordsOf } from '../artifacts/sweep-records';
 import { loadSweepConfig } from '../config/load';
 import { connectClient } from '../infra/client';
-import { stateDir } from '../infra/paths';
+import { artifactsDir, stateDir } from '../infra/paths';
 import { stackUp } from '../infra/stack';
+import { workflowUiUrl } from '../infra/ui-links';
 import { loadSweepResults } from '../report/load-sweep';
+import { DEFAULT_NAMESPACE } from '../shared/constants';
 import { formatSummaryTable, summarize } from '../report/summary-table';
 import type { SweepProgress } from '../workflows/sweep';
 import { formatProgress, startSweep } from './sweep';
@@ -25,7 +26,7 @@ export async function demoCommand(configPath: string): Promise<number> {
   const connected = await connectClient();
   try {
     const handle = await startSweep(connected.client, loaded);
-    console.log(`sweep ${handle.workflowId} running; follow it at ${stack.server.uiUrl}/namespaces/default/workflows/${encodeURIComponent(handle.workflowId)}`);
+    console.log(`sweep ${handle.workflowId} running; follow it at ${workflowUiUrl(stack.server.uiUrl, DEFAULT_NAMESPACE, handle.workflowId)}`);
     const ticker = setInterval(() => {
       handle
         .query<SweepProgress>('progress')
@@ -33,7 +34,7 @@ export async function demoCommand(configPath: string): Promise<number> {
         .catch(() => undefined);
     }, PROGRESS_INTERVAL_MS);
     const summary = await handle.result().finally(() => clearInterval(ticker));
-    const result = await loadSweepResults(sweepRecordsOf(new ArtifactStore(join(stateDir(), 'artifacts'))), handle.workflowId, summary.failed);
+    const result = await loadSweepResults(sweepRecordsOf(new ArtifactStore(artifactsDir())), handle.workflowId, summary.failed);
 
     console.log('');
     for (const product of result.dataProducts) {
@@ -47,7 +48,7 @@ export async function demoCommand(configPath: string): Promise<number> {
     console.log(formatSummaryTable(summarize(result.cells)));
     for (const failure of result.failed) console.log(`FAILED ${failure.kind} ${failure.key}: ${failure.message}`);
     console.log('');
-    console.log(`wall time ${Math.round((Date.now() - startedAt) / 1000)}s; artifacts under ${stateDir()}/artifacts; stop the stack with \`npx synthlab down\``);
+    console.log(`wall time ${Math.round((Date.now() - startedAt) / 1000)}s; artifacts under ${artifactsDir()}; stop the stack with \`npx synthlab down\``);
     console.log(`synthlab summary: cells=${summary.cells.completed} llm_calls=${summary.llmCalls} trainings=${summary.trainings} ui=${stack.server.uiUrl}`);
     return summary.failedTotal > 0 ? 1 : 0;
   } finally {

@@ -4,7 +4,7 @@ import { WorkflowNotFoundError } from '@temporalio/client';
 import { ArtifactStore } from '../artifacts/store';
 import { sweepRecordsOf } from '../artifacts/sweep-records';
 import { connectClient } from '../infra/client';
-import { repoRoot, stateDir } from '../infra/paths';
+import { artifactsDir, repoRoot } from '../infra/paths';
 import { loadSweepResults } from '../report/load-sweep';
 import { parseSweepReference, safeFileSegment } from '../report/naming';
 import { writeReport } from '../report/write-report';
@@ -34,7 +34,7 @@ export async function reportCommand(reference: string, options: { out?: string }
       return 1;
     }
     const summary = await handle.result();
-    const store = new ArtifactStore(join(stateDir(), 'artifacts'));
+    const store = new ArtifactStore(artifactsDir());
     const result = await loadSweepResults(sweepRecordsOf(store), sweepId, summary.failed);
     const outDir = options.out ? resolve(options.out) : join(repoRoot, 'results', safeFileSegment(name));
     const written = await writeReport({ result, outDir, store });

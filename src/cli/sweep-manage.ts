@@ -2,6 +2,7 @@
 import { WorkflowFailedError, type Client } from '@temporalio/client';
 import { loadSweepConfig } from '../config/load';
 import { connectClient, type ConnectedClient } from '../infra/client';
+import { workflowSearchUiUrl, workflowUiUrl } from '../infra/ui-links';
 import type { SweepProgress, SweepResult } from '../workflows/sweep';
 import { startSweep, sweepWorkflowId } from './sweep';
 
@@ -54,9 +55,6 @@ async function withClient<T>(work: (connected: ConnectedClient) => Promise<T>): 
 
 const idOf = (sweep: string) => (sweep.startsWith('sweep/') ? sweep : sweepWorkflowId(sweep));
 
-function uiLink(connected: ConnectedClient, workflowId: string): string | undefined {
-  return connected.settings.uiUrl ? `${connected.settings.uiUrl}/namespaces/${connected.settings.namespace}/workflows/${encodeURIComponent(workflowId)}` : undefined;
-}
 
 /**
  * Progress without a worker: the progress query needs one, the server's visibility records do
@@ -100,13 +98,11 @@ export async function sweepStatusCommand(sweep: string, options: { watch: boolea
       const description = await handle.describe();
       const elapsed = (description.closeTime ?? new Date()).getTime() - description.startTime.getTime();
       console.log(`${handle.workflowId}: ${description.status.name}, ${Math.round(elapsed / 1000)} s`);
-      const link = uiLink(connected, handle.workflowId);
-      if (link) console.log(`ui: ${link}`);
+      const { uiUrl, namespace } = connected.settings;
+      if (uiUrl) console.log(`ui: ${workflowUiUrl(uiUrl, namespace, handle.workflowId)}`);
       const failedQuery = failedCellsQuery(handle.workflowId);
       console.log(`failed cells: temporal workflow list --query "${failedQuery}"`);
-      if (connected.settings.uiUrl) {
-        console.log(`failed cells in the ui: ${connected.settings.uiUrl}/namespaces/${connected.settings.namespace}/workflows?query=${encodeURIComponent(failedQuery)}`);
-      }
+      if (uiUrl) console.log(`failed cells in the ui: ${workflowSearchUiUrl(uiUrl, namespace, failedQuery)}`);
       if (description.status.name === 'RUNNING') {
         const progress = await handle.query<SweepProgress>('progress').catch(() => undefined);
         if (progress) console.log(formatStatus(progress, elapsed));

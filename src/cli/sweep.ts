@@ -3,6 +3,7 @@ import { WorkflowIdConflictPolicy, type Client } from '@temporalio/client';
 import { loadSweepConfig, type LoadedSweepConfig } from '../config/load';
 import { planSweep } from '../config/plan';
 import { connectClient } from '../infra/client';
+import { workflowUiUrl } from '../infra/ui-links';
 import { TASK_QUEUES } from '../shared/constants';
 import { SweepIdKey } from '../shared/search-attributes';
 import type { sweepWorkflow, SweepProgress } from '../workflows/sweep';
@@ -43,7 +44,7 @@ export async function sweepStartCommand(configPath: string, options: { wait: boo
   try {
     const handle = await startSweep(connected.client, loaded);
     console.log(`sweep ${handle.workflowId} started (run ${handle.firstExecutionRunId})`);
-    if (connected.settings.uiUrl) console.log(`ui: ${connected.settings.uiUrl}/namespaces/${connected.settings.namespace}/workflows/${encodeURIComponent(handle.workflowId)}`);
+    if (connected.settings.uiUrl) console.log(`ui: ${workflowUiUrl(connected.settings.uiUrl, connected.settings.namespace, handle.workflowId)}`);
     if (options.wait) {
       const result = await handle.result();
       console.log(`sweep finished: ${result.cells.completed}/${result.cells.total} cells completed (${result.cells.reused} reused), ${result.failedTotal} failed, ${result.runs} run(s)`);

@@ -25,6 +25,11 @@ export function stateDir(): string {
   return resolve(process.env.SYNTHLAB_STATE_DIR ?? join(repoRoot, '.synthlab'));
 }
 
+/** The artifact store's root inside the state folder (the worker writes there; report and demo read). */
+export function artifactsDir(): string {
+  return join(stateDir(), 'artifacts');
+}
+
 export function resolveFromRepo(path: string): string {
   return isAbsolute(path) ? path : join(repoRoot, path);
 }

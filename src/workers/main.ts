@@ -2,12 +2,11 @@
  * The worker process: serves the `cpu` and `gpu` task queues (or those named in
  * SYNTHLAB_QUEUES, e.g. `gpu` on a GPU node) until SIGINT/SIGTERM.
  */
-import { join } from 'node:path';
 import { NativeConnection } from '@temporalio/worker';
 import { createModelSource } from '../activities/deps';
 import { ArtifactStore } from '../artifacts/store';
 import { connectionSettings } from '../infra/connection';
-import { stateDir } from '../infra/paths';
+import { artifactsDir } from '../infra/paths';
 import { createWorkers, runWorkers, type QueueName } from './create-workers';
 
 export async function runWorkerProcess(): Promise<void> {
@@ -22,7 +21,7 @@ export async function runWorkerProcess(): Promise<void> {
   const workers = await createWorkers({
     connection,
     namespace: settings.namespace,
-    deps: { store: new ArtifactStore(join(stateDir(), 'artifacts')), models },
+    deps: { store: new ArtifactStore(artifactsDir()), models },
     queues,
     maxConcurrentGpuActivities: gpuSlots,
   });

@@ -23,7 +23,6 @@ export interface CellInput {
   source: ArtifactRef | undefined;
 }
 
-
 function setStage(stage: string): void {
   upsertSearchAttributes([{ key: StageKey, value: stage }]);
 }
