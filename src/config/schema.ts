@@ -108,6 +108,8 @@ const orchestrationSchema = z.strictObject({
    * the running ones, and continues as new: far below Temporal's 51,200-event limit.
    */
   continueAsNewAfterEvents: z.number().int().min(20).max(40_000).default(10_000),
+  /** The same for the history's size in bytes, far below Temporal's 50 MB limit. */
+  continueAsNewAfterBytes: z.number().int().min(10_000).max(30_000_000).default(10_000_000),
 });
 
 export const sweepConfigSchema = z

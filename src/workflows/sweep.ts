@@ -4,8 +4,9 @@
  * the sweep finishes with a summary of what failed.
  *
  * Results live in the sweep records (written by the children), not in this history: children
- * return only counts. Before the history grows large the sweep stops starting children, lets the
- * running ones finish, and continues as new, carrying which cells are finished as a bit set.
+ * return only counts. Before the history grows large (`orchestration` limits in the config) the
+ * sweep stops starting children, lets the running ones finish, and continues as new, carrying
+ * which cells are finished as a bit set.
  * A fresh start (a resume) first asks `openSweep` which cells earlier runs already finished.
  * Orchestration only: deterministic, no I/O.
  */
@@ -16,6 +17,7 @@ import {
   defineQuery,
   executeChild,
   isCancellation,
+  patched,
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
@@ -36,6 +38,8 @@ import { createWindow } from './window';
 export const MAX_LISTED_FAILURES = 200;
 
 const MAX_MESSAGE_CHARS = 1_000;
+
+const OWN_HISTORY_LIMITS_PATCH = 'sweep-own-history-limits';
 
 export interface FailedItem {
   key: string;
@@ -163,10 +167,17 @@ export async function sweepWorkflow(input: SweepInput): Promise<SweepResult> {
   };
 
   let rollingOver = false;
+  const { continueAsNewAfterEvents, continueAsNewAfterBytes } = config.orchestration;
   const rollOverDue = (): boolean => {
     if (!rollingOver) {
       const info = workflowInfo();
-      rollingOver = info.historyLength >= config.orchestration.continueAsNewAfterEvents || info.continueAsNewSuggested;
+      // The server suggests continuing as new at 4,096 events, well below these limits; each run
+      // ends with a drain that idles the window, so fewer, longer runs finish the sweep sooner.
+      // Histories recorded before the sweep had its own limits keep following the suggestion.
+      const ownLimits = patched(OWN_HISTORY_LIMITS_PATCH);
+      rollingOver =
+        info.historyLength >= continueAsNewAfterEvents ||
+        (ownLimits ? info.historySize >= continueAsNewAfterBytes : info.continueAsNewSuggested);
     }
     return rollingOver;
   };

@@ -1,19 +1,27 @@
 /**
- * Starting the real dev server when its port is taken: the start is retried, then fails with
- * the server's own words from its log, and leaves no server process behind.
+ * Starting the real dev server: when its port is taken the start is retried, then fails with the
+ * server's own words from its log; on a database from before a search attribute existed, the
+ * attribute is added and every service of the server can use it at once.
  */
+import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Client, Connection } from '@temporalio/client';
 import { afterAll, expect, it } from 'vitest';
-import { freePort, startDevServer } from '../../src/infra/dev-server';
+import { canConnect, freePort, startDevServer, stopProcess } from '../../src/infra/dev-server';
+import { embeddedPaths } from '../../src/infra/paths';
+import { CellStatusKey, SweepIdKey } from '../../src/shared/search-attributes';
+import { DEFAULT_NAMESPACE, SEARCH_ATTRIBUTES } from '../../src/shared/constants';
 
 let stateDir: string | undefined;
 let blocker: Server | undefined;
+const serverPids: number[] = [];
 
 afterAll(async () => {
   blocker?.close();
+  for (const pid of serverPids) await stopProcess(pid);
   if (stateDir) await rm(stateDir, { recursive: true, force: true });
 });
 
@@ -32,4 +40,50 @@ it('retries a start whose server exits, then reports the log lines that say why'
   const log = await readFile(join(stateDir, 'temporal-server.log'), 'utf8');
   // The CLI writes one such line per start: three attempts.
   expect(log.match(/address already in use/g)?.length).toBe(3);
+});
+
+it('adds a search attribute an older database lacks, and the server indexes it at once', async () => {
+  stateDir = await mkdtemp(join(tmpdir(), 'synthlab-devserver-'));
+  const dbFile = join(stateDir, 'temporal.db');
+  // An older database: the CLI's own server, started without CellStatus.
+  const older = Object.entries(SEARCH_ATTRIBUTES).filter(([name]) => name !== 'CellStatus');
+  const port = await freePort();
+  const oldServer = spawn(
+    embeddedPaths().temporal,
+    ['server', 'start-dev', '--headless', '--db-filename', dbFile, '--ip', '127.0.0.1', '--port', String(port), ...older.flatMap(([name, type]) => ['--search-attribute', `${name}=${type}`])],
+    { stdio: 'ignore' },
+  );
+  serverPids.push(oldServer.pid as number);
+  const deadline = Date.now() + 60_000;
+  while (!(await canConnect(`127.0.0.1:${port}`, 1_000))) {
+    if (Date.now() > deadline) throw new Error('the older server did not answer');
+    await new Promise((resolveWait) => setTimeout(resolveWait, 250));
+  }
+  await stopProcess(oldServer.pid as number);
+
+  const server = await startDevServer({ stateDir });
+  serverPids.push(server.pid);
+  const connection = await Connection.connect({ address: server.address });
+  try {
+    const client = new Client({ connection, namespace: DEFAULT_NAMESPACE });
+    // No worker: the start alone writes the visibility record, with the new attribute in it.
+    const handle = await client.workflow.start('cellWorkflow', {
+      workflowId: 'sa-upgrade',
+      taskQueue: 'nobody-polls',
+      args: [],
+      typedSearchAttributes: [
+        { key: SweepIdKey, value: 'sweep/sa-upgrade' },
+        { key: CellStatusKey, value: 'probe' },
+      ],
+    });
+    let found = 0;
+    for (let attempt = 0; attempt < 50 && found === 0; attempt++) {
+      found = (await client.workflow.count(`SweepId = 'sweep/sa-upgrade' AND CellStatus = 'probe'`)).count;
+      if (found === 0) await new Promise((resolveWait) => setTimeout(resolveWait, 200));
+    }
+    expect(found).toBe(1);
+    await handle.terminate('test done');
+  } finally {
+    await connection.close();
+  }
 });

@@ -6,6 +6,7 @@
  */
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import proto from '@temporalio/proto';
 import { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createNoopActivities, injectedFailure } from '../../bench/noop-activities';
@@ -82,8 +83,8 @@ function resetProbe(): void {
 }
 
 /** 2 languages × 2 strategies × 6 seeds + gold: 4 data products, 36 cells. */
-function gridConfig(name: string, overrides: Parameters<typeof testSweepConfig>[0]['concurrency'] & { events?: number } = {}) {
-  const { events, ...concurrency } = overrides;
+function gridConfig(name: string, overrides: Parameters<typeof testSweepConfig>[0]['concurrency'] & { events?: number; bytes?: number } = {}) {
+  const { events, bytes, ...concurrency } = overrides;
   return testSweepConfig({
     tinyModel: '/unused/by/noop/activities',
     name,
@@ -92,7 +93,9 @@ function gridConfig(name: string, overrides: Parameters<typeof testSweepConfig>[
     seeds: [1, 2, 3, 4, 5, 6],
     goldBaseline: true,
     concurrency: { dataProducts: 2, cells: 3, ...concurrency },
-    ...(events ? { orchestration: { continueAsNewAfterEvents: events } } : {}),
+    ...(events || bytes
+      ? { orchestration: { ...(events ? { continueAsNewAfterEvents: events } : {}), ...(bytes ? { continueAsNewAfterBytes: bytes } : {}) } }
+      : {}),
   });
 }
 
@@ -145,6 +148,21 @@ describe('sweep orchestration', () => {
     expect(records.cells).toHaveLength(36);
     expect(records.missingCells).toEqual([]);
     expect(await readdir(join(sweepRecordsOf(store).folderOf(input.sweepId), 'cells'))).toHaveLength(36);
+  });
+
+  it('continues as new on its history size too', async () => {
+    resetProbe();
+    const bytes = 40_000;
+    const input = sweepInput(gridConfig('carry-bytes', { bytes }));
+    const summary = await temporal.client.workflow.execute(sweepWorkflow, { workflowId: input.sweepId, taskQueue: TASK_QUEUES.cpu, args: [input] });
+    expect(summary.runs).toBeGreaterThanOrEqual(2);
+    expect(summary.cells).toEqual({ total: 36, completed: 36, failed: 0, reused: 0 });
+    expect(seen.calls.get('fineTune')).toBe(36);
+    for await (const execution of temporal.client.workflow.list({ query: `WorkflowId = '${input.sweepId}'` })) {
+      const history = await temporal.client.workflow.getHandle(execution.workflowId, execution.runId).fetchHistory();
+      // The limit plus at most one window's drain (3 cells).
+      expect(proto.temporal.api.history.v1.History.encode(history).finish().length).toBeLessThan(bytes + 10_000);
+    }
   });
 
   it('resume re-runs only the failed cells; finished cells and data products are reused', async () => {
