@@ -96,15 +96,15 @@ export const SQLITE_PRAGMAS = ['journal_mode=wal', 'synchronous=normal'] as cons
  *   (about 30 database reads per cell). Ours are all defined before the server
  *   starts (`--search-attribute`); `startDevServer` restarts the server in the rare case it had
  *   to add one later, so no service holds a stale copy.
- * - The history queues forget finished tasks only at each checkpoint (default every 30 s), and
- *   every new task range walks all tasks not yet forgotten: at a few hundred tasks a second that
- *   walk was an eighth of the server's CPU. A 1 s checkpoint keeps the walk short.
+ * - The transfer and visibility queues forget finished tasks only at each checkpoint (default
+ *   every 30 s), and every new task range walks all tasks not yet forgotten: at a few hundred
+ *   tasks a second that walk was an eighth of the server's CPU. A 1 s checkpoint keeps the walk
+ *   short. (The timer queue's walk was negligible; it keeps its default.)
  */
 export const DYNAMIC_CONFIG: Readonly<Record<string, string>> = {
   'system.forceSearchAttributesCacheRefreshOnRead': 'false',
   'history.transferProcessorUpdateAckInterval': '"1s"',
   'history.visibilityProcessorUpdateAckInterval': '"1s"',
-  'history.timerProcessorUpdateAckInterval': '"1s"',
 };
 
 /**
