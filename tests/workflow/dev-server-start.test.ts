@@ -14,6 +14,7 @@ import { canConnect, freePort, startDevServer, stopProcess } from '../../src/inf
 import { embeddedPaths } from '../../src/infra/paths';
 import { CellStatusKey, SweepIdKey } from '../../src/shared/search-attributes';
 import { DEFAULT_NAMESPACE, SEARCH_ATTRIBUTES } from '../../src/shared/constants';
+import { waitFor } from '../helpers/processes';
 
 let stateDir: string | undefined;
 let blocker: Server | undefined;
@@ -54,11 +55,7 @@ it('adds a search attribute an older database lacks, and the server indexes it a
     { stdio: 'ignore' },
   );
   serverPids.push(oldServer.pid as number);
-  const deadline = Date.now() + 60_000;
-  while (!(await canConnect(`127.0.0.1:${port}`, 1_000))) {
-    if (Date.now() > deadline) throw new Error('the older server did not answer');
-    await new Promise((resolveWait) => setTimeout(resolveWait, 250));
-  }
+  await waitFor(async () => ((await canConnect(`127.0.0.1:${port}`, 1_000)) ? true : undefined), 60_000, 'the older server to answer');
   await stopProcess(oldServer.pid as number);
 
   const server = await startDevServer({ stateDir });
@@ -76,11 +73,11 @@ it('adds a search attribute an older database lacks, and the server indexes it a
         { key: CellStatusKey, value: 'probe' },
       ],
     });
-    let found = 0;
-    for (let attempt = 0; attempt < 50 && found === 0; attempt++) {
-      found = (await client.workflow.count(`SweepId = 'sweep/sa-upgrade' AND CellStatus = 'probe'`)).count;
-      if (found === 0) await new Promise((resolveWait) => setTimeout(resolveWait, 200));
-    }
+    const found = await waitFor(
+      async () => (await client.workflow.count(`SweepId = 'sweep/sa-upgrade' AND CellStatus = 'probe'`)).count || undefined,
+      10_000,
+      'the workflow to be found by its new search attribute',
+    );
     expect(found).toBe(1);
     await handle.terminate('test done');
   } finally {

@@ -93,9 +93,7 @@ function gridConfig(name: string, overrides: Parameters<typeof testSweepConfig>[
     seeds: [1, 2, 3, 4, 5, 6],
     goldBaseline: true,
     concurrency: { dataProducts: 2, cells: 3, ...concurrency },
-    ...(events || bytes
-      ? { orchestration: { ...(events ? { continueAsNewAfterEvents: events } : {}), ...(bytes ? { continueAsNewAfterBytes: bytes } : {}) } }
-      : {}),
+    orchestration: { continueAsNewAfterEvents: events, continueAsNewAfterBytes: bytes },
   });
 }
 
