@@ -6,6 +6,10 @@
 export type BenchmarkRunner = (args: string[]) => Promise<number>;
 
 export const BENCHMARKS: Record<string, { description: string; load: () => Promise<{ run: BenchmarkRunner }> }> = {
+  'cell-training': {
+    description: "a cell's GPU work on the real ML CLI: train + predict (two Python processes) vs train-evaluate (one)",
+    load: () => import('./cell-training'),
+  },
   'revision-throughput': {
     description: 'LLM-as-judge revision throughput on the local GGUF model: one request at a time vs concurrent',
     load: () => import('./revision-throughput'),

@@ -10,6 +10,7 @@ import type {
   AnnotateOutput,
   DedupeOutput,
   EvaluateOutput,
+  FineTuneAndEvaluateOutput,
   FineTuneOutput,
   GenerateOutput,
   ReviseOutput,
@@ -79,17 +80,20 @@ export function createNoopActivities(deps: Pick<ActivityDeps, 'store'>, probe: N
     })),
     ...probed(createSweepRecordActivities({ store: deps.store } as ActivityDeps)),
   };
+  const trained = (input: Record<string, unknown>): FineTuneOutput => ({
+    runKey: `noop-${String(input.seed)}`,
+    modelDir: '/dev/null',
+    trainResult: NOTHING,
+    bestEpoch: 0,
+    epochsRun: 0,
+    resumedFromEpoch: null,
+    trainings: 0,
+  });
+  const evaluated: EvaluateOutput = { metrics: NOTHING, predictions: NOTHING, accuracy: 0.5, macroF1: 0.5 };
   const gpu = {
-    fineTune: step<FineTuneOutput>('fineTune', (input) => ({
-      runKey: `noop-${String(input.seed)}`,
-      modelDir: '/dev/null',
-      trainResult: NOTHING,
-      bestEpoch: 0,
-      epochsRun: 0,
-      resumedFromEpoch: null,
-      trainings: 0,
-    })),
-    evaluateModel: step<EvaluateOutput>('evaluateModel', () => ({ metrics: NOTHING, predictions: NOTHING, accuracy: 0.5, macroF1: 0.5 })),
+    fineTuneAndEvaluate: step<FineTuneAndEvaluateOutput>('fineTuneAndEvaluate', (input) => ({ trained: trained(input), evaluated })),
+    fineTune: step<FineTuneOutput>('fineTune', trained),
+    evaluateModel: step<EvaluateOutput>('evaluateModel', () => evaluated),
   };
   return { cpu, gpu };
 }

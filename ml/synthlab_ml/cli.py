@@ -39,6 +39,13 @@ def _predict(args: argparse.Namespace, emit: EventWriter) -> int:
     return run_predict(load_config(args.config, PredictConfig), emit)
 
 
+def _train_evaluate(args: argparse.Namespace, emit: EventWriter) -> int:
+    from synthlab_ml.config import TrainEvaluateConfig, load_config
+    from synthlab_ml.train_evaluate import run_train_evaluate
+
+    return run_train_evaluate(load_config(args.config, TrainEvaluateConfig), emit)
+
+
 def _embed(args: argparse.Namespace, emit: EventWriter) -> int:
     from synthlab_ml.config import EmbedConfig, load_config
     from synthlab_ml.embed import run_embed
@@ -65,6 +72,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     commands: list[tuple[str, Handler, str]] = [
         ("train", _train, "fine-tune a sequence classifier (resumable)"),
+        ("train-evaluate", _train_evaluate, "train, then predict and score a test file with the best checkpoint"),
         ("predict", _predict, "predict labels/probabilities, optionally with metrics"),
         ("embed", _embed, "mean-pooled L2-normalised embeddings"),
     ]

@@ -68,6 +68,20 @@ class TrainConfig:
             raise ConfigError(f"{where}: key 'regime' must be one of {list(REGIMES)}, got {self.regime!r}")
 
 
+@dataclass(kw_only=True)
+class TrainEvaluateConfig(TrainConfig):
+    """`train-evaluate`: a `train` config plus where to predict and score the test split."""
+
+    test_file: str
+    predictions_file: str
+    metrics_file: str
+    predict_batch_size: int = 64
+
+    def validate(self, where: str) -> None:
+        super().validate(where)
+        _positive(where, predict_batch_size=self.predict_batch_size)
+
+
 @dataclass
 class PredictConfig:
     model_dir: str

@@ -206,3 +206,13 @@ export const evaluateOutputSchema = z.strictObject({
   macroF1: z.number(),
 });
 export type EvaluateOutput = z.infer<typeof evaluateOutputSchema>;
+
+/** A cell's GPU work as one activity: fine-tune, then score the test split with the best checkpoint. */
+export const fineTuneAndEvaluateInputSchema = fineTuneInputSchema.extend({ test: artifactRefSchema });
+export type FineTuneAndEvaluateInput = z.infer<typeof fineTuneAndEvaluateInputSchema>;
+
+export const fineTuneAndEvaluateOutputSchema = z.strictObject({
+  trained: fineTuneOutputSchema,
+  evaluated: evaluateOutputSchema,
+});
+export type FineTuneAndEvaluateOutput = z.infer<typeof fineTuneAndEvaluateOutputSchema>;

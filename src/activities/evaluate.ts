@@ -1,11 +1,13 @@
 /**
  * Evaluate stage (GPU queue): predicts the real test split with the best checkpoint and writes
  * accuracy, macro-F1, per-class F1 and the confusion matrix as content-addressed artifacts.
+ * Cells run it through `fineTuneAndEvaluate`; the pieces below are shared with that activity.
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Context } from '@temporalio/activity';
 import { z } from 'zod';
+import type { ArtifactRef } from '../artifacts/ref';
 import { pathOfRef } from '../artifacts/store';
 import { hashOf } from '../shared/hash';
 import { evaluateInputSchema, evaluateOutputSchema, type EvaluateInput, type EvaluateOutput } from './contracts';
@@ -21,10 +23,32 @@ export const metricsSchema = z.looseObject({
   n: z.number().int(),
 });
 
+export const PREDICTIONS_FILE = 'predictions.jsonl';
+export const METRICS_FILE = 'metrics.json';
+
+/** The evaluation's identity: the trained run (and its result) scored on one test split. */
+export function evaluateCacheKey(input: { runKey: string; trainResult: ArtifactRef; test: ArtifactRef; labels: string[]; maxLength: number }): string {
+  return hashOf({ model: input.trainResult.sha256, runKey: input.runKey, test: input.test.sha256, labels: input.labels, maxLength: input.maxLength });
+}
+
+/** Stores the predictions and metrics the ML CLI wrote into `workDir` and records them under `cacheKey`. */
+export async function recordEvaluation(deps: ActivityDeps, cacheKey: string, workDir: string): Promise<EvaluateOutput> {
+  const metricsText = await readFile(join(workDir, METRICS_FILE), 'utf8');
+  const metrics = metricsSchema.parse(JSON.parse(metricsText));
+  const output: EvaluateOutput = {
+    metrics: await deps.store.put(metricsText, 'json'),
+    predictions: await deps.store.put(await readFile(join(workDir, PREDICTIONS_FILE)), 'jsonl'),
+    accuracy: metrics.accuracy,
+    macroF1: metrics.macro_f1,
+  };
+  await deps.store.record('evaluate', cacheKey, output);
+  return output;
+}
+
 export function createEvaluateActivity(deps: ActivityDeps) {
   return async function evaluateModel(rawInput: EvaluateInput): Promise<EvaluateOutput> {
     const input = evaluateInputSchema.parse(rawInput);
-    const cacheKey = hashOf({ model: input.trainResult.sha256, runKey: input.runKey, test: input.test.sha256, labels: input.labels, maxLength: input.maxLength });
+    const cacheKey = evaluateCacheKey(input);
     const cached = await deps.store.lookup('evaluate', cacheKey, evaluateOutputSchema);
     if (cached) return cached;
 
@@ -37,8 +61,8 @@ export function createEvaluateActivity(deps: ActivityDeps) {
         model_dir: input.modelDir,
         input_file: pathOfRef(input.test),
         labels: input.labels,
-        output_file: join(workDir, 'predictions.jsonl'),
-        metrics_file: join(workDir, 'metrics.json'),
+        output_file: join(workDir, PREDICTIONS_FILE),
+        metrics_file: join(workDir, METRICS_FILE),
         max_length: input.maxLength,
         device: input.device,
       },
@@ -46,15 +70,6 @@ export function createEvaluateActivity(deps: ActivityDeps) {
       signal: context.cancellationSignal,
       heartbeat: () => context.heartbeat(),
     });
-    const metricsText = await readFile(join(workDir, 'metrics.json'), 'utf8');
-    const metrics = metricsSchema.parse(JSON.parse(metricsText));
-    const output: EvaluateOutput = {
-      metrics: await deps.store.put(metricsText, 'json'),
-      predictions: await deps.store.put(await readFile(join(workDir, 'predictions.jsonl')), 'jsonl'),
-      accuracy: metrics.accuracy,
-      macroF1: metrics.macro_f1,
-    };
-    await deps.store.record('evaluate', cacheKey, output);
-    return output;
+    return recordEvaluation(deps, cacheKey, workDir);
   };
 }

@@ -3,6 +3,7 @@
  * run's inputs. The trainer writes a checkpoint every epoch and resumes from the newest one, so
  * after a worker crash the retried activity continues where training stopped. Heartbeats carry
  * the last epoch; cancellation stops the subprocess.
+ * Cells run it through `fineTuneAndEvaluate`; the pieces below are shared with that activity.
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -21,57 +22,78 @@ const trainResultSchema = z.looseObject({
   best_dir: z.string(),
 });
 
+/** The training run's identity: every input that changes the trained model (not device or threads). */
+export function fineTuneRunKey(input: FineTuneInput): string {
+  const { device: _device, threads: _threads, ...affecting } = input;
+  return hashOf({ ...affecting, train: input.train.sha256, dev: input.dev.sha256 });
+}
+
+/** The ML CLI's `train` config for this input, training into `outputDir`. */
+export function trainConfigFor(input: FineTuneInput, outputDir: string): Record<string, unknown> {
+  return {
+    model: resolveModelReference(input.model),
+    train_file: pathOfRef(input.train),
+    dev_file: pathOfRef(input.dev),
+    labels: input.labels,
+    output_dir: outputDir,
+    seed: input.seed,
+    lr: input.lr,
+    batch_size: input.batchSize,
+    max_length: input.maxLength,
+    max_epochs: input.maxEpochs,
+    patience: input.patience,
+    device: input.device,
+  };
+}
+
+/** Follows the trainer's events: whether this call trained (`start`) and the last epoch, for heartbeats. */
+export class TrainingProgress {
+  started: MlEvent | undefined;
+  lastEpoch: Record<string, unknown> = { epoch: 0 };
+
+  observe(event: MlEvent): void {
+    if (event.event === 'start') this.started = event;
+    if (event.event === 'epoch') this.lastEpoch = { epoch: event.epoch, devMacroF1: event.dev_macro_f1 };
+  }
+}
+
+/** Reads the finished run from `outputDir`, stores its result and records it under the run key. */
+export async function recordTrainedRun(deps: ActivityDeps, runKey: string, outputDir: string, progress: TrainingProgress): Promise<FineTuneOutput> {
+  const resultText = await readFile(join(outputDir, 'train_result.json'), 'utf8');
+  const result = trainResultSchema.parse(JSON.parse(resultText));
+  const resumed = progress.started?.resumed_from_epoch;
+  const output: FineTuneOutput = {
+    runKey,
+    modelDir: result.best_dir,
+    trainResult: await deps.store.put(resultText, 'json'),
+    bestEpoch: result.best_epoch,
+    epochsRun: result.epochs_run,
+    resumedFromEpoch: typeof resumed === 'number' ? resumed : null,
+    trainings: progress.started ? 1 : 0,
+  };
+  await deps.store.record('fine-tune', runKey, output);
+  return output;
+}
+
 export function createFineTuneActivity(deps: ActivityDeps) {
   return async function fineTune(rawInput: FineTuneInput): Promise<FineTuneOutput> {
     const input = fineTuneInputSchema.parse(rawInput);
-    const { device: _device, threads: _threads, ...affecting } = input;
-    const runKey = hashOf({ ...affecting, train: input.train.sha256, dev: input.dev.sha256 });
+    const runKey = fineTuneRunKey(input);
     const cached = await deps.store.lookup('fine-tune', runKey, fineTuneOutputSchema);
     if (cached) return { ...cached, trainings: 0, resumedFromEpoch: null };
 
     const outputDir = deps.store.workDir('train', runKey);
     const context = Context.current();
-    let lastProgress: Record<string, unknown> = { runKey, epoch: 0 };
-    let started: MlEvent | undefined;
+    const progress = new TrainingProgress();
     await runMlCommand({
       command: 'train',
       configPath: join(outputDir, 'train-config.json'),
-      config: {
-        model: resolveModelReference(input.model),
-        train_file: pathOfRef(input.train),
-        dev_file: pathOfRef(input.dev),
-        labels: input.labels,
-        output_dir: outputDir,
-        seed: input.seed,
-        lr: input.lr,
-        batch_size: input.batchSize,
-        max_length: input.maxLength,
-        max_epochs: input.maxEpochs,
-        patience: input.patience,
-        device: input.device,
-      },
+      config: trainConfigFor(input, outputDir),
       threads: input.threads,
       signal: context.cancellationSignal,
-      onEvent: (event) => {
-        if (event.event === 'start') started = event;
-        if (event.event === 'epoch') lastProgress = { runKey, epoch: event.epoch, devMacroF1: event.dev_macro_f1 };
-      },
-      heartbeat: () => context.heartbeat(lastProgress),
+      onEvent: (event) => progress.observe(event),
+      heartbeat: () => context.heartbeat({ runKey, ...progress.lastEpoch }),
     });
-
-    const resultText = await readFile(join(outputDir, 'train_result.json'), 'utf8');
-    const result = trainResultSchema.parse(JSON.parse(resultText));
-    const resumed = started?.resumed_from_epoch;
-    const output: FineTuneOutput = {
-      runKey,
-      modelDir: result.best_dir,
-      trainResult: await deps.store.put(resultText, 'json'),
-      bestEpoch: result.best_epoch,
-      epochsRun: result.epochs_run,
-      resumedFromEpoch: typeof resumed === 'number' ? resumed : null,
-      trainings: started ? 1 : 0,
-    };
-    await deps.store.record('fine-tune', runKey, output);
-    return output;
+    return recordTrainedRun(deps, runKey, outputDir, progress);
   };
 }

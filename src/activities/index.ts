@@ -8,6 +8,7 @@ import type { ActivityDeps } from './deps';
 import { createEvaluateActivity } from './evaluate';
 import { withFailureTypes } from './failures';
 import { createFineTuneActivity } from './fine-tune';
+import { createFineTuneAndEvaluateActivity } from './fine-tune-evaluate';
 import { createGenerateActivity } from './generate';
 import { createReviseActivity } from './revise';
 import { createSelectActivity } from './select';
@@ -37,6 +38,8 @@ export function createSweepRecordActivities(deps: ActivityDeps) {
 
 export function createGpuActivities(deps: ActivityDeps) {
   return {
+    fineTuneAndEvaluate: withFailureTypes(createFineTuneAndEvaluateActivity(deps)),
+    // Cells recorded before fineTuneAndEvaluate replay through these two (see cellWorkflow).
     fineTune: withFailureTypes(createFineTuneActivity(deps)),
     evaluateModel: withFailureTypes(createEvaluateActivity(deps)),
   };

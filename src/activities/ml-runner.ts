@@ -14,7 +14,7 @@ export const mlEventSchema = z.looseObject({ event: z.string() });
 export type MlEvent = z.infer<typeof mlEventSchema>;
 
 export interface RunMlOptions {
-  command: 'train' | 'predict' | 'embed';
+  command: 'train' | 'train-evaluate' | 'predict' | 'embed';
   config: Record<string, unknown>;
   configPath: string;
   /** Torch CPU threads for the subprocess. */

@@ -25,7 +25,8 @@ const USAGE = `usage: synthlab <command>
   sweep resume <sweep> [--config FILE]
                              run a closed sweep again: finished work is reused, failed cells re-run
   sweep cancel <sweep>       cancel a sweep, its cells and their training subprocesses
-  sweep show <workflow-id>   one cell or data product: stage, status, results or the error
+  sweep show <workflow-id>   one cell or data product: stage, status, the running activity and
+                             its last progress, results or the error
   report <sweep> [--out DIR] write a completed sweep's results (CSV, markdown tables, SVG charts)
                              to results/<sweep-name>/ or DIR
 `;

@@ -1,5 +1,6 @@
 /** `synthlab sweep list|status|resume|cancel|show`: watching and steering sweeps that exist. */
-import { WorkflowFailedError, type Client } from '@temporalio/client';
+import { WorkflowFailedError, type Client, type WorkflowExecutionDescription } from '@temporalio/client';
+import { defaultPayloadConverter } from '@temporalio/common';
 import { loadSweepConfig } from '../config/load';
 import { connectClient, type ConnectedClient } from '../infra/client';
 import { workflowSearchUiUrl, workflowUiUrl } from '../infra/ui-links';
@@ -152,6 +153,15 @@ export async function sweepResumeCommand(sweep: string, options: { config?: stri
   });
 }
 
+/** A running execution's activities, with the progress they last heartbeated (e.g. training's phase and epoch). */
+export function runningActivityLines(description: WorkflowExecutionDescription): string[] {
+  return (description.raw.pendingActivities ?? []).map((activity) => {
+    const details = activity.heartbeatDetails?.payloads?.[0];
+    const progress = details ? ` ${JSON.stringify(defaultPayloadConverter.fromPayload(details))}` : '';
+    return `  running: ${activity.activityType?.name ?? 'activity'} (attempt ${activity.attempt ?? 1})${progress}`;
+  });
+}
+
 async function describeCell(client: Client, workflowId: string): Promise<void> {
   const handle = client.workflow.getHandle(workflowId);
   const description = await handle.describe();
@@ -159,7 +169,9 @@ async function describeCell(client: Client, workflowId: string): Promise<void> {
   for (const [key, values] of Object.entries(description.searchAttributes ?? {})) {
     if (['SweepId', 'Task', 'Language', 'Strategy', 'GeneratorModel', 'Seed', 'Stage', 'CellStatus'].includes(key)) console.log(`  ${key}: ${String(values)}`);
   }
-  if (description.status.name === 'COMPLETED') {
+  if (description.status.name === 'RUNNING') {
+    for (const line of runningActivityLines(description)) console.log(line);
+  } else if (description.status.name === 'COMPLETED') {
     console.log(JSON.stringify(await handle.result(), null, 2));
   } else if (description.status.name === 'FAILED') {
     try {

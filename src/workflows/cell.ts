@@ -1,9 +1,11 @@
 /**
- * One experiment cell: select → fine-tune (GPU queue) → evaluate. A synthetic cell selects from
- * its data product; a gold cell selects the same number of real training examples.
+ * One experiment cell: select → fine-tune → evaluate, the last two as one GPU-queue activity.
+ * A synthetic cell selects from its data product; a gold cell selects the same number of real
+ * training examples.
  * Orchestration only.
  */
-import { upsertSearchAttributes } from '@temporalio/workflow';
+import { patched, upsertSearchAttributes } from '@temporalio/workflow';
+import type { FineTuneInput } from '../activities/contracts';
 import type { ArtifactRef } from '../artifacts/ref';
 import type { CellSpec } from '../config/plan';
 import type { DatasetSpec } from '../data/dataset-spec';
@@ -23,8 +25,30 @@ export interface CellInput {
   source: ArtifactRef | undefined;
 }
 
+/**
+ * Cells started before this marker ran fine-tune and evaluate as two activities; their histories
+ * replay through `fineTuneThenEvaluate`.
+ */
+const ONE_GPU_ACTIVITY_PATCH = 'cell-one-gpu-activity';
+
 function setStage(stage: string): void {
   upsertSearchAttributes([{ key: StageKey, value: stage }]);
+}
+
+async function fineTuneThenEvaluate(gpuActivities: ReturnType<typeof gpuActivitiesWith>, training: FineTuneInput, test: ArtifactRef) {
+  const trained = await gpuActivities.fineTune(training);
+  setStage('evaluate');
+  const evaluated = await gpuActivities.evaluateModel({
+    runKey: trained.runKey,
+    modelDir: trained.modelDir,
+    trainResult: trained.trainResult,
+    test,
+    labels: training.labels,
+    maxLength: training.maxLength,
+    device: training.device,
+    threads: training.threads,
+  });
+  return { trained, evaluated };
 }
 
 /**
@@ -45,8 +69,7 @@ export async function cellWorkflow({ sweepId, dataRoot, cell, dataset, source }:
       seed: cell.seed,
     });
 
-    setStage('fine-tune');
-    const trained = await gpuActivities.fineTune({
+    const training = {
       train: selected.train,
       dev: selected.dev,
       labels: selected.labels,
@@ -59,19 +82,11 @@ export async function cellWorkflow({ sweepId, dataRoot, cell, dataset, source }:
       patience: cell.training.patience,
       device: cell.training.device,
       threads: cell.training.threads,
-    });
-
-    setStage('evaluate');
-    const evaluated = await gpuActivities.evaluateModel({
-      runKey: trained.runKey,
-      modelDir: trained.modelDir,
-      trainResult: trained.trainResult,
-      test: selected.test,
-      labels: selected.labels,
-      maxLength: cell.training.maxLength,
-      device: cell.training.device,
-      threads: cell.training.threads,
-    });
+    };
+    setStage('fine-tune');
+    const { trained, evaluated } = patched(ONE_GPU_ACTIVITY_PATCH)
+      ? await gpuActivities.fineTuneAndEvaluate({ ...training, test: selected.test })
+      : await fineTuneThenEvaluate(gpuActivities, training, selected.test);
     const result: CellResult = {
       key: cell.key,
       kind: cell.kind,

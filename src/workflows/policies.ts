@@ -46,7 +46,7 @@ export const cellLocalActivities = proxyLocalActivities<Pick<Activities, 'select
  * how quickly a dead GPU worker is noticed, so it comes from the sweep's training settings.
  */
 export function gpuActivitiesWith(heartbeatTimeoutSeconds: number) {
-  return proxyActivities<Pick<Activities, 'fineTune' | 'evaluateModel'>>({
+  return proxyActivities<Pick<Activities, 'fineTuneAndEvaluate' | 'fineTune' | 'evaluateModel'>>({
     taskQueue: TASK_QUEUES.gpu,
     startToCloseTimeout: '24 hours',
     heartbeatTimeout: heartbeatTimeoutSeconds * 1000,

@@ -1,10 +1,12 @@
 /**
  * Cancelling a sweep reaches the running fine-tune activity, and the training subprocess stops.
+ * While it runs, `sweep show` lists that activity with its heartbeated progress.
  */
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { CancelledFailure, WorkflowFailedError } from '@temporalio/client';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { runningActivityLines } from '../../src/cli/sweep-manage';
 import { createScriptedModel } from '../../src/llm/fake';
 import { TASK_QUEUES } from '../../src/shared/constants';
 import { sweepWorkflow } from '../../src/workflows/sweep';
@@ -51,6 +53,21 @@ it('cancels a sweep down to its training subprocess', async () => {
     'the first epoch checkpoint',
   );
   expect(trainerPids(runDir).length).toBeGreaterThan(0);
+
+  // `sweep show <cell>` lists the running activity with the progress it heartbeated.
+  const shown = await waitFor(
+    async () => {
+      for await (const cell of temporal.client.workflow.list({ query: `WorkflowType = 'cellWorkflow' AND ExecutionStatus = 'Running'` })) {
+        const lines = runningActivityLines(await temporal.client.workflow.getHandle(cell.workflowId).describe());
+        if (lines.some((line) => line.includes('"phase":"train"'))) return lines;
+      }
+      return undefined;
+    },
+    30_000,
+    'the running cell to show its training progress',
+  );
+  expect(shown).toHaveLength(1);
+  expect(shown[0]).toMatch(/^ {2}running: fineTuneAndEvaluate \(attempt 1\) \{"runKey":"[0-9a-f]+","phase":"train","epoch":\d+/);
 
   await handle.cancel();
   const error = await handle.result().then(

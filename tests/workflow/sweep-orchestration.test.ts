@@ -38,12 +38,12 @@ beforeAll(async () => {
     { store },
     {
       delayMs: 20,
-      delayMsFor: { fineTune: 200, generateSamples: 200 },
+      delayMsFor: { fineTuneAndEvaluate: 200, generateSamples: 200 },
       onStart(name, input) {
         seen.calls.set(name, (seen.calls.get(name) ?? 0) + 1);
         if (name === 'generateSamples') seen.productsMax = Math.max(seen.productsMax, ++seen.productsNow);
         if (name === 'selectTrainingSet') seen.cellsMax = Math.max(seen.cellsMax, ++seen.cellsNow);
-        if (name === 'fineTune') {
+        if (name === 'fineTuneAndEvaluate') {
           seen.fineTunedSeeds.push(Number(input.seed));
           if (input.seed === failSeed) {
             seen.cellsNow -= 1; // the cell ends here
@@ -106,7 +106,7 @@ describe('sweep orchestration', () => {
     expect(seen.cellsMax).toBe(3);
     expect(seen.productsMax).toBe(2);
     expect(seen.calls.get('generateSamples')).toBe(4);
-    expect(seen.calls.get('fineTune')).toBe(36);
+    expect(seen.calls.get('fineTuneAndEvaluate')).toBe(36);
     expect(summary.runs).toBe(1);
   });
 
@@ -125,7 +125,7 @@ describe('sweep orchestration', () => {
     expect(summary.dataProducts).toEqual({ total: 4, completed: 4, failed: 0 });
     // Nothing ran twice across runs: each product generated once, each cell trained once.
     expect(seen.calls.get('generateSamples')).toBe(4);
-    expect(seen.calls.get('fineTune')).toBe(36);
+    expect(seen.calls.get('fineTuneAndEvaluate')).toBe(36);
     expect(seen.calls.get('openSweep')).toBe(1);
     // Progress never went backwards across continue-as-new.
     for (let index = 1; index < progressSeen.length; index += 1) {
@@ -155,7 +155,7 @@ describe('sweep orchestration', () => {
     const summary = await temporal.client.workflow.execute(sweepWorkflow, { workflowId: input.sweepId, taskQueue: TASK_QUEUES.cpu, args: [input] });
     expect(summary.runs).toBeGreaterThanOrEqual(2);
     expect(summary.cells).toEqual({ total: 36, completed: 36, failed: 0, reused: 0 });
-    expect(seen.calls.get('fineTune')).toBe(36);
+    expect(seen.calls.get('fineTuneAndEvaluate')).toBe(36);
     for await (const execution of temporal.client.workflow.list({ query: `WorkflowId = '${input.sweepId}'` })) {
       const history = await temporal.client.workflow.getHandle(execution.workflowId, execution.runId).fetchHistory();
       // The limit plus at most one window's drain (3 cells).

@@ -1,0 +1,45 @@
+"""`train-evaluate`: `train`, then `predict` on the test split with the best checkpoint, in one process.
+
+A sweep cell needs both, and starting Python with torch and transformers costs more than
+predicting a test split; one process per cell pays that once. Training keeps its own contract:
+a finished run is reused, an unfinished one resumes from its last checkpoint.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from synthlab_ml.config import PredictConfig, TrainEvaluateConfig
+from synthlab_ml.data import read_examples
+from synthlab_ml.io_utils import EventWriter
+from synthlab_ml.predict import run_predict
+from synthlab_ml.supervision import exclusive_run_lock
+from synthlab_ml.train import RESULT_FILE, run_train
+
+
+class _TrainEvents(EventWriter):
+    """Passes training's events on, its final `done` renamed `trained`: only evaluation ends the command."""
+
+    def __init__(self, inner: EventWriter) -> None:
+        super().__init__(inner.stream)
+
+    def write(self, obj: dict[str, Any]) -> None:
+        super().write({**obj, "event": "trained"} if obj.get("event") == "done" else obj)
+
+
+def run_train_evaluate(cfg: TrainEvaluateConfig, emit: EventWriter) -> int:
+    # A bad test file must fail before hours of training, not after.
+    read_examples(cfg.test_file, cfg.labels, label_required=True)
+    with exclusive_run_lock(Path(cfg.output_dir)):
+        code = run_train(cfg, _TrainEvents(emit))
+    if code != 0:
+        return code
+    result = json.loads((Path(cfg.output_dir) / RESULT_FILE).read_text(encoding="utf-8"))
+    emit("evaluate", model_dir=result["best_dir"], test_file=cfg.test_file)
+    return run_predict(PredictConfig(
+        model_dir=result["best_dir"], input_file=cfg.test_file, labels=cfg.labels,
+        output_file=cfg.predictions_file, metrics_file=cfg.metrics_file,
+        batch_size=cfg.predict_batch_size, max_length=cfg.max_length, device=cfg.device,
+    ), emit)

@@ -1,0 +1,64 @@
+/**
+ * A cell's GPU work as one activity (GPU queue): `synthlab_ml train-evaluate` trains, then scores
+ * the test split with the best checkpoint, in one Python process. Starting Python with torch costs
+ * more than scoring a test split, and the model is scored where it was trained, so no checkpoint
+ * has to travel between GPU workers.
+ * Training keeps its contract: a retry resumes from the last checkpoint, and a retry after a
+ * failed evaluation finds the finished run and only evaluates. It reads and writes the same
+ * records as `fineTune` and `evaluateModel`, so work done by either path is reused by the other.
+ */
+import { join } from 'node:path';
+import { Context } from '@temporalio/activity';
+import { pathOfRef } from '../artifacts/store';
+import { hashOf } from '../shared/hash';
+import {
+  evaluateOutputSchema,
+  fineTuneAndEvaluateInputSchema,
+  fineTuneOutputSchema,
+  type FineTuneAndEvaluateInput,
+  type FineTuneAndEvaluateOutput,
+} from './contracts';
+import type { ActivityDeps } from './deps';
+import { evaluateCacheKey, METRICS_FILE, PREDICTIONS_FILE, recordEvaluation } from './evaluate';
+import { fineTuneRunKey, recordTrainedRun, trainConfigFor, TrainingProgress } from './fine-tune';
+import { runMlCommand } from './ml-runner';
+
+export function createFineTuneAndEvaluateActivity(deps: ActivityDeps) {
+  return async function fineTuneAndEvaluate(rawInput: FineTuneAndEvaluateInput): Promise<FineTuneAndEvaluateOutput> {
+    const { test, ...training } = fineTuneAndEvaluateInputSchema.parse(rawInput);
+    const runKey = fineTuneRunKey(training);
+    const scored = { runKey, test, labels: training.labels, maxLength: training.maxLength };
+    const trainedBefore = await deps.store.lookup('fine-tune', runKey, fineTuneOutputSchema);
+    if (trainedBefore) {
+      const evaluatedBefore = await deps.store.lookup('evaluate', evaluateCacheKey({ ...scored, trainResult: trainedBefore.trainResult }), evaluateOutputSchema);
+      if (evaluatedBefore) return { trained: { ...trainedBefore, trainings: 0, resumedFromEpoch: null }, evaluated: evaluatedBefore };
+    }
+
+    const outputDir = deps.store.workDir('train', runKey);
+    // Keyed without the train result, which exists only after training; the record's key has it.
+    const evaluationDir = deps.store.workDir('evaluate', hashOf({ ...scored, test: test.sha256 }));
+    const context = Context.current();
+    const progress = new TrainingProgress();
+    let phase: 'train' | 'evaluate' = 'train';
+    await runMlCommand({
+      command: 'train-evaluate',
+      configPath: join(outputDir, 'train-evaluate-config.json'),
+      config: {
+        ...trainConfigFor(training, outputDir),
+        test_file: pathOfRef(test),
+        predictions_file: join(evaluationDir, PREDICTIONS_FILE),
+        metrics_file: join(evaluationDir, METRICS_FILE),
+      },
+      threads: training.threads,
+      signal: context.cancellationSignal,
+      onEvent: (event) => {
+        progress.observe(event);
+        if (event.event === 'evaluate') phase = 'evaluate';
+      },
+      heartbeat: () => context.heartbeat({ runKey, phase, ...progress.lastEpoch }),
+    });
+    const trained = await recordTrainedRun(deps, runKey, outputDir, progress);
+    const evaluated = await recordEvaluation(deps, evaluateCacheKey({ ...scored, trainResult: trained.trainResult }), evaluationDir);
+    return { trained, evaluated };
+  };
+}
