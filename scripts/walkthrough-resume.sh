@@ -26,7 +26,7 @@ say "killing seed-13 trainers in the background (at most 8 kills: 4 attempts x 2
 (
   kills=0
   while [ "$kills" -lt 8 ]; do
-    for pid in $(pgrep -f 'synthlab_ml train --config' || true); do
+    for pid in $(pgrep -f 'synthlab_ml train-evaluate --config' || true); do
       config_file=$(tr '\0' ' ' < "/proc/$pid/cmdline" 2>/dev/null | sed -n 's/.*--config \([^ ]*\).*/\1/p')
       if [ -n "$config_file" ] && grep -q '"seed": 13,' "$config_file" 2>/dev/null; then
         kill -9 "$pid" 2>/dev/null && kills=$((kills + 1)) && echo "[fault] SIGKILL trainer pid $pid (seed 13), kill $kills"
@@ -39,7 +39,7 @@ killer=$!
 
 say "waiting for 6 finished cells"
 until [ "$(cells_done)" -ge 6 ] 2>/dev/null; do sleep 10; done
-until pgrep -f 'synthlab_ml train --config' >/dev/null; do sleep 2; done
+until pgrep -f 'synthlab_ml train-evaluate --config' >/dev/null; do sleep 2; done
 worker_pid=$(node -p 'JSON.parse(require("fs").readFileSync(".synthlab/worker.json","utf8")).pid')
 say "SIGKILL worker $worker_pid while training runs"
 kill -9 "$worker_pid"

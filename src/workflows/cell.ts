@@ -69,7 +69,7 @@ export async function cellWorkflow({ sweepId, dataRoot, cell, dataset, source }:
       seed: cell.seed,
     });
 
-    const training = {
+    const training: FineTuneInput = {
       train: selected.train,
       dev: selected.dev,
       labels: selected.labels,
