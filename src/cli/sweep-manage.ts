@@ -1,5 +1,5 @@
 /** `synthlab sweep list|status|resume|cancel|show`: watching and steering sweeps that exist. */
-import { WorkflowFailedError, type Client, type WorkflowExecutionDescription } from '@temporalio/client';
+import { WorkflowFailedError, WorkflowNotFoundError, type Client, type WorkflowExecutionDescription } from '@temporalio/client';
 import { defaultPayloadConverter } from '@temporalio/common';
 import { loadSweepConfig } from '../config/load';
 import { connectClient, type ConnectedClient } from '../infra/client';
@@ -45,10 +45,18 @@ export function formatStatus(progress: SweepProgress, elapsedMs: number): string
   return lines.join('\n');
 }
 
-async function withClient<T>(work: (connected: ConnectedClient) => Promise<T>): Promise<T> {
+/** Runs a command with a client; a workflow id that does not exist is a clear error and exit code 1. */
+async function withClient(work: (connected: ConnectedClient) => Promise<number>): Promise<number> {
   const connected = await connectClient();
   try {
     return await work(connected);
+  } catch (error) {
+    if (!(error instanceof WorkflowNotFoundError)) throw error;
+    process.stderr.write(
+      `synthlab: no workflow ${error.workflowId} on ${connected.settings.address} ` +
+        '(sweeps are sweep/<name>, cells sweep/<name>/cell/<key>; `synthlab sweep list` lists the sweeps)\n',
+    );
+    return 1;
   } finally {
     await connected.close();
   }
