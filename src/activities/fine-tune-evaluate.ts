@@ -20,7 +20,7 @@ import {
 } from './contracts';
 import type { ActivityDeps } from './deps';
 import { evaluateCacheKey, METRICS_FILE, PREDICTIONS_FILE, recordEvaluation } from './evaluate';
-import { fineTuneRunKey, recordTrainedRun, trainConfigFor, TrainingProgress } from './fine-tune';
+import { fineTuneRunKey, recordTrainedRun, reusedRun, trainConfigFor, TrainingProgress } from './fine-tune';
 import { runMlCommand } from './ml-runner';
 
 export function createFineTuneAndEvaluateActivity(deps: ActivityDeps) {
@@ -31,7 +31,7 @@ export function createFineTuneAndEvaluateActivity(deps: ActivityDeps) {
     const trainedBefore = await deps.store.lookup('fine-tune', runKey, fineTuneOutputSchema);
     if (trainedBefore) {
       const evaluatedBefore = await deps.store.lookup('evaluate', evaluateCacheKey({ ...scored, trainResult: trainedBefore.trainResult }), evaluateOutputSchema);
-      if (evaluatedBefore) return { trained: { ...trainedBefore, trainings: 0, resumedFromEpoch: null }, evaluated: evaluatedBefore };
+      if (evaluatedBefore) return { trained: reusedRun(trainedBefore), evaluated: evaluatedBefore };
     }
 
     const outputDir = deps.store.workDir('train', runKey);

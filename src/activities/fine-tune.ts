@@ -57,6 +57,11 @@ export class TrainingProgress {
   }
 }
 
+/** A run found in the records: this call neither trained nor resumed it. */
+export function reusedRun(run: FineTuneOutput): FineTuneOutput {
+  return { ...run, trainings: 0, resumedFromEpoch: null };
+}
+
 /** Reads the finished run from `outputDir`, stores its result and records it under the run key. */
 export async function recordTrainedRun(deps: ActivityDeps, runKey: string, outputDir: string, progress: TrainingProgress): Promise<FineTuneOutput> {
   const resultText = await readFile(join(outputDir, 'train_result.json'), 'utf8');
@@ -80,7 +85,7 @@ export function createFineTuneActivity(deps: ActivityDeps) {
     const input = fineTuneInputSchema.parse(rawInput);
     const runKey = fineTuneRunKey(input);
     const cached = await deps.store.lookup('fine-tune', runKey, fineTuneOutputSchema);
-    if (cached) return { ...cached, trainings: 0, resumedFromEpoch: null };
+    if (cached) return reusedRun(cached);
 
     const outputDir = deps.store.workDir('train', runKey);
     const context = Context.current();
