@@ -78,6 +78,13 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
+// A reader that stops early (`synthlab sweep status x | head -1`) is not an error: stop quietly,
+// as Unix tools do, instead of crashing with an unhandled EPIPE and failing the pipeline.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code !== 'EPIPE') throw error;
+  process.exit(0);
+});
+
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (error: unknown) => {
