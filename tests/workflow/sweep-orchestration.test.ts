@@ -16,6 +16,7 @@ import { ArtifactStore } from '../../src/artifacts/store';
 import { TASK_QUEUES } from '../../src/shared/constants';
 import { createWorkers, runWorkers, workflowBundle } from '../../src/workers/create-workers';
 import { sweepWorkflow, type SweepProgress } from '../../src/workflows/sweep';
+import { limitCrossing, type LimitCrossing } from '../helpers/history-limits';
 import { recordedResults, sweepInput, testSweepConfig } from '../helpers/stack';
 import { startTestTemporal, type TestTemporal } from '../helpers/temporal';
 
@@ -97,6 +98,29 @@ function gridConfig(name: string, overrides: Parameters<typeof testSweepConfig>[
   });
 }
 
+/** Each run of a sweep, oldest first, with where it saw its history limit. */
+async function crossingsOf(sweepId: string, limit: { events?: number; bytes?: number }) {
+  const runs: Array<{ startTime: Date; history: proto.temporal.api.history.v1.IHistory; crossing: LimitCrossing }> = [];
+  for await (const execution of temporal.client.workflow.list({ query: `WorkflowId = '${sweepId}'` })) {
+    const history = await temporal.client.workflow.getHandle(execution.workflowId, execution.runId).fetchHistory();
+    runs.push({ startTime: execution.startTime, history, crossing: limitCrossing(history, limit) });
+  }
+  return runs.sort((a, b) => a.startTime.getTime() - b.startTime.getTime());
+}
+
+/**
+ * A run that saw its limit starts no child after that, and what it still waits for is at most one
+ * window of cells (3) and one of data products (2). Only the last run may end without reaching it.
+ * History size is not bounded in bytes here: how many events land between two workflow tasks
+ * depends on how fast the machine runs them.
+ */
+function expectRespectedLimit(crossing: LimitCrossing, isLastRun: boolean): void {
+  if (!isLastRun) expect(crossing.crossedAtEventId, 'a run that continued as new before reaching its limit').toBeDefined();
+  if (crossing.crossedAtEventId === undefined) return;
+  expect(crossing.childrenStartedAfter, `children started after the run saw its limit at event ${crossing.crossedAtEventId}`).toBe(0);
+  expect(crossing.childrenInFlightAtCrossing, 'children still running when the limit was seen').toBeLessThanOrEqual(3 + 2);
+}
+
 describe('sweep orchestration', () => {
   it('keeps within its windows: never more cells or data products at once than configured, and uses them', async () => {
     resetProbe();
@@ -132,15 +156,13 @@ describe('sweep orchestration', () => {
       expect(progressSeen[index]!.cells.done).toBeGreaterThanOrEqual(progressSeen[index - 1]!.cells.done);
     }
 
-    // Every run stayed small (the limit plus at most one window's drain) and replays deterministically.
-    let runs = 0;
-    for await (const execution of temporal.client.workflow.list({ query: `WorkflowId = '${input.sweepId}'` })) {
-      runs += 1;
-      expect(execution.historyLength).toBeLessThan(60 + 40);
-      const history = await temporal.client.workflow.getHandle(execution.workflowId, execution.runId).fetchHistory();
-      await Worker.runReplayHistory({ workflowBundle: await workflowBundle() }, history, `${execution.workflowId}/${execution.runId}`);
+    // Every run stopped starting children once it saw its limit, and replays deterministically.
+    const crossings = await crossingsOf(input.sweepId, { events: 60 });
+    expect(crossings).toHaveLength(summary.runs);
+    for (const [index, { history, crossing }] of crossings.entries()) {
+      await Worker.runReplayHistory({ workflowBundle: await workflowBundle() }, history, `${input.sweepId} run ${index + 1}`);
+      expectRespectedLimit(crossing, index === crossings.length - 1);
     }
-    expect(runs).toBe(summary.runs);
 
     const records = await recordedResults(store, summary);
     expect(records.cells).toHaveLength(36);
@@ -156,11 +178,9 @@ describe('sweep orchestration', () => {
     expect(summary.runs).toBeGreaterThanOrEqual(2);
     expect(summary.cells).toEqual({ total: 36, completed: 36, failed: 0, reused: 0 });
     expect(seen.calls.get('fineTuneAndEvaluate')).toBe(36);
-    for await (const execution of temporal.client.workflow.list({ query: `WorkflowId = '${input.sweepId}'` })) {
-      const history = await temporal.client.workflow.getHandle(execution.workflowId, execution.runId).fetchHistory();
-      // The limit plus at most one window's drain (3 cells).
-      expect(proto.temporal.api.history.v1.History.encode(history).finish().length).toBeLessThan(bytes + 10_000);
-    }
+    const crossings = await crossingsOf(input.sweepId, { bytes });
+    expect(crossings).toHaveLength(summary.runs);
+    for (const [index, { crossing }] of crossings.entries()) expectRespectedLimit(crossing, index === crossings.length - 1);
   });
 
   it('resume re-runs only the failed cells; finished cells and data products are reused', async () => {
