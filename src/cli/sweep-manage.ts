@@ -1,6 +1,6 @@
 /** `synthlab sweep list|status|resume|cancel|show`: watching and steering sweeps that exist. */
 import { WorkflowFailedError, WorkflowNotFoundError, type Client, type WorkflowExecutionDescription } from '@temporalio/client';
-import { defaultPayloadConverter } from '@temporalio/common';
+import { defaultPayloadConverter, type PayloadConverter } from '@temporalio/common';
 import { loadSweepConfig } from '../config/load';
 import { connectClient, type ConnectedClient } from '../infra/client';
 import { workflowSearchUiUrl, workflowUiUrl } from '../infra/ui-links';
@@ -161,11 +161,21 @@ export async function sweepResumeCommand(sweep: string, options: { config?: stri
   });
 }
 
-/** A running execution's activities, with the progress they last heartbeated (e.g. training's phase and epoch). */
-export function runningActivityLines(description: WorkflowExecutionDescription): string[] {
+/**
+ * A running execution's activities, with the progress they last heartbeated (e.g. training's phase
+ * and epoch). Details the converter cannot read are named, not fatal: `show` still lists the activity.
+ */
+export function runningActivityLines(description: WorkflowExecutionDescription, converter: PayloadConverter = defaultPayloadConverter): string[] {
   return (description.raw.pendingActivities ?? []).map((activity) => {
     const details = activity.heartbeatDetails?.payloads?.[0];
-    const progress = details ? ` ${JSON.stringify(defaultPayloadConverter.fromPayload(details))}` : '';
+    let progress = '';
+    if (details) {
+      try {
+        progress = ` ${JSON.stringify(converter.fromPayload(details))}`;
+      } catch {
+        progress = ' (heartbeat details in an encoding this client does not read)';
+      }
+    }
     return `  running: ${activity.activityType?.name ?? 'activity'} (attempt ${activity.attempt ?? 1})${progress}`;
   });
 }
@@ -178,7 +188,7 @@ async function describeCell(client: Client, workflowId: string): Promise<void> {
     if (['SweepId', 'Task', 'Language', 'Strategy', 'GeneratorModel', 'Seed', 'Stage', 'CellStatus'].includes(key)) console.log(`  ${key}: ${String(values)}`);
   }
   if (description.status.name === 'RUNNING') {
-    for (const line of runningActivityLines(description)) console.log(line);
+    for (const line of runningActivityLines(description, client.workflow.options.loadedDataConverter.payloadConverter)) console.log(line);
   } else if (description.status.name === 'COMPLETED') {
     console.log(JSON.stringify(await handle.result(), null, 2));
   } else if (description.status.name === 'FAILED') {
