@@ -102,6 +102,16 @@ const concurrencySchema = z.strictObject({
   cells: z.number().int().positive().default(4),
 });
 
+/** Temporal's default limits on one workflow history; the server terminates a run that passes them. */
+export const TEMPORAL_HISTORY_LIMITS = { events: 51_200, bytes: 50 * 1024 * 1024 } as const;
+
+/**
+ * What one child still running when the sweep stops starting new ones can add to the sweep's history
+ * before it continues as new: its started and closed events and a workflow task (5 events, about
+ * 1.3 KB when measured with failures' messages), with room to spare.
+ */
+export const DRAIN_PER_CHILD = { events: 8, bytes: 4 * 1024 } as const;
+
 const orchestrationSchema = z.strictObject({
   /**
    * The sweep workflow stops starting children once its history has this many events, waits for
@@ -146,6 +156,23 @@ export const sweepConfigSchema = z
     ] as const) {
       const repeated = duplicates(values);
       if (repeated.length > 0) context.addIssue({ code: 'custom', path: [field], message: `listed twice: ${repeated.join(', ')}` });
+    }
+    const window = config.concurrency.cells + config.concurrency.dataProducts;
+    for (const [unit, limitField] of [
+      ['events', 'continueAsNewAfterEvents'],
+      ['bytes', 'continueAsNewAfterBytes'],
+    ] as const) {
+      const worstCase = config.orchestration[limitField] + window * DRAIN_PER_CHILD[unit];
+      if (worstCase > TEMPORAL_HISTORY_LIMITS[unit]) {
+        context.addIssue({
+          code: 'custom',
+          path: ['orchestration', limitField],
+          message:
+            `${config.orchestration[limitField]} ${unit} plus the drain of ${window} children in flight (concurrency.cells + concurrency.dataProducts, ` +
+            `up to ${DRAIN_PER_CHILD[unit]} ${unit} each) could pass Temporal's limit of ${TEMPORAL_HISTORY_LIMITS[unit]} ${unit} per history; ` +
+            `lower ${limitField} or the concurrency windows`,
+        });
+      }
     }
     if (config.selection.perLabel > config.generation.samplesPerLabel) {
       context.addIssue({

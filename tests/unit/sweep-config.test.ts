@@ -45,6 +45,22 @@ describe('sweep config', () => {
   });
 });
 
+describe('history limits', () => {
+  it('accepts the defaults and large windows that leave room under Temporal limits', () => {
+    expect(() => parseSweepConfig(base, 'x')).not.toThrow();
+    expect(() => parseSweepConfig({ ...base, concurrency: { cells: 2000, dataProducts: 64 } }, 'x')).not.toThrow();
+  });
+
+  it('rejects a limit whose drain of the windows could pass the history limit, naming the field', () => {
+    expect(() => parseSweepConfig({ ...base, concurrency: { cells: 2000, dataProducts: 64 }, orchestration: { continueAsNewAfterEvents: 40_000 } }, 'x')).toThrow(
+      /orchestration.continueAsNewAfterEvents: 40000 events plus the drain of 2064 children in flight .* could pass Temporal's limit of 51200 events/,
+    );
+    expect(() => parseSweepConfig({ ...base, concurrency: { cells: 6000, dataProducts: 4 }, orchestration: { continueAsNewAfterBytes: 30_000_000 } }, 'x')).toThrow(
+      /orchestration.continueAsNewAfterBytes: 30000000 bytes plus the drain of 6004 children/,
+    );
+  });
+});
+
 describe('sweep plan', () => {
   it('shares one data product between all seeds and adds gold cells per language and seed', () => {
     const plan = planSweep(parseSweepConfig(base, 'x'));
