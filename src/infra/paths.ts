@@ -34,6 +34,11 @@ export function resolveFromRepo(path: string): string {
   return isAbsolute(path) ? path : join(repoRoot, path);
 }
 
+/** Node's arguments that run the `synthlab` CLI from source with these arguments (`node <these>`). */
+export function synthlabCliArgs(...args: string[]): string[] {
+  return ['--import', import.meta.resolve('tsx'), join(repoRoot, 'src', 'cli', 'main.ts'), ...args];
+}
+
 export const mlPython = join(repoRoot, 'ml', '.venv', 'bin', 'python');
 
 const embeddedPathsSchema = z.object({

@@ -10,7 +10,7 @@ import { Connection } from '@temporalio/client';
 import { writeFileAtomic } from '../artifacts/store';
 import { DEFAULT_NAMESPACE, TASK_QUEUES } from '../shared/constants';
 import { isProcessAlive, runningDevServer, startDevServer, stopDevServer, stopProcess, type DevServerInfo } from './dev-server';
-import { repoRoot } from './paths';
+import { repoRoot, synthlabCliArgs } from './paths';
 
 export interface StackInfo {
   server: DevServerInfo;
@@ -55,7 +55,7 @@ export async function waitForPollers(address: string, namespace: string, timeout
 
 export function startWorkerProcess(stateDir: string, env: NodeJS.ProcessEnv = process.env): number {
   const logFd = openSync(join(stateDir, 'worker.log'), 'a');
-  const child = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), join(repoRoot, 'src', 'cli', 'main.ts'), 'worker'], {
+  const child = spawn(process.execPath, synthlabCliArgs('worker'), {
     cwd: repoRoot,
     detached: true,
     stdio: ['ignore', logFd, logFd],

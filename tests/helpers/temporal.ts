@@ -17,6 +17,11 @@ export interface TestTemporal {
   stop(): Promise<void>;
 }
 
+/** The environment that points the `synthlab` CLI (or a worker process) at this test server and its state folder. */
+export function cliEnvFor(temporal: TestTemporal): NodeJS.ProcessEnv {
+  return { ...process.env, TEMPORAL_ADDRESS: temporal.server.address, SYNTHLAB_STATE_DIR: temporal.stateDir };
+}
+
 export async function startTestTemporal(prefix = 'synthlab-test-'): Promise<TestTemporal> {
   const stateDir = await mkdtemp(join(tmpdir(), prefix));
   const server = await startDevServer({ stateDir });

@@ -3,10 +3,9 @@
  * naming the id and the server, exit code 1, no stack trace. The real CLI against a real server.
  */
 import { spawnSync } from 'node:child_process';
-import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { repoRoot } from '../../src/infra/paths';
-import { startTestTemporal, type TestTemporal } from '../helpers/temporal';
+import { repoRoot, synthlabCliArgs } from '../../src/infra/paths';
+import { cliEnvFor, startTestTemporal, type TestTemporal } from '../helpers/temporal';
 
 let temporal: TestTemporal;
 
@@ -19,11 +18,7 @@ afterAll(async () => {
 });
 
 function synthlab(...args: string[]) {
-  return spawnSync(process.execPath, ['--import', import.meta.resolve('tsx'), join(repoRoot, 'src', 'cli', 'main.ts'), ...args], {
-    cwd: repoRoot,
-    encoding: 'utf8',
-    env: { ...process.env, TEMPORAL_ADDRESS: temporal.server.address, SYNTHLAB_STATE_DIR: temporal.stateDir },
-  });
+  return spawnSync(process.execPath, synthlabCliArgs(...args), { cwd: repoRoot, encoding: 'utf8', env: cliEnvFor(temporal) });
 }
 
 it.each([

@@ -4,11 +4,10 @@
  * while the sweep was still running. The real CLI against a real server, on a sweep with no worker.
  */
 import { spawn } from 'node:child_process';
-import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { repoRoot } from '../../src/infra/paths';
+import { repoRoot, synthlabCliArgs } from '../../src/infra/paths';
 import { TASK_QUEUES } from '../../src/shared/constants';
-import { startTestTemporal, type TestTemporal } from '../helpers/temporal';
+import { cliEnvFor, startTestTemporal, type TestTemporal } from '../helpers/temporal';
 
 let temporal: TestTemporal;
 
@@ -23,11 +22,7 @@ afterAll(async () => {
 });
 
 it('stops quietly with exit code 0 when its reader has gone', async () => {
-  const child = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), join(repoRoot, 'src', 'cli', 'main.ts'), 'sweep', 'status', 'piped', '--watch'], {
-    cwd: repoRoot,
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, TEMPORAL_ADDRESS: temporal.server.address, SYNTHLAB_STATE_DIR: temporal.stateDir },
-  });
+  const child = spawn(process.execPath, synthlabCliArgs('sweep', 'status', 'piped', '--watch'), { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'], env: cliEnvFor(temporal) });
   let stderr = '';
   child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
   // Read the first line, then close the pipe, as `head -1` does.

@@ -9,24 +9,20 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { ArtifactStore } from '../../src/artifacts/store';
 import { sweepRecordsOf } from '../../src/artifacts/sweep-records';
-import { repoRoot } from '../../src/infra/paths';
+import { repoRoot, synthlabCliArgs } from '../../src/infra/paths';
 import { getDatasetSpec } from '../../src/data/registry';
 import { TASK_QUEUES } from '../../src/shared/constants';
 import { cellWorkflow } from '../../src/workflows/cell';
 import { buildTinyModel, dataRoot, testSweepConfig } from '../helpers/stack';
 import { trainerPids, waitFor } from '../helpers/processes';
-import { startTestTemporal, type TestTemporal } from '../helpers/temporal';
+import { cliEnvFor, startTestTemporal, type TestTemporal } from '../helpers/temporal';
 
 let temporal: TestTemporal;
 const workerProcesses: ChildProcess[] = [];
 
 function startWorker(): ChildProcess {
   const log = openSync(join(temporal.stateDir, 'worker.log'), 'a');
-  const child = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), join(repoRoot, 'src', 'cli', 'main.ts'), 'worker'], {
-    cwd: repoRoot,
-    stdio: ['ignore', log, log],
-    env: { ...process.env, TEMPORAL_ADDRESS: temporal.server.address, SYNTHLAB_STATE_DIR: temporal.stateDir },
-  });
+  const child = spawn(process.execPath, synthlabCliArgs('worker'), { cwd: repoRoot, stdio: ['ignore', log, log], env: cliEnvFor(temporal) });
   workerProcesses.push(child);
   return child;
 }
