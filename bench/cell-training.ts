@@ -17,6 +17,7 @@ import { runMlCommand } from '../src/activities/ml-runner';
 import { dataRootDefault, readSplit, type Example } from '../src/data/readers';
 import { getDatasetSpec } from '../src/data/registry';
 import { resolveModelReference } from '../src/infra/paths';
+import { meanAndStd } from '../src/report/summary-table';
 import { positiveIntegerOption } from './options';
 
 interface CellTrainingOptions {
@@ -124,8 +125,7 @@ export async function run(args: string[]): Promise<number> {
       console.error(`cell-training: the two paths disagree on test macro-F1: ${[...scores].join(', ')}`);
       return 1;
     }
-    const mean = (values: number[]) => values.reduce((sum, value) => sum + value, 0) / values.length;
-    const [separate, combined] = [mean(seconds.separate), mean(seconds.combined)];
+    const [separate, combined] = [meanAndStd(seconds.separate).mean, meanAndStd(seconds.combined).mean];
     console.log(
       `cell-training: rounds=${options.rounds} train_then_predict_s=${separate.toFixed(1)} train_evaluate_s=${combined.toFixed(1)} ` +
         `speedup=${(separate / combined).toFixed(2)} test_macro_f1=${[...scores][0]!.toFixed(4)}`,
