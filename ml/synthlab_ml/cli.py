@@ -22,14 +22,9 @@ Handler = Callable[[argparse.Namespace, EventWriter], int]
 
 def _train(args: argparse.Namespace, emit: EventWriter) -> int:
     from synthlab_ml.config import TrainConfig, load_config
-    from pathlib import Path
-
-    from synthlab_ml.supervision import exclusive_run_lock
     from synthlab_ml.train import run_train
 
-    cfg = load_config(args.config, TrainConfig)
-    with exclusive_run_lock(Path(cfg.output_dir)):
-        return run_train(cfg, emit)
+    return run_train(load_config(args.config, TrainConfig), emit)
 
 
 def _predict(args: argparse.Namespace, emit: EventWriter) -> int:

@@ -30,6 +30,7 @@ from synthlab_ml.regimes import build_regime
 from synthlab_ml.runtime import (
     configure_threads, get_rng_state, resolve_device, seed_everything, set_rng_state,
 )
+from synthlab_ml.supervision import exclusive_run_lock
 
 RESULT_FILE = "train_result.json"
 STEP_EVENT_SECONDS = 10.0
@@ -40,6 +41,13 @@ def log(msg: str) -> None:
 
 
 def run_train(cfg: TrainConfig, emit: EventWriter) -> int:
+    # Two trainers on one output_dir (a retried activity beside a slow-to-die attempt) would
+    # interleave checkpoints; the second waits for the first.
+    with exclusive_run_lock(Path(cfg.output_dir)):
+        return _train(cfg, emit)
+
+
+def _train(cfg: TrainConfig, emit: EventWriter) -> int:
     out = Path(cfg.output_dir)
     result_path = out / RESULT_FILE
     if result_path.is_file():

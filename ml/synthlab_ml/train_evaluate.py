@@ -15,7 +15,6 @@ from synthlab_ml.config import PredictConfig, TrainEvaluateConfig
 from synthlab_ml.data import read_examples
 from synthlab_ml.io_utils import EventWriter
 from synthlab_ml.predict import run_predict
-from synthlab_ml.supervision import exclusive_run_lock
 from synthlab_ml.train import RESULT_FILE, run_train
 
 
@@ -32,8 +31,7 @@ class _TrainEvents(EventWriter):
 def run_train_evaluate(cfg: TrainEvaluateConfig, emit: EventWriter) -> int:
     # A bad test file must fail before hours of training, not after.
     read_examples(cfg.test_file, cfg.labels, label_required=True)
-    with exclusive_run_lock(Path(cfg.output_dir)):
-        code = run_train(cfg, _TrainEvents(emit))
+    code = run_train(cfg, _TrainEvents(emit))
     if code != 0:
         return code
     result = json.loads((Path(cfg.output_dir) / RESULT_FILE).read_text(encoding="utf-8"))
