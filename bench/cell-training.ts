@@ -16,7 +16,8 @@ import { performance } from 'node:perf_hooks';
 import { runMlCommand } from '../src/activities/ml-runner';
 import { dataRootDefault, readSplit, type Example } from '../src/data/readers';
 import { getDatasetSpec } from '../src/data/registry';
-import { resolveModelReference } from '../src/infra/paths';
+import { evaluationFilesConfig, mlPredictConfig, mlTrainConfig } from '../src/activities/ml-configs';
+import { trainerSettingsSchema } from '../src/config/schema';
 import { meanAndStd } from '../src/report/summary-table';
 import { positiveIntegerOption } from './options';
 
@@ -63,20 +64,9 @@ export async function run(args: string[]): Promise<number> {
     const dev = await writeRows(join(root, 'dev.jsonl'), firstPerLabel(await split('dev'), labels, 5));
     const testRows = await split('test');
     const test = await writeRows(join(root, 'test.jsonl'), testRows);
-    const trainConfig = (outputDir: string) => ({
-      model: resolveModelReference('packaged:all-minilm-l6-v2'),
-      train_file: train,
-      dev_file: dev,
-      labels,
-      output_dir: outputDir,
-      seed: 1,
-      lr: 0.00005,
-      batch_size: 16,
-      max_length: 64,
-      max_epochs: options.epochs,
-      patience: options.epochs,
-      device: 'cpu',
-    });
+    const settings = trainerSettingsSchema.parse({ lr: 0.00005, batchSize: 16, maxLength: 64, maxEpochs: options.epochs, patience: options.epochs, device: 'cpu' });
+    const trainConfig = (outputDir: string) =>
+      mlTrainConfig({ model: 'packaged:all-minilm-l6-v2', trainFile: train, devFile: dev, labels, outputDir, seed: 1 }, settings);
     console.log(
       `cell-training: all-MiniLM-L6-v2, sib200 cy, ${labels.length * 10} train / ${labels.length * 5} dev / ${testRows.length} test rows, ` +
         `${options.epochs} epochs, ${options.threads} torch thread(s), ${options.rounds} rounds`,
@@ -91,15 +81,10 @@ export async function run(args: string[]): Promise<number> {
       await runMlCommand({
         command: 'predict',
         configPath: join(dir, 'a', 'predict.json'),
-        config: {
-          model_dir: join(dir, 'a', 'run', 'best'),
-          input_file: test,
-          labels,
-          output_file: join(dir, 'a', 'predictions.jsonl'),
-          metrics_file: join(dir, 'a', 'metrics.json'),
-          max_length: 64,
-          device: 'cpu',
-        },
+        config: mlPredictConfig(
+          { modelDir: join(dir, 'a', 'run', 'best'), inputFile: test, labels, outputFile: join(dir, 'a', 'predictions.jsonl'), metricsFile: join(dir, 'a', 'metrics.json') },
+          settings,
+        ),
         threads: options.threads,
       });
       seconds.separate.push((performance.now() - started) / 1000);
@@ -111,9 +96,7 @@ export async function run(args: string[]): Promise<number> {
         configPath: join(dir, 'b', 'train-evaluate.json'),
         config: {
           ...trainConfig(join(dir, 'b', 'run')),
-          test_file: test,
-          predictions_file: join(dir, 'b', 'predictions.jsonl'),
-          metrics_file: join(dir, 'b', 'metrics.json'),
+          ...evaluationFilesConfig({ testFile: test, predictionsFile: join(dir, 'b', 'predictions.jsonl'), metricsFile: join(dir, 'b', 'metrics.json') }),
         },
         threads: options.threads,
       });

@@ -46,12 +46,12 @@ class Checkpoint:
         return TrainerState.from_dict(json.loads((self.path / STATE_FILE).read_text(encoding="utf-8")))
 
 
-def list_checkpoints(ckpt_root: Path) -> list[Checkpoint]:
+def list_checkpoints(checkpoint_root: Path) -> list[Checkpoint]:
     """Complete checkpoints sorted by epoch number (epoch-10 after epoch-9)."""
-    if not ckpt_root.is_dir():
+    if not checkpoint_root.is_dir():
         return []
     found: list[Checkpoint] = []
-    for child in ckpt_root.iterdir():
+    for child in checkpoint_root.iterdir():
         m = _EPOCH_DIR.match(child.name)
         if m and child.is_dir():
             if (child / STATE_FILE).is_file():
@@ -61,23 +61,23 @@ def list_checkpoints(ckpt_root: Path) -> list[Checkpoint]:
     return sorted(found, key=lambda c: c.epoch)
 
 
-def latest_checkpoint(ckpt_root: Path) -> Optional[Checkpoint]:
-    ckpts = list_checkpoints(ckpt_root)
-    return ckpts[-1] if ckpts else None
+def latest_checkpoint(checkpoint_root: Path) -> Optional[Checkpoint]:
+    checkpoints = list_checkpoints(checkpoint_root)
+    return checkpoints[-1] if checkpoints else None
 
 
 def clean_partial(output_dir: Path) -> None:
     """Remove temp dirs left by a killed writer and undo a half-finished directory swap."""
-    ckpt_root = output_dir / "checkpoints"
-    for root in (output_dir, ckpt_root):
+    checkpoint_root = output_dir / "checkpoints"
+    for root in (output_dir, checkpoint_root):
         if not root.is_dir():
             continue
         for child in root.iterdir():
             if child.name.startswith(".tmp-"):
                 shutil.rmtree(child, ignore_errors=True)
     recover_dir(output_dir / "best")
-    if ckpt_root.is_dir():
-        for child in ckpt_root.iterdir():
+    if checkpoint_root.is_dir():
+        for child in checkpoint_root.iterdir():
             if child.name.endswith(".old"):
                 recover_dir(child.with_name(child.name[: -len(".old")]))
 
@@ -90,7 +90,7 @@ def _temp_dir(parent: Path, name: str) -> Path:
 
 
 def save_checkpoint(
-    ckpt_root: Path,
+    checkpoint_root: Path,
     state: TrainerState,
     model: Any,
     tokenizer: Any,
@@ -98,8 +98,8 @@ def save_checkpoint(
     scheduler: Any,
     rng_state: dict[str, Any],
 ) -> Checkpoint:
-    final = ckpt_root / f"epoch-{state.epoch}"
-    tmp = _temp_dir(ckpt_root, final.name)
+    final = checkpoint_root / f"epoch-{state.epoch}"
+    tmp = _temp_dir(checkpoint_root, final.name)
     try:
         model.save_pretrained(tmp, safe_serialization=True)
         tokenizer.save_pretrained(tmp)
@@ -115,18 +115,18 @@ def save_checkpoint(
     return Checkpoint(state.epoch, final)
 
 
-def load_training_state(ckpt: Checkpoint, device: torch.device) -> tuple[dict, dict, dict]:
+def load_training_state(checkpoint: Checkpoint, device: torch.device) -> tuple[dict, dict, dict]:
     """Optimizer, scheduler and RNG state dicts (our own files, so full unpickling is fine)."""
-    opt = torch.load(ckpt.path / "optimizer.pt", map_location=device, weights_only=False)
-    sched = torch.load(ckpt.path / "scheduler.pt", map_location="cpu", weights_only=False)
-    rng = torch.load(ckpt.path / "rng_state.pt", map_location="cpu", weights_only=False)
+    opt = torch.load(checkpoint.path / "optimizer.pt", map_location=device, weights_only=False)
+    sched = torch.load(checkpoint.path / "scheduler.pt", map_location="cpu", weights_only=False)
+    rng = torch.load(checkpoint.path / "rng_state.pt", map_location="cpu", weights_only=False)
     return opt, sched, rng
 
 
-def prune_checkpoints(ckpt_root: Path, keep: int) -> None:
+def prune_checkpoints(checkpoint_root: Path, keep: int) -> None:
     """Delete all but the newest `keep` checkpoints (best/ is a separate copy, never touched)."""
-    for ckpt in list_checkpoints(ckpt_root)[:-keep]:
-        shutil.rmtree(ckpt.path, ignore_errors=True)
+    for checkpoint in list_checkpoints(checkpoint_root)[:-keep]:
+        shutil.rmtree(checkpoint.path, ignore_errors=True)
 
 
 def best_info(best_dir: Path) -> Optional[dict[str, Any]]:
@@ -136,18 +136,18 @@ def best_info(best_dir: Path) -> Optional[dict[str, Any]]:
         return None
 
 
-def publish_best(ckpt: Checkpoint, best_dir: Path, score: Optional[float]) -> None:
+def publish_best(checkpoint: Checkpoint, best_dir: Path, score: Optional[float]) -> None:
     """Copy the inference files (weights, config, tokenizer) of a checkpoint into best/ atomically."""
     tmp = _temp_dir(best_dir.parent, best_dir.name)
     try:
-        for item in ckpt.path.iterdir():
+        for item in checkpoint.path.iterdir():
             if item.name in TRAINING_ONLY_FILES:
                 continue
             if item.is_dir():
                 shutil.copytree(item, tmp / item.name)
             else:
                 shutil.copy2(item, tmp / item.name)
-        atomic_write_json(tmp / BEST_INFO_FILE, {"epoch": ckpt.epoch, "score": score})
+        atomic_write_json(tmp / BEST_INFO_FILE, {"epoch": checkpoint.epoch, "score": score})
         replace_dir(tmp, best_dir)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)

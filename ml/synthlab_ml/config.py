@@ -1,207 +1,187 @@
-"""Command configs as dataclasses, loaded from JSON with strict key and type checks."""
+"""Command configs, validated with pydantic. No defaults live here.
+
+The trainer's settings are declared once, with their defaults and ranges, in the sweep config's zod
+schema (`trainerSettingsSchema` in src/config/schema.ts); the activity sends them whole as `settings`,
+spelled as declared there (camelCase). This side checks that every setting arrived with the right type
+and no unknown one came along. `schemas/trainer-settings.schema.json` is the JSON Schema exported from
+zod; tests and hand-written configs take the defaults from it (`default_trainer_settings`).
+"""
 
 from __future__ import annotations
 
-import dataclasses
+import functools
 import json
-import types
-import typing
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Optional, TypeVar
+from typing import Any, Literal, Optional, TypeVar
+
+from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
+from pydantic.alias_generators import to_camel
 
 from synthlab_ml.errors import ConfigError
 
-DEVICES = ("auto", "cpu", "cuda")
 # metric name -> True when higher is better
 BEST_METRICS = {"macro_f1": True, "accuracy": True, "loss": False}
-# Known training regimes; see regimes.py. New regimes register there and are added here.
-REGIMES = ("standard",)
+TRAINER_SETTINGS_SCHEMA = Path(__file__).parent / "schemas" / "trainer-settings.schema.json"
 
 
-@dataclass
-class TrainConfig:
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+
+class TrainerSettings(_Strict):
+    """The trainer's settings as the sweep config declares them (camelCase on the wire)."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True, alias_generator=to_camel,
+                              populate_by_name=False)
+
+    lr: float
+    batch_size: int
+    max_length: int
+    max_epochs: int
+    patience: int
+    warmup_ratio: float
+    weight_decay: float
+    classifier_dropout: Optional[float]
+    max_grad_norm: Optional[float]
+    metric_for_best: Literal["macro_f1", "accuracy", "loss"]
+    keep_checkpoints: int
+    keep_checkpoints_when_done: bool
+    soft_label_temperature: float
+    regime: Literal["standard"]
+    predict_batch_size: int
+    device: Literal["auto", "cpu", "cuda"]
+
+
+def _check_labels(labels: list[str]) -> list[str]:
+    if not labels:
+        raise ValueError("must be a non-empty list")
+    duplicates = sorted({label for label in labels if labels.count(label) > 1})
+    if duplicates:
+        raise ValueError(f"has duplicate label {duplicates[0]!r}")
+    return labels
+
+
+@functools.cache
+def _trainer_settings_schema() -> dict[str, Any]:
+    return json.loads(TRAINER_SETTINGS_SCHEMA.read_text(encoding="utf-8"))
+
+
+_BOUNDS = {
+    "minimum": (lambda value, bound: value >= bound, ">="),
+    "exclusiveMinimum": (lambda value, bound: value > bound, ">"),
+    "maximum": (lambda value, bound: value <= bound, "<="),
+    "exclusiveMaximum": (lambda value, bound: value < bound, "<"),
+}
+
+
+def _check_bounds(settings: TrainerSettings) -> list[str]:
+    """The numeric bounds zod declared (read from its exported JSON Schema), checked here too."""
+    problems = []
+    wire = settings.model_dump(by_alias=True)
+    for name, spec in _trainer_settings_schema()["properties"].items():
+        value = wire[name]
+        if value is None or isinstance(value, (bool, str)):
+            continue
+        for variant in spec.get("anyOf", [spec]):
+            for keyword, (holds, symbol) in _BOUNDS.items():
+                if keyword in variant and not holds(value, variant[keyword]):
+                    problems.append(f"key 'settings.{name}' must be {symbol} {variant[keyword]}, got {value}")
+    return problems
+
+
+class TrainConfig(_Strict):
     model: str
     train_file: str
     dev_file: str
     labels: list[str]
     output_dir: str
     seed: int
-    lr: float = 1e-5
-    batch_size: int = 16
-    max_length: int = 128
-    max_epochs: int = 50
-    patience: int = 5
-    warmup_ratio: float = 0.1
-    weight_decay: float = 0.01
-    classifier_dropout: Optional[float] = None
-    device: str = "auto"
-    metric_for_best: str = "macro_f1"
-    keep_checkpoints: int = 2
-    # Epoch checkpoints (weights + optimizer state, ~6x best/) exist only to resume an unfinished
-    # run; a sweep of thousands of cells cannot keep them. best/ is always kept.
-    keep_checkpoints_when_done: bool = False
-    soft_label_temperature: float = 1.5
-    max_grad_norm: Optional[float] = 1.0
-    regime: str = "standard"
+    settings: TrainerSettings
 
-    def validate(self, where: str) -> None:
-        _check_labels(self.labels, where)
-        _check_device(self.device, where)
-        _positive(where, lr=self.lr, batch_size=self.batch_size, max_length=self.max_length,
-                  max_epochs=self.max_epochs, patience=self.patience,
-                  keep_checkpoints=self.keep_checkpoints,
-                  soft_label_temperature=self.soft_label_temperature)
-        if not 0.0 <= self.warmup_ratio <= 1.0:
-            raise ConfigError(f"{where}: key 'warmup_ratio' must be in [0, 1], got {self.warmup_ratio}")
-        if self.weight_decay < 0:
-            raise ConfigError(f"{where}: key 'weight_decay' must be >= 0, got {self.weight_decay}")
-        if self.classifier_dropout is not None and not 0.0 <= self.classifier_dropout < 1.0:
-            raise ConfigError(
-                f"{where}: key 'classifier_dropout' must be null or in [0, 1), got {self.classifier_dropout}")
-        if self.max_grad_norm is not None and self.max_grad_norm <= 0:
-            raise ConfigError(f"{where}: key 'max_grad_norm' must be null or > 0, got {self.max_grad_norm}")
-        if self.metric_for_best not in BEST_METRICS:
-            raise ConfigError(f"{where}: key 'metric_for_best' must be one of {sorted(BEST_METRICS)}, "
-                              f"got {self.metric_for_best!r}")
-        if self.regime not in REGIMES:
-            raise ConfigError(f"{where}: key 'regime' must be one of {list(REGIMES)}, got {self.regime!r}")
+    _labels = field_validator("labels")(_check_labels)
 
 
-@dataclass(kw_only=True)
 class TrainEvaluateConfig(TrainConfig):
     """`train-evaluate`: a `train` config plus where to predict and score the test split."""
 
     test_file: str
     predictions_file: str
     metrics_file: str
-    predict_batch_size: int = 64
-
-    def validate(self, where: str) -> None:
-        super().validate(where)
-        _positive(where, predict_batch_size=self.predict_batch_size)
 
 
-@dataclass
-class PredictConfig:
+class PredictConfig(_Strict):
     model_dir: str
     input_file: str
     labels: list[str]
     output_file: str
-    metrics_file: Optional[str] = None
-    batch_size: int = 64
-    max_length: int = 128
-    device: str = "auto"
+    metrics_file: Optional[str] = None  # optional by nature: predicting unlabelled rows writes no metrics
+    settings: TrainerSettings
 
-    def validate(self, where: str) -> None:
-        _check_labels(self.labels, where)
-        _check_device(self.device, where)
-        _positive(where, batch_size=self.batch_size, max_length=self.max_length)
+    _labels = field_validator("labels")(_check_labels)
 
 
-@dataclass
-class EmbedConfig:
+class EmbedConfig(_Strict):
     model_dir: str
     input_file: str
     output_file: str
-    batch_size: int = 64
-    max_length: int = 128
-    device: str = "auto"
+    batch_size: int
+    max_length: int
+    device: Literal["auto", "cpu", "cuda"]
 
-    def validate(self, where: str) -> None:
-        _check_device(self.device, where)
-        _positive(where, batch_size=self.batch_size, max_length=self.max_length)
-        if Path(self.output_file).suffix.lower() not in (".npy", ".jsonl"):
-            raise ConfigError(f"{where}: key 'output_file' must end in .npy or .jsonl, got {self.output_file!r}")
-
-
-C = TypeVar("C")
+    @field_validator("output_file")
+    @classmethod
+    def _npy_or_jsonl(cls, value: str) -> str:
+        if Path(value).suffix.lower() not in (".npy", ".jsonl"):
+            raise ValueError("must end in .npy or .jsonl")
+        return value
 
 
-def load_config(path: str | Path, cls: type[C]) -> C:
+C = TypeVar("C", bound=BaseModel)
+
+
+def load_config(path: str | Path, config_class: type[C]) -> C:
     path = Path(path)
     where = f"config {path}"
     try:
         raw = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise ConfigError(f"{where}: file not found") from None
-    except json.JSONDecodeError as e:
-        raise ConfigError(f"{where}: invalid JSON at line {e.lineno}: {e.msg}") from None
-    return config_from_dict(raw, cls, where)
+    except json.JSONDecodeError as error:
+        raise ConfigError(f"{where}: invalid JSON at line {error.lineno}: {error.msg}") from None
+    return config_from_dict(raw, config_class, where)
 
 
-def config_from_dict(raw: Any, cls: type[C], where: str = "config") -> C:
+def config_from_dict(raw: Any, config_class: type[C], where: str = "config") -> C:
     if not isinstance(raw, dict):
         raise ConfigError(f"{where}: top level must be a JSON object")
-    fields = {f.name: f for f in dataclasses.fields(cls)}  # type: ignore[arg-type]
-    hints = typing.get_type_hints(cls)
-    for key in raw:
-        if key not in fields:
-            raise ConfigError(f"{where}: unknown key '{key}' (allowed: {', '.join(fields)})")
-    values: dict[str, Any] = {}
-    for name, f in fields.items():
-        if name not in raw:
-            if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING:
-                raise ConfigError(f"{where}: missing required key '{name}'")
-            continue
-        values[name] = _coerce(raw[name], hints[name], name, where)
-    cfg = cls(**values)
-    cfg.validate(where)  # type: ignore[attr-defined]
-    return cfg
+    try:
+        config = config_class.model_validate(raw)
+    except ValidationError as error:
+        raise ConfigError(f"{where}: " + "; ".join(_describe(issue) for issue in error.errors())) from None
+    settings = getattr(config, "settings", None)
+    problems = _check_bounds(settings) if isinstance(settings, TrainerSettings) else []
+    if problems:
+        raise ConfigError(f"{where}: " + "; ".join(problems))
+    return config
 
 
-def _coerce(value: Any, hint: Any, name: str, where: str) -> Any:
-    origin = typing.get_origin(hint)
-    args = typing.get_args(hint)
-    if origin in (typing.Union, types.UnionType):
-        if value is None and type(None) in args:
-            return None
-        inner = [a for a in args if a is not type(None)]
-        return _coerce(value, inner[0], name, where)
-    if origin is list:
-        if not isinstance(value, list):
-            raise ConfigError(f"{where}: key '{name}' must be a list, got {type(value).__name__}")
-        return [_coerce(v, args[0], f"{name}[{i}]", where) for i, v in enumerate(value)]
-    # bool is a subclass of int in Python; refuse it where a number is expected.
-    if hint is float:
-        if isinstance(value, (int, float)) and not isinstance(value, bool):
-            return float(value)
-        raise ConfigError(f"{where}: key '{name}' must be a number, got {json.dumps(value)}")
-    if hint is int:
-        if isinstance(value, int) and not isinstance(value, bool):
-            return value
-        raise ConfigError(f"{where}: key '{name}' must be an integer, got {json.dumps(value)}")
-    if hint is str:
-        if isinstance(value, str) and value:
-            return value
-        raise ConfigError(f"{where}: key '{name}' must be a non-empty string, got {json.dumps(value)}")
-    if hint is bool:
-        if isinstance(value, bool):
-            return value
-        raise ConfigError(f"{where}: key '{name}' must be true or false, got {json.dumps(value)}")
-    raise TypeError(f"unsupported config type {hint!r} for {name}")
+def _describe(issue: Any) -> str:
+    key = ".".join(str(part) for part in issue["loc"])
+    if issue["type"] == "missing":
+        return f"missing required key '{key}'"
+    if issue["type"] == "extra_forbidden":
+        return f"unknown key '{key}'"
+    return f"key '{key}': {issue['msg']}, got {json.dumps(issue.get('input'), default=str)}"
 
 
-def _check_labels(labels: list[str], where: str) -> None:
-    if not labels:
-        raise ConfigError(f"{where}: key 'labels' must be a non-empty list")
-    seen: set[str] = set()
-    for lab in labels:
-        if lab in seen:
-            raise ConfigError(f"{where}: key 'labels' has duplicate label {lab!r}")
-        seen.add(lab)
+def default_trainer_settings(**overrides: Any) -> dict[str, Any]:
+    """The zod-declared defaults (from the exported JSON Schema), for tests and hand-written configs."""
+    settings = {name: spec["default"] for name, spec in _trainer_settings_schema()["properties"].items()}
+    unknown = set(overrides) - set(settings)
+    if unknown:
+        raise KeyError(f"not trainer settings: {sorted(unknown)}")
+    return {**settings, **overrides}
 
 
-def _check_device(device: str, where: str) -> None:
-    if device not in DEVICES:
-        raise ConfigError(f"{where}: key 'device' must be one of {list(DEVICES)}, got {device!r}")
-
-
-def _positive(where: str, **values: float) -> None:
-    for name, v in values.items():
-        if v <= 0:
-            raise ConfigError(f"{where}: key '{name}' must be > 0, got {v}")
-
-
-def as_dict(cfg: Any) -> dict[str, Any]:
-    return dataclasses.asdict(cfg)
+def as_dict(config: BaseModel) -> dict[str, Any]:
+    return config.model_dump(by_alias=True)

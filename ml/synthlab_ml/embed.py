@@ -28,20 +28,20 @@ def embed_texts(model: Any, enc: Encoded, batch_size: int, device: torch.device)
     return torch.cat(out).numpy().astype(np.float32)
 
 
-def run_embed(cfg: EmbedConfig, emit: EventWriter) -> int:
+def run_embed(config: EmbedConfig, emit: EventWriter) -> int:
     from transformers import AutoModel
 
     configure_threads()
-    device = resolve_device(cfg.device)
-    rows = read_examples(cfg.input_file)
-    check_model_source(cfg.model_dir, "model_dir")
-    tokenizer = load_tokenizer(cfg.model_dir)
+    device = resolve_device(config.device)
+    rows = read_examples(config.input_file)
+    check_model_source(config.model_dir, "model_dir")
+    tokenizer = load_tokenizer(config.model_dir)
     with quiet_transformers():
-        model = AutoModel.from_pretrained(cfg.model_dir)
+        model = AutoModel.from_pretrained(config.model_dir)
     model.to(device)
-    vectors = embed_texts(model, Encoded(tokenizer, rows, cfg.max_length), cfg.batch_size, device)
+    vectors = embed_texts(model, Encoded(tokenizer, rows, config.max_length), config.batch_size, device)
 
-    out = Path(cfg.output_file)
+    out = Path(config.output_file)
     if out.suffix.lower() == ".npy":
         atomic_write(out, lambda f: np.save(f, vectors))
     else:

@@ -2,7 +2,7 @@
 
 A regime gets the logits and the batch's examples and returns a scalar loss. New regimes
 (e.g. curriculum or data-selection variants) subclass `Regime`, register in `REGIMES`
-and are listed in `config.REGIMES`; the training loop does not change.
+and are listed in the `regime` setting of src/config/schema.ts; the training loop does not change.
 """
 
 from __future__ import annotations
@@ -19,8 +19,8 @@ from synthlab_ml.data import Example
 class Regime:
     name = "base"
 
-    def __init__(self, cfg: TrainConfig) -> None:
-        self.cfg = cfg
+    def __init__(self, config: TrainConfig) -> None:
+        self.config = config
 
     def loss(self, logits: torch.Tensor, examples: Sequence[Example]) -> torch.Tensor:
         raise NotImplementedError
@@ -41,7 +41,7 @@ class StandardRegime(Regime):
                                    dtype=torch.long, device=device)
             per_row[hard] = F.cross_entropy(logits[hard], targets, reduction="none")
         if soft_mask.any():
-            t = self.cfg.soft_label_temperature
+            t = self.config.settings.soft_label_temperature
             teacher = torch.tensor([ex.soft_label for ex in examples if ex.soft_label is not None],
                                    dtype=logits.dtype, device=device)
             student_logp = F.log_softmax(logits[soft_mask] / t, dim=-1)
@@ -55,5 +55,5 @@ class StandardRegime(Regime):
 REGIMES: dict[str, type[Regime]] = {StandardRegime.name: StandardRegime}
 
 
-def build_regime(cfg: TrainConfig) -> Regime:
-    return REGIMES[cfg.regime](cfg)
+def build_regime(config: TrainConfig) -> Regime:
+    return REGIMES[config.settings.regime](config)

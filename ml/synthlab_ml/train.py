@@ -40,86 +40,86 @@ def log(msg: str) -> None:
     print(msg, file=sys.stderr, flush=True)
 
 
-def run_train(cfg: TrainConfig, emit: EventWriter) -> int:
+def run_train(config: TrainConfig, emit: EventWriter) -> int:
     # Two trainers on one output_dir (a retried activity beside a slow-to-die attempt) would
     # interleave checkpoints; the second waits for the first.
-    with exclusive_run_lock(Path(cfg.output_dir)):
-        return _train(cfg, emit)
+    with exclusive_run_lock(Path(config.output_dir)):
+        return _train(config, emit)
 
 
-def _train(cfg: TrainConfig, emit: EventWriter) -> int:
-    out = Path(cfg.output_dir)
+def _train(config: TrainConfig, emit: EventWriter) -> int:
+    out = Path(config.output_dir)
     result_path = out / RESULT_FILE
     if result_path.is_file():
         log(f"{result_path} exists: training already finished, nothing to do")
-        _drop_checkpoints_when_done(cfg, out / "checkpoints")  # in case a kill came between the two
+        _drop_checkpoints_when_done(config, out / "checkpoints")  # in case a kill came between the two
         emit.write(json.loads(result_path.read_text(encoding="utf-8")))
         return 0
 
     configure_threads()
-    device = resolve_device(cfg.device)
-    train_rows = read_examples(cfg.train_file, cfg.labels, label_required=True, allow_soft=True)
-    dev_rows = read_examples(cfg.dev_file, cfg.labels, label_required=True)
+    device = resolve_device(config.settings.device)
+    train_rows = read_examples(config.train_file, config.labels, label_required=True, allow_soft=True)
+    dev_rows = read_examples(config.dev_file, config.labels, label_required=True)
 
     out.mkdir(parents=True, exist_ok=True)
-    ckpt_root = out / "checkpoints"
+    checkpoint_root = out / "checkpoints"
     best_dir = out / "best"
     clean_partial(out)
-    resume = latest_checkpoint(ckpt_root)
+    resume = latest_checkpoint(checkpoint_root)
 
     # Seed before the model is built so the new classifier head is reproducible.
-    seed_everything(cfg.seed)
+    seed_everything(config.seed)
     if resume is not None:
         state = resume.state()
-        if state.labels and state.labels != cfg.labels:
+        if state.labels and state.labels != config.labels:
             raise ConfigError(f"{resume.path}: checkpoint labels {state.labels} differ from config labels "
-                              f"{cfg.labels}; use a fresh output_dir")
+                              f"{config.labels}; use a fresh output_dir")
         log(f"resuming from {resume.path}")
         tokenizer = load_tokenizer(str(resume.path))
         model = load_classifier(str(resume.path))
     else:
-        check_model_source(cfg.model, "model")
-        state = TrainerState(labels=list(cfg.labels))
-        tokenizer = load_tokenizer(cfg.model)
-        overrides = {} if cfg.classifier_dropout is None else {"classifier_dropout": cfg.classifier_dropout}
-        model = load_classifier(cfg.model, cfg.labels, **overrides)
+        check_model_source(config.model, "model")
+        state = TrainerState(labels=list(config.labels))
+        tokenizer = load_tokenizer(config.model)
+        overrides = {} if config.settings.classifier_dropout is None else {"classifier_dropout": config.settings.classifier_dropout}
+        model = load_classifier(config.model, config.labels, **overrides)
     model.to(device)
 
-    train_enc = Encoded(tokenizer, train_rows, cfg.max_length)
-    dev_enc = Encoded(tokenizer, dev_rows, cfg.max_length)
-    steps_per_epoch = math.ceil(len(train_rows) / cfg.batch_size)
-    optimizer, scheduler = _build_optimizer(model, cfg, steps_per_epoch * cfg.max_epochs)
+    train_enc = Encoded(tokenizer, train_rows, config.settings.max_length)
+    dev_enc = Encoded(tokenizer, dev_rows, config.settings.max_length)
+    steps_per_epoch = math.ceil(len(train_rows) / config.settings.batch_size)
+    optimizer, scheduler = _build_optimizer(model, config, steps_per_epoch * config.settings.max_epochs)
     if resume is not None:
         opt_state, sched_state, rng_state = load_training_state(resume, device)
         optimizer.load_state_dict(opt_state)
         scheduler.load_state_dict(sched_state)
         set_rng_state(rng_state)
-        _repair_best(state, ckpt_root, best_dir)
+        _repair_best(state, checkpoint_root, best_dir)
 
     resumed_from = resume.epoch if resume is not None else None
-    emit("start", device=str(device), n_train=len(train_rows), n_dev=len(dev_rows), labels=cfg.labels,
-         params=as_dict(cfg), resumed_from_epoch=resumed_from,
+    emit("start", device=str(device), n_train=len(train_rows), n_dev=len(dev_rows), labels=config.labels,
+         params=as_dict(config), resumed_from_epoch=resumed_from,
          num_parameters=sum(p.numel() for p in model.parameters()))
 
-    regime = build_regime(cfg)
-    higher_is_better = BEST_METRICS[cfg.metric_for_best]
+    regime = build_regime(config)
+    higher_is_better = BEST_METRICS[config.settings.metric_for_best]
     epochs_run = 0
     last_step_event = time.monotonic()
 
-    for epoch in range(state.epoch + 1, cfg.max_epochs + 1):
-        if state.epochs_without_improvement >= cfg.patience:
+    for epoch in range(state.epoch + 1, config.settings.max_epochs + 1):
+        if state.epochs_without_improvement >= config.settings.patience:
             break
         t0 = time.monotonic()
         model.train()
-        order = torch.randperm(len(train_rows), generator=_epoch_generator(cfg.seed, epoch)).tolist()
+        order = torch.randperm(len(train_rows), generator=_epoch_generator(config.seed, epoch)).tolist()
         loss_sum, seen = 0.0, 0
-        for step, idx in enumerate(batches(len(train_rows), cfg.batch_size, order), start=1):
+        for step, idx in enumerate(batches(len(train_rows), config.settings.batch_size, order), start=1):
             logits = model(**train_enc.batch(idx, device)).logits
             loss = regime.loss(logits, [train_rows[i] for i in idx])
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
-            if cfg.max_grad_norm is not None:
-                torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.max_grad_norm)
+            if config.settings.max_grad_norm is not None:
+                torch.nn.utils.clip_grad_norm_(model.parameters(), config.settings.max_grad_norm)
             optimizer.step()
             scheduler.step()
             state.global_step += 1
@@ -130,8 +130,8 @@ def _train(cfg: TrainConfig, emit: EventWriter) -> int:
                 emit("step", epoch=epoch, step=step, steps_per_epoch=steps_per_epoch,
                      global_step=state.global_step, loss=loss.item(), lr=scheduler.get_last_lr()[0])
 
-        dev = evaluate(model, dev_enc, dev_rows, cfg, device)
-        score = dev[cfg.metric_for_best]
+        dev = evaluate(model, dev_enc, dev_rows, config, device)
+        score = dev[config.settings.metric_for_best]
         is_best = state.best_score is None or (
             score > state.best_score if higher_is_better else score < state.best_score)
         if is_best:
@@ -141,57 +141,59 @@ def _train(cfg: TrainConfig, emit: EventWriter) -> int:
             state.epochs_without_improvement += 1
         state.epoch = epoch
         record = {
-            "epoch": epoch, "max_epochs": cfg.max_epochs, "train_loss": loss_sum / max(seen, 1),
+            "epoch": epoch, "max_epochs": config.settings.max_epochs, "train_loss": loss_sum / max(seen, 1),
             "dev_loss": dev["loss"], "dev_macro_f1": dev["macro_f1"], "dev_accuracy": dev["accuracy"],
             "is_best": is_best, "global_step": state.global_step,
             "epochs_without_improvement": state.epochs_without_improvement,
         }
         state.history.append(record)
 
-        ckpt = save_checkpoint(ckpt_root, state, model, tokenizer, optimizer, scheduler, get_rng_state())
+        checkpoint = save_checkpoint(checkpoint_root, state, model, tokenizer, optimizer, scheduler, get_rng_state())
         if is_best:
-            publish_best(ckpt, best_dir, state.best_score)
-        prune_checkpoints(ckpt_root, cfg.keep_checkpoints)
+            publish_best(checkpoint, best_dir, state.best_score)
+        prune_checkpoints(checkpoint_root, config.settings.keep_checkpoints)
         epochs_run += 1
         emit("epoch", **record, seconds=round(time.monotonic() - t0, 3))
     # The loop only ends before max_epochs when patience ran out.
-    stopped_early = state.epoch < cfg.max_epochs
+    stopped_early = state.epoch < config.settings.max_epochs
 
     result = {
         "event": "done",
         "best_epoch": state.best_epoch,
         "best_dev_macro_f1": _best_macro_f1(state),
-        "metric_for_best": cfg.metric_for_best,
+        "metric_for_best": config.settings.metric_for_best,
         "best_score": state.best_score,
         "epochs_run": state.epoch,
         "epochs_run_this_call": epochs_run,
         "stopped_early": stopped_early,
         "resumed_from_epoch": resumed_from,
         "best_dir": str(best_dir.resolve()),
+        # What this side received and validated, as the sweep config spells it.
+        "settings": config.settings.model_dump(by_alias=True),
     }
     atomic_write_json(result_path, result)
-    _drop_checkpoints_when_done(cfg, ckpt_root)
+    _drop_checkpoints_when_done(config, checkpoint_root)
     emit.write(result)
     return 0
 
 
-def _drop_checkpoints_when_done(cfg: TrainConfig, ckpt_root: Path) -> None:
+def _drop_checkpoints_when_done(config: TrainConfig, checkpoint_root: Path) -> None:
     # Only after the result is on disk: from then on a rerun returns the result, never resumes.
-    if not cfg.keep_checkpoints_when_done and ckpt_root.exists():
-        shutil.rmtree(ckpt_root, ignore_errors=True)
+    if not config.settings.keep_checkpoints_when_done and checkpoint_root.exists():
+        shutil.rmtree(checkpoint_root, ignore_errors=True)
 
 
-def evaluate(model: Any, enc: Encoded, rows: list[Example], cfg: TrainConfig,
+def evaluate(model: Any, enc: Encoded, rows: list[Example], config: TrainConfig,
              device: torch.device) -> dict[str, float]:
-    logits = infer_logits(model, enc, cfg.batch_size, device)
+    logits = infer_logits(model, enc, config.settings.batch_size, device)
     gold = torch.tensor([ex.label for ex in rows], dtype=torch.long)
     loss = F.cross_entropy(logits, gold).item()
     pred = logits.argmax(dim=-1).tolist()
-    m = classification_metrics(gold.tolist(), pred, cfg.labels)
+    m = classification_metrics(gold.tolist(), pred, config.labels)
     return {"loss": loss, "macro_f1": m["macro_f1"], "accuracy": m["accuracy"]}
 
 
-def _build_optimizer(model: Any, cfg: TrainConfig, total_steps: int) -> tuple[torch.optim.Optimizer, Any]:
+def _build_optimizer(model: Any, config: TrainConfig, total_steps: int) -> tuple[torch.optim.Optimizer, Any]:
     from transformers import get_linear_schedule_with_warmup
 
     decay, no_decay = [], []
@@ -201,10 +203,10 @@ def _build_optimizer(model: Any, cfg: TrainConfig, total_steps: int) -> tuple[to
         # Standard BERT practice: no weight decay on biases and LayerNorm weights.
         (no_decay if param.ndim < 2 else decay).append(param)
     optimizer = torch.optim.AdamW(
-        [{"params": decay, "weight_decay": cfg.weight_decay}, {"params": no_decay, "weight_decay": 0.0}],
-        lr=cfg.lr)
+        [{"params": decay, "weight_decay": config.settings.weight_decay}, {"params": no_decay, "weight_decay": 0.0}],
+        lr=config.settings.lr)
     scheduler = get_linear_schedule_with_warmup(
-        optimizer, num_warmup_steps=int(cfg.warmup_ratio * total_steps), num_training_steps=total_steps)
+        optimizer, num_warmup_steps=int(config.settings.warmup_ratio * total_steps), num_training_steps=total_steps)
     return optimizer, scheduler
 
 
@@ -220,7 +222,7 @@ def _best_macro_f1(state: TrainerState) -> Optional[float]:
     return None
 
 
-def _repair_best(state: TrainerState, ckpt_root: Path, best_dir: Path) -> None:
+def _repair_best(state: TrainerState, checkpoint_root: Path, best_dir: Path) -> None:
     """A kill between writing a checkpoint and publishing best/ leaves best/ stale; fix it."""
     if state.best_epoch is None:
         return
@@ -228,7 +230,7 @@ def _repair_best(state: TrainerState, ckpt_root: Path, best_dir: Path) -> None:
     if info is not None and info.get("epoch") == state.best_epoch:
         return
     source: Optional[Checkpoint] = next(
-        (c for c in list_checkpoints(ckpt_root) if c.epoch == state.best_epoch), None)
+        (c for c in list_checkpoints(checkpoint_root) if c.epoch == state.best_epoch), None)
     if source is not None:
         log(f"re-publishing best/ from {source.path}")
         publish_best(source, best_dir, state.best_score)

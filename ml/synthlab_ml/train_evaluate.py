@@ -28,16 +28,15 @@ class _TrainEvents(EventWriter):
         super().write({**obj, "event": "trained"} if obj.get("event") == "done" else obj)
 
 
-def run_train_evaluate(cfg: TrainEvaluateConfig, emit: EventWriter) -> int:
+def run_train_evaluate(config: TrainEvaluateConfig, emit: EventWriter) -> int:
     # A bad test file must fail before hours of training, not after.
-    read_examples(cfg.test_file, cfg.labels, label_required=True)
-    code = run_train(cfg, _TrainEvents(emit))
+    read_examples(config.test_file, config.labels, label_required=True)
+    code = run_train(config, _TrainEvents(emit))
     if code != 0:
         return code
-    result = json.loads((Path(cfg.output_dir) / RESULT_FILE).read_text(encoding="utf-8"))
-    emit("evaluate", model_dir=result["best_dir"], test_file=cfg.test_file)
+    result = json.loads((Path(config.output_dir) / RESULT_FILE).read_text(encoding="utf-8"))
+    emit("evaluate", model_dir=result["best_dir"], test_file=config.test_file)
     return run_predict(PredictConfig(
-        model_dir=result["best_dir"], input_file=cfg.test_file, labels=cfg.labels,
-        output_file=cfg.predictions_file, metrics_file=cfg.metrics_file,
-        batch_size=cfg.predict_batch_size, max_length=cfg.max_length, device=cfg.device,
+        model_dir=result["best_dir"], input_file=config.test_file, labels=config.labels,
+        output_file=config.predictions_file, metrics_file=config.metrics_file, settings=config.settings,
     ), emit)

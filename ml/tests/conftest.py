@@ -8,6 +8,8 @@ from typing import Any, Callable
 
 import pytest
 
+from synthlab_ml.config import default_trainer_settings
+
 # Must be set before torch/transformers are imported by the tests.
 os.environ.setdefault("SYNTHLAB_TORCH_THREADS", "2")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -60,13 +62,16 @@ def train_config(tmp_path: Path, tiny_model: Path, sib_files: dict[str, Path]) -
     """Returns a function writing a train config (overrides merged in) and returning its path."""
 
     def make(**overrides: Any) -> Path:
-        cfg = {
+        """Overrides named like a trainer setting (camelCase, as the zod schema declares it) go into `settings`."""
+        setting_names = set(default_trainer_settings())
+        settings = default_trainer_settings(lr=1e-3, batchSize=16, maxLength=48, maxEpochs=2, patience=5, device="cpu")
+        config: dict[str, Any] = {
             "model": str(tiny_model), "train_file": str(sib_files["train"]), "dev_file": str(sib_files["dev"]),
-            "labels": LABELS, "output_dir": str(tmp_path / "run"), "seed": 13, "lr": 1e-3,
-            "batch_size": 16, "max_length": 48, "max_epochs": 2, "patience": 5, "device": "cpu",
+            "labels": LABELS, "output_dir": str(tmp_path / "run"), "seed": 13, "settings": settings,
         }
-        cfg.update(overrides)
-        return write_json(tmp_path / f"train-{len(list(tmp_path.glob('train-*.json')))}.json", cfg)
+        for key, value in overrides.items():
+            (settings if key in setting_names else config)[key] = value
+        return write_json(tmp_path / f"train-{len(list(tmp_path.glob('train-*.json')))}.json", config)
 
     return make
 

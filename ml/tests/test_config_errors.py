@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 from conftest import LABELS, run_cli, write_json, write_jsonl
+from synthlab_ml.config import default_trainer_settings
 
 
 def _error(events: list[dict]) -> dict:
@@ -15,9 +16,9 @@ def _error(events: list[dict]) -> dict:
 
 
 def test_missing_key_exits_2(capsys, train_config, tmp_path: Path) -> None:
-    cfg = json.loads(train_config().read_text())
-    del cfg["labels"]
-    code, events, err = run_cli(capsys, "train", "--config", str(write_json(tmp_path / "c.json", cfg)))
+    config = json.loads(train_config().read_text())
+    del config["labels"]
+    code, events, err = run_cli(capsys, "train", "--config", str(write_json(tmp_path / "c.json", config)))
     assert code == 2
     assert "missing required key 'labels'" in err
     assert "'labels'" in _error(events)["message"]
@@ -30,8 +31,20 @@ def test_unknown_key_exits_2(capsys, train_config) -> None:
 
 
 def test_wrong_type_exits_2(capsys, train_config) -> None:
-    code, _, err = run_cli(capsys, "train", "--config", str(train_config(batch_size="16")))
-    assert code == 2 and "'batch_size'" in err
+    code, _, err = run_cli(capsys, "train", "--config", str(train_config(batchSize="16")))
+    assert code == 2 and "'settings.batchSize'" in err
+
+
+def test_missing_setting_is_named(capsys, train_config, tmp_path: Path) -> None:
+    config = json.loads(train_config().read_text())
+    del config["settings"]["patience"]
+    code, _, err = run_cli(capsys, "train", "--config", str(write_json(tmp_path / "c.json", config)))
+    assert code == 2 and "missing required key 'settings.patience'" in err
+
+
+def test_out_of_range_setting_is_named(capsys, train_config) -> None:
+    code, _, err = run_cli(capsys, "train", "--config", str(train_config(warmupRatio=1.5)))
+    assert code == 2 and "key 'settings.warmupRatio' must be <= 1, got 1.5" in err
 
 
 def test_unknown_label_names_file_and_line(capsys, train_config, sib_files, tmp_path: Path) -> None:
@@ -69,8 +82,8 @@ def test_missing_config_file_exits_2(capsys, tmp_path: Path) -> None:
 
 def test_predict_label_mismatch_exits_2(capsys, tmp_path: Path, tiny_model: Path, sib_files) -> None:
     # The tiny model has no head yet (2 generic labels by default) -> label count mismatch.
-    cfg = write_json(tmp_path / "p.json", {
+    config = write_json(tmp_path / "p.json", {
         "model_dir": str(tiny_model), "input_file": str(sib_files["test"]), "labels": LABELS,
-        "output_file": str(tmp_path / "out.jsonl"), "device": "cpu"})
-    code, _, err = run_cli(capsys, "predict", "--config", str(cfg))
+        "output_file": str(tmp_path / "out.jsonl"), "settings": default_trainer_settings(device="cpu")})
+    code, _, err = run_cli(capsys, "predict", "--config", str(config))
     assert code == 2 and "labels" in err

@@ -15,13 +15,13 @@ from conftest import ML_ROOT, run_cli
 
 def test_sigkill_then_resume(capsys, train_config, tmp_path: Path) -> None:
     # Long enough that the process is still training when we kill it.
-    cfg_path = train_config(max_epochs=1000, patience=1000)
-    out = Path(json.loads(cfg_path.read_text())["output_dir"])
+    config_path = train_config(maxEpochs=1000, patience=1000)
+    out = Path(json.loads(config_path.read_text())["output_dir"])
     ckpt_root = out / "checkpoints"
     stdout_path = tmp_path / "stdout.txt"
     env = {**os.environ, "SYNTHLAB_TORCH_THREADS": "1"}
     with stdout_path.open("w") as stdout:
-        proc = subprocess.Popen([sys.executable, "-m", "synthlab_ml", "train", "--config", str(cfg_path)],
+        proc = subprocess.Popen([sys.executable, "-m", "synthlab_ml", "train", "--config", str(config_path)],
                                 cwd=ML_ROOT, stdout=stdout, stderr=subprocess.DEVNULL, env=env)
         try:
             deadline = time.monotonic() + 120
@@ -40,7 +40,7 @@ def test_sigkill_then_resume(capsys, train_config, tmp_path: Path) -> None:
     complete = sorted(int(p.name.split("-")[1]) for p in ckpt_root.glob("epoch-*")
                       if (p / "trainer_state.json").is_file())
     last = complete[-1]
-    code, events, _ = run_cli(capsys, "train", "--config", str(train_config(max_epochs=last + 1, patience=1000)))
+    code, events, _ = run_cli(capsys, "train", "--config", str(train_config(maxEpochs=last + 1, patience=1000)))
     assert code == 0
     assert events[0]["resumed_from_epoch"] == last
     assert [e["epoch"] for e in events if e["event"] == "epoch"] == [last + 1]

@@ -9,29 +9,31 @@ import pytest
 from sklearn.metrics import f1_score
 
 from conftest import LABELS, run_cli, write_json, write_jsonl
+from synthlab_ml.config import default_trainer_settings
 
 
 @pytest.fixture(scope="module")
 def best_dir(tmp_path_factory, tiny_model: Path, sib_files) -> Path:
-    from synthlab_ml.config import TrainConfig, config_from_dict
+    from synthlab_ml.config import TrainConfig, config_from_dict, default_trainer_settings
     from synthlab_ml.io_utils import EventWriter
     from synthlab_ml.train import run_train
 
     out = tmp_path_factory.mktemp("trained")
-    cfg = config_from_dict({
+    config = config_from_dict({
         "model": str(tiny_model), "train_file": str(sib_files["train"]), "dev_file": str(sib_files["dev"]),
-        "labels": LABELS, "output_dir": str(out), "seed": 1, "lr": 1e-3, "max_epochs": 2,
-        "max_length": 48, "device": "cpu"}, TrainConfig)
-    assert run_train(cfg, EventWriter(io.StringIO())) == 0
+        "labels": LABELS, "output_dir": str(out), "seed": 1,
+        "settings": default_trainer_settings(lr=1e-3, maxEpochs=2, maxLength=48, device="cpu")}, TrainConfig)
+    assert run_train(config, EventWriter(io.StringIO())) == 0
     return out / "best"
 
 
 def test_predict_with_metrics(capsys, tmp_path: Path, best_dir: Path, sib_files) -> None:
     out, metrics_file = tmp_path / "pred.jsonl", tmp_path / "metrics.json"
-    cfg = write_json(tmp_path / "p.json", {
+    config = write_json(tmp_path / "p.json", {
         "model_dir": str(best_dir), "input_file": str(sib_files["test"]), "labels": LABELS,
-        "output_file": str(out), "metrics_file": str(metrics_file), "batch_size": 8, "device": "cpu"})
-    code, events, _ = run_cli(capsys, "predict", "--config", str(cfg))
+        "output_file": str(out), "metrics_file": str(metrics_file),
+        "settings": default_trainer_settings(predictBatchSize=8, device="cpu")})
+    code, events, _ = run_cli(capsys, "predict", "--config", str(config))
     assert code == 0 and events[-1]["event"] == "done"
 
     gold_rows = [json.loads(line) for line in sib_files["test"].read_text().splitlines()]
@@ -54,10 +56,11 @@ def test_predict_with_metrics(capsys, tmp_path: Path, best_dir: Path, sib_files)
 
 def test_predict_without_gold_labels(capsys, tmp_path: Path, best_dir: Path) -> None:
     inp = write_jsonl(tmp_path / "in.jsonl", [{"text": "The match ended in a draw."}, {"text": "Visit Paris."}])
-    cfg = write_json(tmp_path / "p.json", {
+    config = write_json(tmp_path / "p.json", {
         "model_dir": str(best_dir), "input_file": str(inp), "labels": LABELS,
-        "output_file": str(tmp_path / "pred.jsonl"), "metrics_file": str(tmp_path / "m.json"), "device": "cpu"})
-    code, events, _ = run_cli(capsys, "predict", "--config", str(cfg))
+        "output_file": str(tmp_path / "pred.jsonl"), "metrics_file": str(tmp_path / "m.json"),
+        "settings": default_trainer_settings(device="cpu")})
+    code, events, _ = run_cli(capsys, "predict", "--config", str(config))
     assert code == 0 and events[-1]["n"] == 2 and "macro_f1" not in events[-1]
     assert not (tmp_path / "m.json").exists()
 
@@ -65,10 +68,10 @@ def test_predict_without_gold_labels(capsys, tmp_path: Path, best_dir: Path) -> 
 @pytest.mark.parametrize("suffix", [".npy", ".jsonl"])
 def test_embed_normalized(capsys, tmp_path: Path, tiny_model: Path, sib_files, suffix: str) -> None:
     out = tmp_path / f"emb{suffix}"
-    cfg = write_json(tmp_path / "e.json", {
+    config = write_json(tmp_path / "e.json", {
         "model_dir": str(tiny_model), "input_file": str(sib_files["dev"]), "output_file": str(out),
-        "batch_size": 7, "device": "cpu"})
-    code, events, _ = run_cli(capsys, "embed", "--config", str(cfg))
+        "batch_size": 7, "max_length": 128, "device": "cpu"})
+    code, events, _ = run_cli(capsys, "embed", "--config", str(config))
     assert code == 0 and events[-1]["n"] == 24 and events[-1]["dim"] == 32
     vecs = np.load(out) if suffix == ".npy" else np.array(
         [json.loads(line)["embedding"] for line in out.read_text().splitlines()])

@@ -15,9 +15,9 @@ def _epochs(events: list[dict]) -> list[int]:
 
 
 def test_train_writes_checkpoints_best_and_result(capsys, train_config) -> None:
-    cfg_path = train_config(max_epochs=3, keep_checkpoints=2, keep_checkpoints_when_done=True)
-    out = Path(json.loads(cfg_path.read_text())["output_dir"])
-    code, events, _ = run_cli(capsys, "train", "--config", str(cfg_path))
+    config_path = train_config(maxEpochs=3, keepCheckpoints=2, keepCheckpointsWhenDone=True)
+    out = Path(json.loads(config_path.read_text())["output_dir"])
+    code, events, _ = run_cli(capsys, "train", "--config", str(config_path))
     assert code == 0
     events = [e for e in events if e["event"] != "step"]  # throttled progress events are optional
     assert [e["event"] for e in events] == ["start", "epoch", "epoch", "epoch", "done"]
@@ -43,31 +43,31 @@ def test_train_writes_checkpoints_best_and_result(capsys, train_config) -> None:
     assert done["best_dir"] == str((out / "best").resolve())
 
     # A finished run is not trained again: the stored result is printed and the exit code is 0.
-    code, again, _ = run_cli(capsys, "train", "--config", str(cfg_path))
+    code, again, _ = run_cli(capsys, "train", "--config", str(config_path))
     assert code == 0 and again == [done]
 
 
 def test_finished_run_drops_its_checkpoints_but_keeps_best(capsys, train_config) -> None:
-    cfg_path = train_config(max_epochs=2)
-    out = Path(json.loads(cfg_path.read_text())["output_dir"])
-    code, events, _ = run_cli(capsys, "train", "--config", str(cfg_path))
+    config_path = train_config(maxEpochs=2)
+    out = Path(json.loads(config_path.read_text())["output_dir"])
+    code, events, _ = run_cli(capsys, "train", "--config", str(config_path))
     assert code == 0 and events[-1]["event"] == "done"
     assert not (out / "checkpoints").exists()
     assert (out / "best" / "model.safetensors").is_file() and (out / "train_result.json").is_file()
 
     # Checkpoints left by a kill between the result and the clean-up go on the next call.
     (out / "checkpoints" / "epoch-2").mkdir(parents=True)
-    code, again, _ = run_cli(capsys, "train", "--config", str(cfg_path))
+    code, again, _ = run_cli(capsys, "train", "--config", str(config_path))
     assert code == 0 and again == [events[-1]] and not (out / "checkpoints").exists()
 
 
 def test_resume_continues_after_last_epoch(capsys, train_config) -> None:
-    code, first, _ = run_cli(capsys, "train", "--config", str(train_config(max_epochs=2, keep_checkpoints_when_done=True)))
+    code, first, _ = run_cli(capsys, "train", "--config", str(train_config(maxEpochs=2, keepCheckpointsWhenDone=True)))
     assert code == 0 and _epochs(first) == [1, 2]
     out = Path(first[-1]["best_dir"]).parent
     (out / "train_result.json").unlink()  # pretend the run was interrupted after epoch 2's checkpoint
 
-    code, second, _ = run_cli(capsys, "train", "--config", str(train_config(max_epochs=4, keep_checkpoints_when_done=True)))
+    code, second, _ = run_cli(capsys, "train", "--config", str(train_config(maxEpochs=4, keepCheckpointsWhenDone=True)))
     assert code == 0
     assert second[0]["event"] == "start" and second[0]["resumed_from_epoch"] == 2
     assert _epochs(second) == [3, 4]
@@ -81,7 +81,7 @@ def test_resume_continues_after_last_epoch(capsys, train_config) -> None:
 def test_early_stopping(capsys, train_config) -> None:
     # A vanishing learning rate never beats epoch 1's score (improvement must be strict).
     code, events, _ = run_cli(capsys, "train", "--config",
-                              str(train_config(lr=1e-12, max_epochs=6, patience=2)))
+                              str(train_config(lr=1e-12, maxEpochs=6, patience=2)))
     assert code == 0
     assert _epochs(events) == [1, 2, 3]
     done = events[-1]
@@ -104,24 +104,24 @@ def test_soft_labels_and_pairs_train(capsys, train_config, sib_files, tmp_path: 
 
 
 def test_soft_loss_matches_ce_for_one_hot_at_t1() -> None:
-    from synthlab_ml.config import config_from_dict
-    from synthlab_ml.config import TrainConfig
+    from synthlab_ml.config import TrainConfig, config_from_dict, default_trainer_settings
     from synthlab_ml.data import Example
     from synthlab_ml.regimes import build_regime
 
-    cfg = config_from_dict({"model": "m", "train_file": "t", "dev_file": "d", "labels": ["a", "b", "c"],
-                            "output_dir": "o", "seed": 0, "soft_label_temperature": 1.0}, TrainConfig)
+    def config_at(temperature: float) -> TrainConfig:
+        return config_from_dict({"model": "m", "train_file": "t", "dev_file": "d", "labels": ["a", "b", "c"],
+                                 "output_dir": "o", "seed": 0,
+                                 "settings": default_trainer_settings(softLabelTemperature=temperature)}, TrainConfig)
     logits = torch.tensor([[1.0, 2.0, 0.5], [0.1, -1.0, 3.0]])
     soft = [Example("x", label=1, soft_label=[0.0, 1.0, 0.0]), Example("y", label=2, soft_label=[0.0, 0.0, 1.0])]
     hard = [Example("x", label=1), Example("y", label=2)]
-    regime = build_regime(cfg)
+    regime = build_regime(config_at(1.0))
     expected = F.cross_entropy(logits, torch.tensor([1, 2]))
     assert torch.isclose(regime.loss(logits, soft), expected)
     assert torch.isclose(regime.loss(logits, hard), expected)
 
-    cfg.soft_label_temperature = 2.0
     teacher = torch.tensor([[0.2, 0.5, 0.3], [0.1, 0.1, 0.8]])
     mixed = [Example("x", label=1, soft_label=teacher[0].tolist()), Example("y", label=2)]
     kl = F.kl_div(F.log_softmax(logits[:1] / 2.0, -1), teacher[:1], reduction="sum") * 4.0
     ce = F.cross_entropy(logits[1:], torch.tensor([2]))
-    assert torch.isclose(build_regime(cfg).loss(logits, mixed), (kl + ce) / 2)
+    assert torch.isclose(build_regime(config_at(2.0)).loss(logits, mixed), (kl + ce) / 2)

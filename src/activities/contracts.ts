@@ -5,20 +5,10 @@
  */
 import { z } from 'zod';
 import { artifactRefSchema } from '../artifacts/ref';
+import { generationSchema, generatorSchema, labelDescriptionsSchema, revisionSchema, trainingSchema } from '../config/schema';
 import { DatasetSpecSchema } from '../data/dataset-spec';
-import { providerConfigSchema } from '../llm/provider-config';
 
 const countsByLabelSchema = z.record(z.string(), z.number().int().nonnegative());
-
-const samplingSchema = z.strictObject({
-  temperature: z.number(),
-  topP: z.number(),
-  repetitionPenalty: z.number(),
-  maxTokens: z.number().int(),
-  seed: z.number().int().optional(),
-});
-
-const generatorSchema = z.strictObject({ name: z.string(), provider: providerConfigSchema });
 
 export const generateInputSchema = z.strictObject({
   productKey: z.string(),
@@ -28,15 +18,8 @@ export const generateInputSchema = z.strictObject({
   language: z.string(),
   demos: z.enum(['none', 'target', 'english']),
   generator: generatorSchema,
-  samplesPerLabel: z.number().int().positive(),
-  samplesPerRequest: z.number().int().positive(),
-  maxRequestsPerLabel: z.number().int().positive(),
-  demosPerLabel: z.number().int().nonnegative(),
-  demoMaxWords: z.number().int().positive(),
-  demoSeed: z.number().int(),
-  minChars: z.number().int().nonnegative(),
-  maxChars: z.number().int().positive(),
-  sampling: samplingSchema,
+  /** The config's generation settings, whole; `promptFile` is the template its strategy uses. */
+  generation: generationSchema,
   promptFile: z.string(),
   /** JSON {label: description} for the SL strategies. */
   labelDescriptions: artifactRefSchema.optional(),
@@ -62,16 +45,7 @@ export const summarizeLabelsInputSchema = z.strictObject({
   dataRoot: z.string(),
   dataset: DatasetSpecSchema,
   generator: generatorSchema,
-  settings: z.discriminatedUnion('source', [
-    z.strictObject({
-      source: z.literal('llm'),
-      examplesPerLabel: z.number().int().positive(),
-      seed: z.number().int(),
-      prompt: z.string(),
-      sampling: samplingSchema,
-    }),
-    z.strictObject({ source: z.literal('file'), path: z.string(), labelColumn: z.string(), descriptionColumn: z.string() }),
-  ]),
+  settings: labelDescriptionsSchema,
 });
 export type SummarizeLabelsInput = z.infer<typeof summarizeLabelsInputSchema>;
 
@@ -91,9 +65,7 @@ export const reviseInputSchema = z.strictObject({
   language: z.string(),
   candidates: artifactRefSchema,
   generator: generatorSchema,
-  concurrency: z.number().int().positive(),
-  sampling: samplingSchema,
-  promptFile: z.string(),
+  revision: revisionSchema,
   labelDescriptions: artifactRefSchema.optional(),
 });
 export type ReviseInput = z.infer<typeof reviseInputSchema>;
@@ -163,15 +135,9 @@ export const fineTuneInputSchema = z.strictObject({
   train: artifactRefSchema,
   dev: artifactRefSchema,
   labels: z.array(z.string()).min(2),
-  model: z.string(),
   seed: z.number().int(),
-  lr: z.number().positive(),
-  batchSize: z.number().int().positive(),
-  maxLength: z.number().int().positive(),
-  maxEpochs: z.number().int().positive(),
-  patience: z.number().int().positive(),
-  device: z.enum(['auto', 'cpu', 'cuda']),
-  threads: z.number().int().positive().optional(),
+  /** The config's training settings, whole: the model, the trainer's settings, threads. */
+  training: trainingSchema,
 });
 export type FineTuneInput = z.infer<typeof fineTuneInputSchema>;
 
@@ -193,9 +159,7 @@ export const evaluateInputSchema = z.strictObject({
   trainResult: artifactRefSchema,
   test: artifactRefSchema,
   labels: z.array(z.string()).min(2),
-  maxLength: z.number().int().positive(),
-  device: z.enum(['auto', 'cpu', 'cuda']),
-  threads: z.number().int().positive().optional(),
+  training: trainingSchema,
 });
 export type EvaluateInput = z.infer<typeof evaluateInputSchema>;
 

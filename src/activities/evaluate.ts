@@ -12,6 +12,7 @@ import { pathOfRef } from '../artifacts/store';
 import { hashOf } from '../shared/hash';
 import { evaluateInputSchema, evaluateOutputSchema, type EvaluateInput, type EvaluateOutput } from './contracts';
 import type { ActivityDeps } from './deps';
+import { mlPredictConfig } from './ml-configs';
 import { runMlCommand } from './ml-runner';
 
 export const metricsSchema = z.looseObject({
@@ -48,7 +49,7 @@ export async function recordEvaluation(deps: ActivityDeps, cacheKey: string, wor
 export function createEvaluateActivity(deps: ActivityDeps) {
   return async function evaluateModel(rawInput: EvaluateInput): Promise<EvaluateOutput> {
     const input = evaluateInputSchema.parse(rawInput);
-    const cacheKey = evaluateCacheKey(input);
+    const cacheKey = evaluateCacheKey({ ...input, maxLength: input.training.maxLength });
     const cached = await deps.store.lookup('evaluate', cacheKey, evaluateOutputSchema);
     if (cached) return cached;
 
@@ -57,16 +58,17 @@ export function createEvaluateActivity(deps: ActivityDeps) {
     await runMlCommand({
       command: 'predict',
       configPath: join(workDir, 'predict-config.json'),
-      config: {
-        model_dir: input.modelDir,
-        input_file: pathOfRef(input.test),
-        labels: input.labels,
-        output_file: join(workDir, PREDICTIONS_FILE),
-        metrics_file: join(workDir, METRICS_FILE),
-        max_length: input.maxLength,
-        device: input.device,
-      },
-      threads: input.threads,
+      config: mlPredictConfig(
+        {
+          modelDir: input.modelDir,
+          inputFile: pathOfRef(input.test),
+          labels: input.labels,
+          outputFile: join(workDir, PREDICTIONS_FILE),
+          metricsFile: join(workDir, METRICS_FILE),
+        },
+        input.training,
+      ),
+      threads: input.training.threads,
       signal: context.cancellationSignal,
       heartbeat: () => context.heartbeat(),
     });

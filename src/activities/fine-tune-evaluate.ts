@@ -21,13 +21,14 @@ import {
 import type { ActivityDeps } from './deps';
 import { evaluateCacheKey, METRICS_FILE, PREDICTIONS_FILE, recordEvaluation } from './evaluate';
 import { fineTuneRunKey, recordTrainedRun, reusedRun, trainConfigFor, TrainingProgress } from './fine-tune';
+import { evaluationFilesConfig } from './ml-configs';
 import { runMlCommand } from './ml-runner';
 
 export function createFineTuneAndEvaluateActivity(deps: ActivityDeps) {
   return async function fineTuneAndEvaluate(rawInput: FineTuneAndEvaluateInput): Promise<FineTuneAndEvaluateOutput> {
     const { test, ...training } = fineTuneAndEvaluateInputSchema.parse(rawInput);
     const runKey = fineTuneRunKey(training);
-    const scored = { runKey, test, labels: training.labels, maxLength: training.maxLength };
+    const scored = { runKey, test, labels: training.labels, maxLength: training.training.maxLength };
     const trainedBefore = await deps.store.lookup('fine-tune', runKey, fineTuneOutputSchema);
     if (trainedBefore) {
       const evaluatedBefore = await deps.store.lookup('evaluate', evaluateCacheKey({ ...scored, trainResult: trainedBefore.trainResult }), evaluateOutputSchema);
@@ -45,11 +46,9 @@ export function createFineTuneAndEvaluateActivity(deps: ActivityDeps) {
       configPath: join(outputDir, 'train-evaluate-config.json'),
       config: {
         ...trainConfigFor(training, outputDir),
-        test_file: pathOfRef(test),
-        predictions_file: join(evaluationDir, PREDICTIONS_FILE),
-        metrics_file: join(evaluationDir, METRICS_FILE),
+        ...evaluationFilesConfig({ testFile: pathOfRef(test), predictionsFile: join(evaluationDir, PREDICTIONS_FILE), metricsFile: join(evaluationDir, METRICS_FILE) }),
       },
-      threads: training.threads,
+      threads: training.training.threads,
       signal: context.cancellationSignal,
       onEvent: (event) => {
         progress.observe(event);

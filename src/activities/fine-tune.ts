@@ -10,10 +10,11 @@ import { join } from 'node:path';
 import { Context } from '@temporalio/activity';
 import { z } from 'zod';
 import { pathOfRef } from '../artifacts/store';
-import { resolveModelReference } from '../infra/paths';
+import { pickTrainerSettings } from '../config/schema';
 import { hashOf } from '../shared/hash';
 import { fineTuneInputSchema, fineTuneOutputSchema, type FineTuneInput, type FineTuneOutput } from './contracts';
 import type { ActivityDeps } from './deps';
+import { mlTrainConfig } from './ml-configs';
 import { runMlCommand, type MlEvent } from './ml-runner';
 
 const trainResultSchema = z.looseObject({
@@ -22,28 +23,16 @@ const trainResultSchema = z.looseObject({
   best_dir: z.string(),
 });
 
-/** The training run's identity: every input that changes the trained model (not device or threads). */
+/** The training run's identity: every input that changes the trained model (not device, threads or scheduling). */
 export function fineTuneRunKey(input: FineTuneInput): string {
-  const { device: _device, threads: _threads, ...affecting } = input;
-  return hashOf({ ...affecting, train: input.train.sha256, dev: input.dev.sha256 });
+  const { device: _device, predictBatchSize: _predictBatchSize, ...affecting } = pickTrainerSettings(input.training);
+  return hashOf({ model: input.training.model, seed: input.seed, labels: input.labels, train: input.train.sha256, dev: input.dev.sha256, settings: affecting });
 }
 
 /** The ML CLI's `train` config for this input, training into `outputDir`. */
 export function trainConfigFor(input: FineTuneInput, outputDir: string): Record<string, unknown> {
-  return {
-    model: resolveModelReference(input.model),
-    train_file: pathOfRef(input.train),
-    dev_file: pathOfRef(input.dev),
-    labels: input.labels,
-    output_dir: outputDir,
-    seed: input.seed,
-    lr: input.lr,
-    batch_size: input.batchSize,
-    max_length: input.maxLength,
-    max_epochs: input.maxEpochs,
-    patience: input.patience,
-    device: input.device,
-  };
+  const files = { model: input.training.model, trainFile: pathOfRef(input.train), devFile: pathOfRef(input.dev), labels: input.labels, outputDir, seed: input.seed };
+  return mlTrainConfig(files, input.training);
 }
 
 /** Follows the trainer's events: whether this call trained (`start`) and the last epoch, for heartbeats. */
@@ -94,7 +83,7 @@ export function createFineTuneActivity(deps: ActivityDeps) {
       command: 'train',
       configPath: join(outputDir, 'train-config.json'),
       config: trainConfigFor(input, outputDir),
-      threads: input.threads,
+      threads: input.training.threads,
       signal: context.cancellationSignal,
       onEvent: (event) => progress.observe(event),
       heartbeat: () => context.heartbeat({ runKey, ...progress.lastEpoch }),

@@ -99,6 +99,7 @@ async function fitToContext(
 export function createGenerateActivity(deps: ActivityDeps) {
   return async function generateSamples(rawInput: GenerateInput): Promise<GenerateOutput> {
     const input = generateInputSchema.parse(rawInput);
+    const { generation } = input;
     const loaded = await loadPromptTemplate(input.promptFile);
     const { productKey: _productKey, ...affecting } = input;
     const cacheKey = hashOf({ ...affecting, generator: generatorIdentity(input.generator), template: loaded.sha256 });
@@ -123,7 +124,7 @@ export function createGenerateActivity(deps: ActivityDeps) {
       const demos =
         input.demos === 'none'
           ? []
-          : sampleDemos(train, { label, count: input.demosPerLabel, seed: input.demoSeed, maxWords: input.demoMaxWords });
+          : sampleDemos(train, { label, count: generation.demosPerLabel, seed: generation.demoSeed, maxWords: generation.demoMaxWords });
       demosByLabel[label] = demos;
       const state = (progress.labels[label] ??= { requests: 0, parsed: 0, samples: [] });
       const seen = new Set(state.samples.map((sample) => normalizeForDedupe(sample.text)));
@@ -134,19 +135,19 @@ export function createGenerateActivity(deps: ActivityDeps) {
         labelKind: spec.labelKind,
         label,
         labelDescription: descriptions[label] ?? '',
-        count: input.samplesPerRequest,
+        count: generation.samplesPerRequest,
       };
-      while (state.samples.length < input.samplesPerLabel && state.requests < input.maxRequestsPerLabel) {
-        const { messages, demosUsed } = await fitToContext(model, loaded, parts, demos, input.sampling.maxTokens);
+      while (state.samples.length < generation.samplesPerLabel && state.requests < generation.maxRequestsPerLabel) {
+        const { messages, demosUsed } = await fitToContext(model, loaded, parts, demos, generation.sampling.maxTokens);
         const requestIndex = state.requests;
-        const sampling = { ...input.sampling, seed: (input.sampling.seed ?? input.demoSeed) * 100_003 + requestIndex };
+        const sampling = { ...generation.sampling, seed: (generation.sampling.seed ?? generation.demoSeed) * 100_003 + requestIndex };
         const reply = await model.complete({ messages, sampling, signal: context.cancellationSignal });
         llmCalls += 1;
-        const parsed = parseGeneratedLines(reply.text, { minChars: input.minChars, maxChars: input.maxChars, finishReason: reply.finishReason });
+        const parsed = parseGeneratedLines(reply.text, { minChars: generation.minChars, maxChars: generation.maxChars, finishReason: reply.finishReason });
         let newUnique = 0;
         for (const text of parsed.kept) {
           const normalized = normalizeForDedupe(text);
-          if (seen.has(normalized) || state.samples.length >= input.samplesPerLabel) continue;
+          if (seen.has(normalized) || state.samples.length >= generation.samplesPerLabel) continue;
           seen.add(normalized);
           state.samples.push({ text, requestIndex });
           newUnique += 1;
@@ -184,7 +185,7 @@ export function createGenerateActivity(deps: ActivityDeps) {
       requestsByLabel: byLabel((label) => stateOf(label).requests),
       parsedByLabel: byLabel((label) => stateOf(label).parsed),
       uniqueByLabel: byLabel((label) => stateOf(label).samples.length),
-      shortfallByLabel: byLabel((label) => Math.max(0, input.samplesPerLabel - stateOf(label).samples.length)),
+      shortfallByLabel: byLabel((label) => Math.max(0, generation.samplesPerLabel - stateOf(label).samples.length)),
       llmCalls,
     };
     await deps.store.record('generate', cacheKey, { ...output, llmCalls: 0 });

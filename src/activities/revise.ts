@@ -43,9 +43,9 @@ async function forEachConcurrently<T>(items: readonly T[], limit: number, work: 
 export function createReviseActivity(deps: ActivityDeps) {
   return async function reviseSamples(rawInput: ReviseInput): Promise<ReviseOutput> {
     const input = reviseInputSchema.parse(rawInput);
-    const loaded = await loadPromptTemplate(input.promptFile);
-    const { productKey: _productKey, concurrency: _concurrency, ...affecting } = input;
-    const cacheKey = hashOf({ ...affecting, generator: generatorIdentity(input.generator), template: loaded.sha256 });
+    const loaded = await loadPromptTemplate(input.revision.prompt);
+    const { productKey: _productKey, revision: { concurrency: _concurrency, ...revision }, ...affecting } = input;
+    const cacheKey = hashOf({ ...affecting, revision, generator: generatorIdentity(input.generator), template: loaded.sha256 });
     const cached = await deps.store.lookup('revise', cacheKey, reviseOutputSchema);
     if (cached) return { ...cached, llmCalls: 0 };
 
@@ -62,7 +62,7 @@ export function createReviseActivity(deps: ActivityDeps) {
     let sinceSave = 0;
 
     const pending = candidates.filter((candidate) => !(candidate.id in judgements));
-    await forEachConcurrently(pending, input.concurrency, async (candidate) => {
+    await forEachConcurrently(pending, input.revision.concurrency, async (candidate) => {
       // A cheap script check first: text in the wrong writing system never reaches the judge.
       if (!isInExpectedScript(candidate.text, language.script)) {
         judgements[candidate.id] = { verdict: 'wrong_script', reason: `not written in ${language.script} script`, reply: '' };
@@ -77,7 +77,7 @@ export function createReviseActivity(deps: ActivityDeps) {
         labelDescription: descriptions[candidate.label] ?? '',
         candidate: candidate.text,
       });
-      const reply = await model.complete({ messages, sampling: input.sampling, signal: context.cancellationSignal });
+      const reply = await model.complete({ messages, sampling: input.revision.sampling, signal: context.cancellationSignal });
       llmCalls += 1;
       const parsed = parseJudgeVerdict(reply.text);
       judgements[candidate.id] = { verdict: parsed.verdict, reason: parsed.reason, reply: reply.text };

@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { providerConfigSchema } from '../llm/provider-config';
 import { STRATEGY_NAMES, type StrategyName } from './strategies';
 
-const samplingSchema = z.strictObject({
+export const samplingSchema = z.strictObject({
   temperature: z.number().min(0).max(2),
   topP: z.number().gt(0).max(1),
   repetitionPenalty: z.number().min(1).max(2),
@@ -18,7 +18,7 @@ const strategyNameSchema = z.string().refine((name): name is StrategyName => (ST
   error: (issue) => `unknown strategy "${String(issue.input)}"; valid strategies: ${STRATEGY_NAMES.join(', ')}`,
 });
 
-const generatorSchema = z.strictObject({
+export const generatorSchema = z.strictObject({
   /** Short name used in ids, search attributes and tables, e.g. `smollm2`. */
   name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'letters, digits, ".", "_" and "-" only'),
   provider: providerConfigSchema,
@@ -31,7 +31,7 @@ const taskSchema = z.strictObject({
   description: z.string().min(1).optional(),
 });
 
-const generationSchema = z.strictObject({
+export const generationSchema = z.strictObject({
   samplesPerLabel: z.number().int().positive().default(100),
   samplesPerRequest: z.number().int().positive().default(10),
   maxRequestsPerLabel: z.number().int().positive().default(30),
@@ -55,14 +55,14 @@ const generationSchema = z.strictObject({
     }),
 });
 
-const revisionSchema = z.strictObject({
+export const revisionSchema = z.strictObject({
   concurrency: z.number().int().positive().default(4),
   sampling: samplingSchema.default({ temperature: 0, topP: 1, repetitionPenalty: 1, maxTokens: 48 }),
   prompt: z.string().default('prompts/revise/judge.v1.md'),
 });
 
 /** Where the SL strategies' label descriptions come from: written by the generator LLM, or a user's CSV. */
-const labelDescriptionsSchema = z.discriminatedUnion('source', [
+export const labelDescriptionsSchema = z.discriminatedUnion('source', [
   z.strictObject({
     source: z.literal('llm'),
     examplesPerLabel: z.number().int().positive().default(10),
@@ -80,17 +80,49 @@ const labelDescriptionsSchema = z.discriminatedUnion('source', [
 ]);
 export type LabelDescriptionsSettings = z.infer<typeof labelDescriptionsSchema>;
 
-const trainingSchema = z.strictObject({
+/**
+ * Every setting of the ML CLI's `train` and `predict`, declared once with its default. The object
+ * travels whole from the config to the trainer (camelCase as here); the Python side validates it and
+ * defines no defaults of its own. `ml/synthlab_ml/schemas/trainer-settings.schema.json` is generated
+ * from it (`npm run schemas`).
+ */
+export const trainerSettingsSchema = z.strictObject({
+  lr: z.number().positive().max(1).default(1e-5),
+  batchSize: z.number().int().positive().max(4096).default(16),
+  maxLength: z.number().int().positive().max(8192).default(128),
+  maxEpochs: z.number().int().positive().max(10_000).default(50),
+  /** Epochs without a better dev score before training stops. */
+  patience: z.number().int().positive().default(5),
+  /** Share of all optimizer steps spent warming the learning rate up from 0. */
+  warmupRatio: z.number().min(0).max(1).default(0.1),
+  weightDecay: z.number().min(0).max(1).default(0.01),
+  /** Dropout before the classifier head; null keeps the model's own. */
+  classifierDropout: z.number().min(0).lt(1).nullable().default(null),
+  /** Gradient-norm clipping; null turns it off. */
+  maxGradNorm: z.number().positive().nullable().default(1),
+  /** The dev metric that picks the best epoch. */
+  metricForBest: z.enum(['macro_f1', 'accuracy', 'loss']).default('macro_f1'),
+  /** Epoch checkpoints kept while a run is unfinished (for resume). */
+  keepCheckpoints: z.number().int().positive().default(2),
+  /** Keep those checkpoints after the run finished (they only serve a resume; large). */
+  keepCheckpointsWhenDone: z.boolean().default(false),
+  /** Student temperature of the KL loss on soft-labelled rows. */
+  softLabelTemperature: z.number().positive().max(100).default(1.5),
+  /** How a batch's loss is computed (ml/synthlab_ml/regimes.py). */
+  regime: z.enum(['standard']).default('standard'),
+  predictBatchSize: z.number().int().positive().max(4096).default(64),
+  device: z.enum(['auto', 'cpu', 'cuda']).default('auto'),
+});
+export type TrainerSettings = z.infer<typeof trainerSettingsSchema>;
+
+/** The trainer's settings picked out of a wider object (the config's `training`), unknown keys dropped. */
+export const pickTrainerSettings = (training: TrainerSettings): TrainerSettings => z.object(trainerSettingsSchema.shape).parse(training);
+
+export const trainingSchema = trainerSettingsSchema.extend({
   /** A local model dir, `packaged:all-minilm-l6-v2`, or a hub id on an online machine. */
   model: z.string().min(1),
-  lr: z.number().positive().default(1e-5),
-  batchSize: z.number().int().positive().default(16),
-  maxLength: z.number().int().positive().default(128),
-  maxEpochs: z.number().int().positive().default(50),
-  patience: z.number().int().positive().default(5),
   /** Real held-out examples per label for early stopping (from the dev split, else held out of train). */
   devPerLabel: z.number().int().positive().default(10),
-  device: z.enum(['auto', 'cpu', 'cuda']).default('auto'),
   /** CPU threads for torch. On a small machine that also runs a local LLM, split the cores between them. */
   threads: z.number().int().positive().optional(),
   /** How long the GPU queue may go without a heartbeat before the activity is retried elsewhere. */

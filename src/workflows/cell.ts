@@ -44,9 +44,7 @@ async function fineTuneThenEvaluate(gpuActivities: ReturnType<typeof gpuActiviti
     trainResult: trained.trainResult,
     test,
     labels: training.labels,
-    maxLength: training.maxLength,
-    device: training.device,
-    threads: training.threads,
+    training: training.training,
   });
   return { trained, evaluated };
 }
@@ -73,15 +71,8 @@ export async function cellWorkflow({ sweepId, dataRoot, cell, dataset, source }:
       train: selected.train,
       dev: selected.dev,
       labels: selected.labels,
-      model: cell.training.model,
       seed: cell.seed,
-      lr: cell.training.lr,
-      batchSize: cell.training.batchSize,
-      maxLength: cell.training.maxLength,
-      maxEpochs: cell.training.maxEpochs,
-      patience: cell.training.patience,
-      device: cell.training.device,
-      threads: cell.training.threads,
+      training: cell.training,
     };
     setStage('fine-tune');
     const { trained, evaluated } = patched(ONE_GPU_ACTIVITY_PATCH)

@@ -47,15 +47,7 @@ export async function dataProductWorkflow({ sweepId, dataRoot, dataset, product 
     language: product.language,
     demos: product.strategySettings.demos,
     generator: product.generator,
-    samplesPerLabel: generation.samplesPerLabel,
-    samplesPerRequest: generation.samplesPerRequest,
-    maxRequestsPerLabel: generation.maxRequestsPerLabel,
-    demosPerLabel: generation.demosPerLabel,
-    demoMaxWords: generation.demoMaxWords,
-    demoSeed: generation.demoSeed,
-    minChars: generation.minChars,
-    maxChars: generation.maxChars,
-    sampling: generation.sampling,
+    generation,
     promptFile,
     labelDescriptions,
   });
@@ -73,9 +65,7 @@ export async function dataProductWorkflow({ sweepId, dataRoot, dataset, product 
       language: product.language,
       candidates: generated.candidates,
       generator: product.generator,
-      concurrency: product.revision.concurrency,
-      sampling: product.revision.sampling,
-      promptFile: product.revision.prompt,
+      revision: product.revision,
       labelDescriptions,
     });
     samples = revised.accepted;

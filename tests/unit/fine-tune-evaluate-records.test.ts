@@ -13,6 +13,7 @@ import { evaluateCacheKey, METRICS_FILE, PREDICTIONS_FILE, recordEvaluation } fr
 import { fineTuneRunKey, recordTrainedRun, TrainingProgress } from '../../src/activities/fine-tune';
 import { createFineTuneAndEvaluateActivity } from '../../src/activities/fine-tune-evaluate';
 import { ArtifactStore } from '../../src/artifacts/store';
+import { trainingSchema } from '../../src/config/schema';
 
 it('reuses a run trained and scored by the separate fineTune and evaluateModel activities', async () => {
   const root = await mkdtemp(join(tmpdir(), 'synthlab-gpu-records-'));
@@ -24,14 +25,8 @@ it('reuses a run trained and scored by the separate fineTune and evaluateModel a
       train: await rows('a'),
       dev: await rows('b'),
       labels: ['a', 'b'],
-      model: '/models/encoder',
       seed: 3,
-      lr: 0.0001,
-      batchSize: 8,
-      maxLength: 64,
-      maxEpochs: 4,
-      patience: 2,
-      device: 'cpu',
+      training: trainingSchema.parse({ model: '/models/encoder', lr: 0.0001, batchSize: 8, maxLength: 64, maxEpochs: 4, patience: 2, device: 'cpu' }),
     };
     const test = await rows('a');
 
@@ -43,7 +38,7 @@ it('reuses a run trained and scored by the separate fineTune and evaluateModel a
     progress.observe({ event: 'start', resumed_from_epoch: null });
     const trained = await recordTrainedRun(deps, runKey, outputDir, progress);
 
-    const key = evaluateCacheKey({ runKey, trainResult: trained.trainResult, test, labels: training.labels, maxLength: training.maxLength });
+    const key = evaluateCacheKey({ runKey, trainResult: trained.trainResult, test, labels: training.labels, maxLength: training.training.maxLength });
     const evaluationDir = store.workDir('evaluate', key);
     await mkdir(evaluationDir, { recursive: true });
     const metrics = { accuracy: 1, macro_f1: 0.75, per_class_f1: { a: 1, b: 0.5 }, confusion_matrix: [[1, 0], [0, 0]], labels: ['a', 'b'], n: 1 };
@@ -52,7 +47,7 @@ it('reuses a run trained and scored by the separate fineTune and evaluateModel a
     const evaluated = await recordEvaluation(deps, key, evaluationDir);
 
     // Outside an activity context: any attempt to run the ML CLI (it needs the context) would throw.
-    const reused = await createFineTuneAndEvaluateActivity(deps)({ ...training, threads: 2, test });
+    const reused = await createFineTuneAndEvaluateActivity(deps)({ ...training, training: { ...training.training, threads: 2 }, test });
     expect(reused.evaluated).toEqual(evaluated);
     expect(reused.trained).toEqual({ ...trained, trainings: 0, resumedFromEpoch: null });
     expect(reused.evaluated.macroF1).toBe(0.75);
