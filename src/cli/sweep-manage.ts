@@ -4,8 +4,9 @@ import { defaultPayloadConverter, type PayloadConverter } from '@temporalio/comm
 import { loadSweepConfig } from '../config/load';
 import { connectClient, type ConnectedClient } from '../infra/client';
 import { workflowSearchUiUrl, workflowUiUrl } from '../infra/ui-links';
+import { parseSweepReference } from '../shared/workflow-ids';
 import type { SweepProgress, SweepResult } from '../workflows/sweep';
-import { startSweep, sweepWorkflowId } from './sweep';
+import { startSweep } from './sweep';
 
 const BAR_WIDTH = 30;
 
@@ -62,8 +63,7 @@ async function withClient(work: (connected: ConnectedClient) => Promise<number>)
   }
 }
 
-const idOf = (sweep: string) => (sweep.startsWith('sweep/') ? sweep : sweepWorkflowId(sweep));
-
+const idOf = (sweep: string) => parseSweepReference(sweep).sweepId;
 
 /**
  * Progress without a worker: the progress query needs one, the server's visibility records do

@@ -3,7 +3,7 @@
  * languages, mean ± std over seeds (via `meanAndStd`), the gold baseline and the gap to gold.
  * Pure.
  */
-import type { CellResult } from '../workflows/cell';
+import type { CellResult } from '../artifacts/results';
 import { compareText } from './csv';
 import { meanAndStd } from './summary-table';
 

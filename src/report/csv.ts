@@ -2,8 +2,7 @@
  * RFC 4180 CSV: fields holding a comma, a double quote, CR or LF (or leading/trailing spaces)
  * are quoted, with inner quotes doubled; records end with CRLF. Pure.
  */
-import type { CellResult } from '../workflows/cell';
-import type { DataProductResult } from '../workflows/data-product';
+import type { CellResult, DataProductResult } from '../artifacts/results';
 
 export type CsvValue = string | number | null | undefined;
 

@@ -3,7 +3,7 @@
  * seeds per (task, language, strategy, generator), the gold baseline beside it, and the gap to
  * gold in macro-F1 points.
  */
-import type { CellResult } from '../workflows/cell';
+import type { CellResult } from '../artifacts/results';
 
 export interface SummaryRow {
   task: string;

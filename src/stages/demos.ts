@@ -1,7 +1,7 @@
-import { detectScriptShare } from '../stages/script-check';
-import { splitGraphemes } from '../stages/text-units';
-import type { Example } from './readers';
-import { SeededRandom } from './seeded-random';
+import type { Example } from '../data/readers';
+import { SeededRandom } from '../data/seeded-random';
+import { detectScriptShare } from './script-check';
+import { splitGraphemes } from './text-units';
 
 export interface SampleDemosOptions {
   label: string;
