@@ -4,6 +4,7 @@ import { defaultPayloadConverter, type PayloadConverter } from '@temporalio/comm
 import { loadSweepConfig } from '../config/load';
 import { connectClient, type ConnectedClient } from '../infra/client';
 import { workflowSearchUiUrl, workflowUiUrl } from '../infra/ui-links';
+import { DISPLAYED_SEARCH_ATTRIBUTE_NAMES } from '../shared/search-attributes';
 import { parseSweepReference } from '../shared/workflow-ids';
 import type { SweepProgress, SweepResult } from '../workflows/sweep';
 import { startSweep } from './sweep';
@@ -185,7 +186,7 @@ async function describeCell(client: Client, workflowId: string): Promise<void> {
   const description = await handle.describe();
   console.log(`${workflowId}: ${description.status.name} (${description.type})`);
   for (const [key, values] of Object.entries(description.searchAttributes ?? {})) {
-    if (['SweepId', 'Task', 'Language', 'Strategy', 'GeneratorModel', 'Seed', 'Stage', 'CellStatus'].includes(key)) console.log(`  ${key}: ${String(values)}`);
+    if (DISPLAYED_SEARCH_ATTRIBUTE_NAMES.includes(key)) console.log(`  ${key}: ${String(values)}`);
   }
   if (description.status.name === 'RUNNING') {
     for (const line of runningActivityLines(description, client.workflow.options.loadedDataConverter.payloadConverter)) console.log(line);
