@@ -9,14 +9,14 @@ import { ActivityFailure, ApplicationFailure, WorkflowFailedError, WorkflowIdCon
 import proto from '@temporalio/proto';
 import { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createScriptedModel } from '../../src/llm/fake';
-import type { CompletionRequest } from '../../src/llm/types';
 import { getDatasetSpec } from '../../src/data/registry';
+import type { CompletionRequest } from '../../src/llm/types';
 import { TASK_QUEUES } from '../../src/shared/constants';
 import { cellWorkflowId } from '../../src/shared/workflow-ids';
 import { workflowBundle } from '../../src/workers/create-workers';
 import { cellWorkflow } from '../../src/workflows/cell';
 import { sweepWorkflow } from '../../src/workflows/sweep';
+import { createScriptedModel } from '../helpers/scripted-model';
 import { buildTinyModel, dataRoot, recordedResults, startInProcessWorkers, sweepInput, testSweepConfig, type InProcessWorkers } from '../helpers/stack';
 import { startTestTemporal, type TestTemporal } from '../helpers/temporal';
 
