@@ -30,6 +30,7 @@ import { waitForPollers } from '../src/infra/stack';
 import { DEFAULT_NAMESPACE, TASK_QUEUES } from '../src/shared/constants';
 import { hashOf } from '../src/shared/hash';
 import { SweepIdKey } from '../src/shared/search-attributes';
+import { sweepWorkflowId } from '../src/shared/workflow-ids';
 import type { sweepWorkflow, SweepInput, SweepProgress } from '../src/workflows/sweep';
 import { positiveIntegerOption } from './options';
 
@@ -81,7 +82,7 @@ export function benchSweepInput(options: SweepScaleOptions): SweepInput {
     },
     'sweep-scale benchmark config',
   );
-  const sweepId = `sweep/${config.name}`;
+  const sweepId = sweepWorkflowId(config.name);
   return { sweepId, config, configHash: hashOf(config), dataRoot: join(repoRoot, '..', 'shared', 'data'), datasets: { sib200: getDatasetSpec('sib200') } };
 }
 

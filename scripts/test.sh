@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Runs every test: TypeScript type-check, vitest (unit, LLM providers, workflows against a real
-# Temporal dev server, fault and end-to-end tests), and pytest for the Python ML CLI. Ends with
-# one machine-readable line: `tests: N passed, N failed`.
+# Runs every test: TypeScript type-check, lint (import layers and ESLint), vitest (unit, LLM
+# providers, workflows against a real Temporal dev server, fault and end-to-end tests), and pytest
+# for the Python ML CLI. Ends with one machine-readable line: `tests: N passed, N failed` (a failed
+# type-check or lint counts as one failed test each).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 reports=.synthlab/test-reports
@@ -11,16 +12,19 @@ status=0
 echo "== typecheck (tsc --noEmit)"
 if npx tsc --noEmit; then typecheck_failed=0; else typecheck_failed=1; status=1; fi
 
+echo "== lint (npm run lint: dependency-cruiser import layers, ESLint)"
+if npm run --silent lint; then lint_failed=0; else lint_failed=1; status=1; fi
+
 echo "== vitest"
 npx vitest run --reporter=default --reporter=json --outputFile="$reports/vitest.json" || status=1
 
 echo "== pytest (ml/)"
 (cd ml && SYNTHLAB_TORCH_THREADS=2 .venv/bin/python -m pytest -q --junit-xml="../$reports/pytest.xml") || status=1
 
-ml/.venv/bin/python - "$reports" "$typecheck_failed" <<'PY'
+ml/.venv/bin/python - "$reports" "$typecheck_failed" "$lint_failed" <<'PY'
 import json, sys, xml.etree.ElementTree as ET
 from pathlib import Path
-reports, typecheck_failed = Path(sys.argv[1]), int(sys.argv[2])
+reports, typecheck_failed, lint_failed = Path(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
 passed = failed = skipped = 0
 vitest = reports / "vitest.json"
 if vitest.exists():
@@ -44,7 +48,7 @@ if junit.exists():
         passed += total - errors - fails - skips; failed += errors + fails; skipped += skips
 else:
     failed += 1
-failed += typecheck_failed
+failed += typecheck_failed + lint_failed
 print(f"tests: {passed} passed, {failed} failed" + (f", {skipped} skipped" if skipped else ""))
 PY
 exit $status

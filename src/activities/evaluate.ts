@@ -6,7 +6,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Context } from '@temporalio/activity';
-import { z } from 'zod';
+import { metricsSchema } from '../artifacts/metrics';
 import type { ArtifactRef } from '../artifacts/ref';
 import { pathOfRef } from '../artifacts/store';
 import { hashOf } from '../shared/hash';
@@ -14,15 +14,6 @@ import { evaluateInputSchema, evaluateOutputSchema, type EvaluateInput, type Eva
 import type { ActivityDeps } from './deps';
 import { mlPredictConfig } from './ml-configs';
 import { runMlCommand } from './ml-runner';
-
-export const metricsSchema = z.looseObject({
-  accuracy: z.number(),
-  macro_f1: z.number(),
-  per_class_f1: z.record(z.string(), z.number()),
-  confusion_matrix: z.array(z.array(z.number().int())),
-  labels: z.array(z.string()),
-  n: z.number().int(),
-});
 
 export const PREDICTIONS_FILE = 'predictions.jsonl';
 export const METRICS_FILE = 'metrics.json';

@@ -10,13 +10,14 @@ import { join } from 'node:path';
 import { Context } from '@temporalio/activity';
 import { z } from 'zod';
 import { writeFileAtomic } from '../artifacts/store';
-import { sampleDemos } from '../data/demos';
 import { getLanguage } from '../data/languages';
 import { readSplit, type Example } from '../data/readers';
 import type { ChatMessage, LanguageModel } from '../llm/types';
+import { sampleDemos } from '../stages/demos';
 import { normalizeForDedupe } from '../stages/normalize';
 import { parseGeneratedLines } from '../stages/parse-generations';
 import { generatorIdentity } from '../config/plan';
+import { compareText } from '../shared/compare';
 import { hashOf } from '../shared/hash';
 import { generateInputSchema, generateOutputSchema, type GenerateInput, type GenerateOutput } from './contracts';
 import type { ActivityDeps } from './deps';
@@ -47,7 +48,7 @@ const progressSchema = z.object({ labels: z.record(z.string(), labelProgressSche
 type Progress = z.infer<typeof progressSchema>;
 
 function sortRequests(requests: readonly RequestRecord[]): RequestRecord[] {
-  return [...requests].sort((left, right) => (left.label === right.label ? left.requestIndex - right.requestIndex : left.label < right.label ? -1 : 1));
+  return [...requests].sort((left, right) => compareText(left.label, right.label) || left.requestIndex - right.requestIndex);
 }
 
 async function readProgress(path: string): Promise<Progress> {

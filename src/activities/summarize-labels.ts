@@ -6,12 +6,12 @@
  */
 import { readFile } from 'node:fs/promises';
 import { Context } from '@temporalio/activity';
-import { sampleDemos } from '../data/demos';
 import { DataError, readSplit } from '../data/readers';
 import { parseCsv } from '../data/table-parsers';
 import { resolveFromRepo } from '../infra/paths';
 import { generatorIdentity } from '../config/plan';
 import { hashOf } from '../shared/hash';
+import { sampleDemos } from '../stages/demos';
 import { summarizeLabelsInputSchema, summarizeLabelsOutputSchema, type SummarizeLabelsInput, type SummarizeLabelsOutput } from './contracts';
 import type { ActivityDeps } from './deps';
 import { loadPromptTemplate } from './prompt-files';

@@ -8,7 +8,7 @@ import { planSweep } from '../config/plan';
 import { sweepConfigSchema } from '../config/schema';
 import { BitSet } from '../shared/bitset';
 import { cellSpecHash } from '../shared/hash';
-import { cellResultSchema, dataProductResultSchema, type DataProductOutcome } from '../shared/results';
+import { cellResultSchema, dataProductResultSchema, type DataProductOutcome } from '../artifacts/results';
 import type { ActivityDeps } from './deps';
 
 export const openSweepInputSchema = z.strictObject({ sweepId: z.string().min(1), configHash: z.string(), config: sweepConfigSchema });

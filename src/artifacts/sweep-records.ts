@@ -11,8 +11,8 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { safeFileSegment } from '../report/naming';
-import { cellResultSchema, dataProductResultSchema, type CellResult, type DataProductResult } from '../shared/results';
+import { safeFileSegment } from '../shared/file-names';
+import { cellResultSchema, dataProductResultSchema, type CellResult, type DataProductResult } from './results';
 import { writeFileAtomic } from './store';
 
 const cellRecordSchema = z.strictObject({ specHash: z.string(), result: cellResultSchema });

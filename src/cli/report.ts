@@ -6,8 +6,9 @@ import { sweepRecordsOf } from '../artifacts/sweep-records';
 import { connectClient } from '../infra/client';
 import { artifactsDir, repoRoot } from '../infra/paths';
 import { loadSweepResults } from '../report/load-sweep';
-import { parseSweepReference, safeFileSegment } from '../report/naming';
 import { writeReport } from '../report/write-report';
+import { safeFileSegment } from '../shared/file-names';
+import { parseSweepReference } from '../shared/workflow-ids';
 import type { sweepWorkflow } from '../workflows/sweep';
 
 export async function reportCommand(reference: string, options: { out?: string }): Promise<number> {

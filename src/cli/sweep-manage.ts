@@ -4,8 +4,10 @@ import { defaultPayloadConverter, type PayloadConverter } from '@temporalio/comm
 import { loadSweepConfig } from '../config/load';
 import { connectClient, type ConnectedClient } from '../infra/client';
 import { workflowSearchUiUrl, workflowUiUrl } from '../infra/ui-links';
+import { DISPLAYED_SEARCH_ATTRIBUTE_NAMES } from '../shared/search-attributes';
+import { parseSweepReference } from '../shared/workflow-ids';
 import type { SweepProgress, SweepResult } from '../workflows/sweep';
-import { startSweep, sweepWorkflowId } from './sweep';
+import { startSweep } from './sweep';
 
 const BAR_WIDTH = 30;
 
@@ -62,8 +64,7 @@ async function withClient(work: (connected: ConnectedClient) => Promise<number>)
   }
 }
 
-const idOf = (sweep: string) => (sweep.startsWith('sweep/') ? sweep : sweepWorkflowId(sweep));
-
+const idOf = (sweep: string) => parseSweepReference(sweep).sweepId;
 
 /**
  * Progress without a worker: the progress query needs one, the server's visibility records do
@@ -185,7 +186,7 @@ async function describeCell(client: Client, workflowId: string): Promise<void> {
   const description = await handle.describe();
   console.log(`${workflowId}: ${description.status.name} (${description.type})`);
   for (const [key, values] of Object.entries(description.searchAttributes ?? {})) {
-    if (['SweepId', 'Task', 'Language', 'Strategy', 'GeneratorModel', 'Seed', 'Stage', 'CellStatus'].includes(key)) console.log(`  ${key}: ${String(values)}`);
+    if (DISPLAYED_SEARCH_ATTRIBUTE_NAMES.includes(key)) console.log(`  ${key}: ${String(values)}`);
   }
   if (description.status.name === 'RUNNING') {
     for (const line of runningActivityLines(description, client.workflow.options.loadedDataConverter.payloadConverter)) console.log(line);

@@ -6,11 +6,8 @@ import { connectClient } from '../infra/client';
 import { workflowUiUrl } from '../infra/ui-links';
 import { TASK_QUEUES } from '../shared/constants';
 import { SweepIdKey } from '../shared/search-attributes';
+import { sweepWorkflowId } from '../shared/workflow-ids';
 import type { sweepWorkflow, SweepProgress } from '../workflows/sweep';
-
-export function sweepWorkflowId(name: string): string {
-  return `sweep/${name}`;
-}
 
 export async function sweepPlanCommand(configPath: string): Promise<number> {
   const loaded = await loadSweepConfig(configPath);

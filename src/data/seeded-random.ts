@@ -2,16 +2,7 @@
  * The project's only source of randomness. Pure (no Node built-ins, no Math.random), so the same
  * code runs inside Temporal workflow sandboxes and activities and gives identical results.
  */
-
-/** 32-bit FNV-1a hash of a string's UTF-16 code units. */
-export function hashStringToSeed(text: string): number {
-  let hash = 0x811c9dc5;
-  for (let index = 0; index < text.length; index += 1) {
-    hash ^= text.charCodeAt(index);
-    hash = Math.imul(hash, 0x01000193);
-  }
-  return hash >>> 0;
-}
+import { seedFromText } from '../shared/hash';
 
 export type Seed = number | string;
 
@@ -20,7 +11,7 @@ export class SeededRandom {
   private state: number;
 
   constructor(seed: Seed) {
-    this.state = hashStringToSeed(`${typeof seed}:${String(seed)}`);
+    this.state = seedFromText(`${typeof seed}:${String(seed)}`);
   }
 
   /** A float in [0, 1). */

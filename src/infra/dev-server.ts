@@ -10,7 +10,9 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Connection } from '@temporalio/client';
-import { DEFAULT_NAMESPACE, SEARCH_ATTRIBUTES } from '../shared/constants';
+import type { SearchAttributeType } from '@temporalio/common';
+import { DEFAULT_NAMESPACE } from '../shared/constants';
+import { SEARCH_ATTRIBUTE_KEYS } from '../shared/search-attributes';
 import { writeFileAtomic } from '../artifacts/store';
 import { embeddedPaths } from './paths';
 
@@ -81,6 +83,22 @@ export async function runningDevServer(stateDir: string): Promise<DevServerInfo 
 
 const START_ATTEMPTS = 3;
 
+/** How the Temporal CLI spells each search attribute type (`--search-attribute Name=Type`). */
+const CLI_TYPE_NAMES: Record<SearchAttributeType, string> = {
+  TEXT: 'Text',
+  KEYWORD: 'Keyword',
+  INT: 'Int',
+  DOUBLE: 'Double',
+  BOOL: 'Bool',
+  DATETIME: 'Datetime',
+  KEYWORD_LIST: 'KeywordList',
+};
+
+/** synthlab's search attributes as the CLI registers them: name → type. */
+export const SEARCH_ATTRIBUTE_TYPES: Readonly<Record<string, string>> = Object.fromEntries(
+  SEARCH_ATTRIBUTE_KEYS.map((key) => [key.name, CLI_TYPE_NAMES[key.type]]),
+);
+
 /**
  * The CLI's SQLite default is a rollback journal with a full fsync per commit, which made
  * persistence most of the server's CPU per cell. A write-ahead log with synchronous=NORMAL
@@ -146,7 +164,7 @@ async function startDevServerOnce(options: StartDevServerOptions): Promise<DevSe
   if (await canConnect(address, 500)) {
     throw new Error(`port ${port} already has a Temporal server that this state folder did not start; stop it or set another port`);
   }
-  const searchAttributeFlags = Object.entries(SEARCH_ATTRIBUTES).flatMap(([name, type]) => ['--search-attribute', `${name}=${type}`]);
+  const searchAttributeFlags = Object.entries(SEARCH_ATTRIBUTE_TYPES).flatMap(([name, type]) => ['--search-attribute', `${name}=${type}`]);
   const logFile = join(stateDir, 'temporal-server.log');
   const logFd = openSync(logFile, 'a');
   const child = spawn(
@@ -201,7 +219,7 @@ export async function ensureSearchAttributes(address: string, namespace = DEFAUL
   const connection = await Connection.connect({ address });
   try {
     const { customAttributes } = await connection.operatorService.listSearchAttributes({ namespace });
-    const missing = Object.entries(SEARCH_ATTRIBUTES).filter(([name]) => !(name in (customAttributes ?? {})));
+    const missing = Object.entries(SEARCH_ATTRIBUTE_TYPES).filter(([name]) => !(name in (customAttributes ?? {})));
     for (const [name, type] of missing) {
       await execFileAsync(embeddedPaths().temporal, [
         'operator', 'search-attribute', 'create', '--name', name, '--type', type, '--address', address, '--namespace', namespace,

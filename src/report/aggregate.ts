@@ -3,8 +3,9 @@
  * languages, mean ± std over seeds (via `meanAndStd`), the gold baseline and the gap to gold.
  * Pure.
  */
-import type { CellResult } from '../workflows/cell';
-import { compareText } from './csv';
+import type { CellResult } from '../artifacts/results';
+import { compareText } from '../shared/compare';
+import { isGoldBaseline } from './gold-baseline';
 import { meanAndStd } from './summary-table';
 
 export interface MeanStd {
@@ -61,13 +62,13 @@ export function aggregateByTask(cells: readonly CellResult[]): TaskResults[] {
     const languages = [...new Set(taskCells.map((cell) => cell.language))].sort(compareText);
     const gold: Record<string, LanguageStats> = {};
     for (const [language, group] of groupBy(
-      taskCells.filter((cell) => cell.kind === 'gold'),
+      taskCells.filter(isGoldBaseline),
       (cell) => cell.language,
     )) {
       gold[language] = stats(group);
     }
     const synthetic = groupBy(
-      taskCells.filter((cell) => cell.kind !== 'gold'),
+      taskCells.filter((cell) => !isGoldBaseline(cell)),
       (cell) => `${cell.strategy}\u0000${cell.generator}`,
     );
     const rows = [...synthetic.values()].map((group): StrategyRow => {

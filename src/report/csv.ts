@@ -2,8 +2,9 @@
  * RFC 4180 CSV: fields holding a comma, a double quote, CR or LF (or leading/trailing spaces)
  * are quoted, with inner quotes doubled; records end with CRLF. Pure.
  */
-import type { CellResult } from '../workflows/cell';
-import type { DataProductResult } from '../workflows/data-product';
+import type { CellResult, DataProductResult } from '../artifacts/results';
+import { compareText } from '../shared/compare';
+import { compareStrategies } from './gold-baseline';
 
 export type CsvValue = string | number | null | undefined;
 
@@ -91,17 +92,12 @@ export function dataProductsCsv(products: readonly Pick<DataProductResult, 'key'
   return toCsv(DATA_PRODUCTS_CSV_HEADER, rows);
 }
 
-export function compareText(left: string, right: string): number {
-  return left < right ? -1 : left > right ? 1 : 0;
-}
-
 export function sortCells(cells: readonly CellResult[]): CellResult[] {
-  const strategyOrder = (strategy: string) => (strategy === 'gold' ? '\uffff' : strategy);
   return [...cells].sort(
     (left, right) =>
       compareText(left.task, right.task) ||
       compareText(left.language, right.language) ||
-      compareText(strategyOrder(left.strategy), strategyOrder(right.strategy)) ||
+      compareStrategies(left, right) ||
       compareText(left.generator, right.generator) ||
       left.seed - right.seed,
   );

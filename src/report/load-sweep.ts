@@ -2,9 +2,8 @@
  * A sweep's results as the report needs them, read from the sweep records: the cells and data
  * products its current manifest plans, where a record for exactly that cell exists.
  */
+import type { CellResult, DataProductResult, FailedItem } from '../artifacts/results';
 import type { SweepRecords } from '../artifacts/sweep-records';
-import type { CellResult, DataProductResult } from '../shared/results';
-import type { FailedItem } from '../workflows/sweep';
 
 export interface SweepReportData {
   sweepId: string;

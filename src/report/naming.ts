@@ -1,10 +1,5 @@
 /** File names inside a report folder. Pure. */
-
-/** A name safe as one path segment on every OS: letters, digits, `.`, `_`, `+`, `-`; others become `_`. */
-export function safeFileSegment(text: string): string {
-  const cleaned = text.replace(/[^A-Za-z0-9._+-]/g, '_').replace(/^\.+/, '_');
-  return cleaned.length > 0 ? cleaned : '_';
-}
+import { safeFileSegment } from '../shared/file-names';
 
 /**
  * `confusion/<cell-key>.<first 8 hex of the metrics sha256>.svg`: named by the metrics artifact,
@@ -17,11 +12,4 @@ export function confusionFileName(cellKey: string, metricsSha256: string): strin
 
 export function resultsMarkdownFileName(task: string): string {
   return `results-${safeFileSegment(task)}.md`;
-}
-
-/** `sweep/demo` or `demo` → the workflow id and the plain name. */
-export function parseSweepReference(reference: string): { sweepId: string; name: string } {
-  const name = reference.startsWith('sweep/') ? reference.slice('sweep/'.length) : reference;
-  if (name.length === 0) throw new Error('a sweep name is needed, e.g. `demo` or `sweep/demo`');
-  return { sweepId: `sweep/${name}`, name };
 }

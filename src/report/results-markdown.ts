@@ -3,7 +3,7 @@
  * columns languages; cells `mean ± std` ×100 over seeds (one decimal); the gold row; the gap to
  * gold per language plus its average; the same layout for accuracy. Pure.
  */
-import type { FailedItem } from '../workflows/sweep';
+import type { FailedItem } from '../artifacts/results';
 import type { LanguageStats, TaskResults } from './aggregate';
 import { formatMeanStd, formatSignedPoints } from './summary-table';
 

@@ -3,9 +3,12 @@
  * seeds per (task, language, strategy, generator), the gold baseline beside it, and the gap to
  * gold in macro-F1 points.
  */
-import type { CellResult } from '../workflows/cell';
+import type { CellResult } from '../artifacts/results';
+import { compareText } from '../shared/compare';
+import { compareStrategies, isGoldBaseline } from './gold-baseline';
 
 export interface SummaryRow {
+  kind: CellResult['kind'];
   task: string;
   language: string;
   strategy: string;
@@ -34,6 +37,7 @@ export function summarize(cells: readonly CellResult[]): SummaryRow[] {
   const rows = [...groups.values()].map((group): SummaryRow => {
     const first = group[0] as CellResult;
     return {
+      kind: first.kind,
       task: first.task,
       language: first.language,
       strategy: first.strategy,
@@ -46,14 +50,15 @@ export function summarize(cells: readonly CellResult[]): SummaryRow[] {
     };
   });
   for (const row of rows) {
-    const gold = rows.find((other) => other.strategy === 'gold' && other.task === row.task && other.language === row.language);
-    if (gold && row.strategy !== 'gold') row.gapToGold = row.macroF1.mean - gold.macroF1.mean;
+    const gold = rows.find((other) => isGoldBaseline(other) && other.task === row.task && other.language === row.language);
+    if (gold && !isGoldBaseline(row)) row.gapToGold = row.macroF1.mean - gold.macroF1.mean;
   }
-  return rows.sort((left, right) =>
-    [left.task, left.language, left.strategy === 'gold' ? '\uffff' : left.strategy, left.generator].join('\u0000') <
-    [right.task, right.language, right.strategy === 'gold' ? '\uffff' : right.strategy, right.generator].join('\u0000')
-      ? -1
-      : 1,
+  return rows.sort(
+    (left, right) =>
+      compareText(left.task, right.task) ||
+      compareText(left.language, right.language) ||
+      compareStrategies(left, right) ||
+      compareText(left.generator, right.generator),
   );
 }
 

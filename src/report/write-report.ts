@@ -4,7 +4,7 @@
  * atomically (temporary file + rename), so a reader never sees a half-written file.
  */
 import { join, resolve } from 'node:path';
-import { metricsSchema } from '../activities/evaluate';
+import { metricsSchema } from '../artifacts/metrics';
 import { type ArtifactStore, writeFileAtomic } from '../artifacts/store';
 import { aggregateByTask, gapChartData } from './aggregate';
 import { dataProductsCsv, runsCsv, sortCells } from './csv';

@@ -9,24 +9,4 @@ export const TASK_QUEUES = {
   gpu: 'gpu',
 } as const;
 
-/** Custom search attributes registered on the dev server, with their Temporal value types. */
-export const SEARCH_ATTRIBUTES = {
-  SweepId: 'Keyword',
-  Task: 'Keyword',
-  Language: 'Keyword',
-  /**
-   * LANGUAGE is a reserved word of the server's SQL-like query parser, which lowercases it: the
-   * query `Language='cy'` looks up an attribute named `language`. Registering that alias (set
-   * together with `Language`) makes the natural query work, in the UI and in `temporal workflow list`.
-   */
-  language: 'Keyword',
-  Strategy: 'Keyword',
-  GeneratorModel: 'Keyword',
-  Seed: 'Int',
-  Stage: 'Keyword',
-  CellStatus: 'Keyword',
-} as const;
-
-export type SearchAttributeName = keyof typeof SEARCH_ATTRIBUTES;
-
 export const DEFAULT_NAMESPACE = 'default';

@@ -1,18 +1,33 @@
 /**
- * Deterministic, dependency-free hashing for keys and ids. Used inside workflow code, where
+ * Deterministic, dependency-free hashing for keys, ids and seeds. Used inside workflow code, where
  * Node's crypto is not available; content addressing of artifacts uses real sha256 instead.
  */
+import { compareText } from './compare';
 
-/** 64-bit FNV-1a over the UTF-16 code units, as 16 hex digits. */
-export function stableHash(text: string): string {
-  let hash = 0xcbf29ce484222325n;
-  const prime = 0x100000001b3n;
-  const mask = 0xffffffffffffffffn;
+const FNV_1A = {
+  32: { offsetBasis: 0x811c9dc5n, prime: 0x01000193n, mask: 0xffffffffn },
+  64: { offsetBasis: 0xcbf29ce484222325n, prime: 0x100000001b3n, mask: 0xffffffffffffffffn },
+} as const;
+
+/** FNV-1a over the UTF-16 code units, in its 32- or 64-bit width: the project's one non-cryptographic hash. */
+function fnv1a(text: string, bits: 32 | 64): bigint {
+  const { offsetBasis, prime, mask } = FNV_1A[bits];
+  let hash: bigint = offsetBasis;
   for (let index = 0; index < text.length; index += 1) {
     hash ^= BigInt(text.charCodeAt(index));
     hash = (hash * prime) & mask;
   }
-  return hash.toString(16).padStart(16, '0');
+  return hash;
+}
+
+/** 64-bit FNV-1a as 16 hex digits: cache keys, spec hashes, config hashes. */
+export function stableHash(text: string): string {
+  return fnv1a(text, 64).toString(16).padStart(16, '0');
+}
+
+/** 32-bit FNV-1a as an unsigned integer: the state a seeded generator starts from. */
+export function seedFromText(text: string): number {
+  return Number(fnv1a(text, 32));
 }
 
 /** JSON with object keys sorted, so equal values always serialise (and hash) the same. */
@@ -26,7 +41,7 @@ function sortKeys(value: unknown): unknown {
     return Object.fromEntries(
       Object.entries(value as Record<string, unknown>)
         .filter(([, entry]) => entry !== undefined)
-        .sort(([left], [right]) => (left < right ? -1 : left > right ? 1 : 0))
+        .sort(([left], [right]) => compareText(left, right))
         .map(([key, entry]) => [key, sortKeys(entry)]),
     );
   }

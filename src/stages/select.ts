@@ -1,4 +1,5 @@
 import { SeededRandom } from '../data/seeded-random';
+import { compareText } from '../shared/compare';
 
 export interface SelectBalancedOptions {
   perLabel: number;
@@ -40,7 +41,7 @@ export function selectBalanced<T extends { id: string; label: string }>(
   for (const label of labels) {
     const candidates = items
       .filter((item) => item.label === label)
-      .sort((left, right) => (left.id < right.id ? -1 : left.id > right.id ? 1 : 0));
+      .sort((left, right) => compareText(left.id, right.id));
     const chosen = new SeededRandom(`select:${seed}:${label}`).sample(candidates, Math.min(perLabel, candidates.length));
     selected.push(...chosen);
     shortfall[label] = perLabel - chosen.length;

@@ -7,14 +7,12 @@
 import { patched, upsertSearchAttributes } from '@temporalio/workflow';
 import type { FineTuneInput } from '../activities/contracts';
 import type { ArtifactRef } from '../artifacts/ref';
+import type { CellOutcome, CellResult } from '../artifacts/results';
 import type { CellSpec } from '../config/plan';
 import type { DatasetSpec } from '../data/dataset-spec';
 import { cellSpecHash } from '../shared/hash';
-import type { CellOutcome, CellResult } from '../shared/results';
 import { CellStatusKey, StageKey } from '../shared/search-attributes';
 import { cellLocalActivities, gpuActivitiesWith } from './policies';
-
-export type { CellOutcome, CellResult } from '../shared/results';
 
 export interface CellInput {
   sweepId: string;

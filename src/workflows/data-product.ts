@@ -5,14 +5,12 @@
  */
 import { upsertSearchAttributes } from '@temporalio/workflow';
 import type { ArtifactRef } from '../artifacts/ref';
+import type { DataProductOutcome, DataProductResult } from '../artifacts/results';
 import type { DataProductSpec } from '../config/plan';
 import { generationPromptFile } from '../config/strategies';
 import type { DatasetSpec } from '../data/dataset-spec';
-import type { DataProductOutcome, DataProductResult } from '../shared/results';
 import { StageKey } from '../shared/search-attributes';
 import { dataActivities, llmActivities, recordActivities } from './policies';
-
-export type { DataProductCounts, DataProductOutcome, DataProductResult } from '../shared/results';
 
 export interface DataProductInput {
   sweepId: string;

@@ -22,13 +22,14 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { ArtifactRef } from '../artifacts/ref';
+import type { DataProductOutcome, FailedItem } from '../artifacts/results';
 import { planSweep, type CellSpec, type DataProductSpec } from '../config/plan';
 import type { SweepConfig } from '../config/schema';
 import type { DatasetSpec } from '../data/dataset-spec';
 import { BitSet } from '../shared/bitset';
 import { TASK_QUEUES } from '../shared/constants';
-import type { DataProductOutcome } from '../shared/results';
 import { searchAttributesFor } from '../shared/search-attributes';
+import { cellWorkflowId, dataProductWorkflowId } from '../shared/workflow-ids';
 import { cellWorkflow } from './cell';
 import { dataProductWorkflow } from './data-product';
 import { recordActivities } from './policies';
@@ -40,12 +41,6 @@ export const MAX_LISTED_FAILURES = 200;
 const MAX_MESSAGE_CHARS = 1_000;
 
 const OWN_HISTORY_LIMITS_PATCH = 'sweep-own-history-limits';
-
-export interface FailedItem {
-  key: string;
-  kind: 'data-product' | 'cell';
-  message: string;
-}
 
 /** What one run of the sweep hands to the next through continue-as-new. */
 export interface SweepCarry {
@@ -191,7 +186,7 @@ export async function sweepWorkflow(input: SweepInput): Promise<SweepResult> {
       if (rollOverDue()) return 'deferred';
       try {
         const outcome = await executeChild(dataProductWorkflow, {
-          workflowId: `${sweepId}/data/${product.key}`,
+          workflowId: dataProductWorkflowId(sweepId, product.key),
           taskQueue: TASK_QUEUES.cpu,
           args: [{ sweepId, dataRoot, dataset: datasetOf(product.task), product }],
           parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
@@ -245,7 +240,7 @@ export async function sweepWorkflow(input: SweepInput): Promise<SweepResult> {
       if (rollOverDue()) return;
       try {
         const outcome = await executeChild(cellWorkflow, {
-          workflowId: `${sweepId}/cell/${cell.key}`,
+          workflowId: cellWorkflowId(sweepId, cell.key),
           taskQueue: TASK_QUEUES.cpu,
           args: [{ sweepId, dataRoot, cell, dataset: datasetOf(cell.task), source }],
           parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,

@@ -16,6 +16,7 @@ import { mlPython } from '../../src/infra/paths';
 import type { LanguageModel } from '../../src/llm/types';
 import { loadSweepResults, type SweepReportData } from '../../src/report/load-sweep';
 import { hashOf } from '../../src/shared/hash';
+import { sweepWorkflowId } from '../../src/shared/workflow-ids';
 import { createWorkers, runWorkers } from '../../src/workers/create-workers';
 import type { SweepInput, SweepResult } from '../../src/workflows/sweep';
 import type { TestTemporal } from './temporal';
@@ -59,7 +60,7 @@ export function testSweepConfig(overrides: Partial<SweepConfigInput> & { tinyMod
 /** Built-in specs without the config-time language check, so tests can reach runtime data errors. */
 export function sweepInput(config: ReturnType<typeof testSweepConfig>): SweepInput {
   const datasets = Object.fromEntries(config.tasks.map((task) => [task.dataset, getDatasetSpec(task.dataset)]));
-  return { sweepId: `sweep/${config.name}`, config, configHash: hashOf(config), dataRoot, datasets };
+  return { sweepId: sweepWorkflowId(config.name), config, configHash: hashOf(config), dataRoot, datasets };
 }
 
 export interface InProcessWorkers {

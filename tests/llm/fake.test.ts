@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { createScriptedModel } from '../../src/llm/fake';
 import type { CompletionRequest } from '../../src/llm/types';
+import { createScriptedModel } from '../helpers/scripted-model';
 
 const request = (content: string): CompletionRequest => ({
   messages: [{ role: 'user', content }],

@@ -1,11 +1,12 @@
 import { describe, expect, it } from 'vitest';
+import type { CellResult, DataProductResult } from '../../src/artifacts/results';
 import { aggregateByTask, gapChartData } from '../../src/report/aggregate';
 import { csvField, dataProductsCsv, runsCsv, toCsv } from '../../src/report/csv';
-import { confusionFileName, parseSweepReference, resultsMarkdownFileName, safeFileSegment } from '../../src/report/naming';
+import { confusionFileName, resultsMarkdownFileName } from '../../src/report/naming';
 import { markdownCell, resultsMarkdown } from '../../src/report/results-markdown';
 import { blueScale, confusionMatrixSvg, escapeXml, gapToGoldSvg, niceTicks } from '../../src/report/svg';
-import type { CellResult } from '../../src/workflows/cell';
-import type { DataProductResult } from '../../src/workflows/data-product';
+import { safeFileSegment } from '../../src/shared/file-names';
+import { parseSweepReference } from '../../src/shared/workflow-ids';
 
 const sha = (digit: string) => digit.repeat(64);
 

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ArtifactStore } from '../../src/artifacts/store';
 import { writeReport, type WriteReportOptions } from '../../src/report/write-report';
-import type { CellResult } from '../../src/workflows/cell';
+import type { CellResult } from '../../src/artifacts/results';
 
 type ReportInput = WriteReportOptions['result'];
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { sampleDemos, truncateToWords } from '../../src/data/demos';
 import type { Example } from '../../src/data/readers';
 import { sample, SeededRandom, shuffle } from '../../src/data/seeded-random';
+import { sampleDemos, truncateToWords } from '../../src/stages/demos';
 
 describe('SeededRandom', () => {
   it('is deterministic per seed and produces floats in [0, 1)', () => {

@@ -5,9 +5,9 @@ import { loadPromptTemplate } from '../../src/activities/prompt-files';
 import { parseSweepConfig } from '../../src/config/load';
 import { planSweep } from '../../src/config/plan';
 import { STRATEGY_NAMES, generationPromptFile, strategySettings } from '../../src/config/strategies';
-import { sampleDemos } from '../../src/data/demos';
 import { readSplit } from '../../src/data/readers';
 import { getDatasetSpec } from '../../src/data/registry';
+import { sampleDemos } from '../../src/stages/demos';
 import { dataRoot } from '../helpers/stack';
 
 const prompts = { targetDemos: 'prompts/generate/target-demos.v1.md', englishDemos: 'prompts/generate/english-demos.v1.md', summarizedLabel: 'prompts/generate/summarized-label.v1.md' };

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { formatSummaryTable, meanAndStd, summarize } from '../../src/report/summary-table';
-import type { CellResult } from '../../src/workflows/cell';
+import type { CellResult } from '../../src/artifacts/results';
 
 const cell = (strategy: string, seed: number, macroF1: number, accuracy: number): CellResult => ({
   key: `${strategy}.${seed}`,

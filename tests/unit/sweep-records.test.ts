@@ -2,9 +2,9 @@ import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { CellResult } from '../../src/artifacts/results';
 import { SweepRecords, SweepRecordsError } from '../../src/artifacts/sweep-records';
 import { loadSweepResults } from '../../src/report/load-sweep';
-import type { CellResult } from '../../src/shared/results';
 
 const REF = { uri: 'file:///tmp/m.json', sha256: 'a'.repeat(64), bytes: 3 };
 

@@ -7,10 +7,10 @@ import { join } from 'node:path';
 import { CancelledFailure, WorkflowFailedError } from '@temporalio/client';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { runningActivityLines } from '../../src/cli/sweep-manage';
-import { createScriptedModel } from '../../src/llm/fake';
 import { TASK_QUEUES } from '../../src/shared/constants';
 import { sweepWorkflow } from '../../src/workflows/sweep';
 import { trainerPids, waitFor } from '../helpers/processes';
+import { createScriptedModel } from '../helpers/scripted-model';
 import { buildTinyModel, startInProcessWorkers, welshLines, sweepInput, testSweepConfig, type InProcessWorkers } from '../helpers/stack';
 import { startTestTemporal, type TestTemporal } from '../helpers/temporal';
 

@@ -10,10 +10,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { afterAll, expect, it } from 'vitest';
-import { canConnect, freePort, startDevServer, stopProcess } from '../../src/infra/dev-server';
+import { canConnect, freePort, SEARCH_ATTRIBUTE_TYPES, startDevServer, stopProcess } from '../../src/infra/dev-server';
 import { embeddedPaths } from '../../src/infra/paths';
 import { CellStatusKey, SweepIdKey } from '../../src/shared/search-attributes';
-import { DEFAULT_NAMESPACE, SEARCH_ATTRIBUTES } from '../../src/shared/constants';
+import { DEFAULT_NAMESPACE } from '../../src/shared/constants';
 import { waitFor } from '../helpers/processes';
 
 let stateDir: string | undefined;
@@ -47,7 +47,7 @@ it('adds a search attribute an older database lacks, and the server indexes it a
   stateDir = await mkdtemp(join(tmpdir(), 'synthlab-devserver-'));
   const dbFile = join(stateDir, 'temporal.db');
   // An older database: the CLI's own server, started without CellStatus.
-  const older = Object.entries(SEARCH_ATTRIBUTES).filter(([name]) => name !== 'CellStatus');
+  const older = Object.entries(SEARCH_ATTRIBUTE_TYPES).filter(([name]) => name !== 'CellStatus');
   const port = await freePort();
   const oldServer = spawn(
     embeddedPaths().temporal,

@@ -11,10 +11,10 @@ import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { afterAll, expect, it } from 'vitest';
 import { freePort, startDevServer, stopProcess, type DevServerInfo } from '../../src/infra/dev-server';
-import { createScriptedModel } from '../../src/llm/fake';
 import { TASK_QUEUES } from '../../src/shared/constants';
 import { sweepWorkflow } from '../../src/workflows/sweep';
 import { isLiveProcess, waitFor } from '../helpers/processes';
+import { createScriptedModel } from '../helpers/scripted-model';
 import { buildTinyModel, recordedResults, startInProcessWorkers, welshLines, sweepInput, testSweepConfig, type InProcessWorkers } from '../helpers/stack';
 
 let stateDir: string | undefined;

@@ -9,7 +9,7 @@ import { Connection } from '@temporalio/client';
 import { afterAll, expect, it } from 'vitest';
 import { freePort, isProcessAlive } from '../../src/infra/dev-server';
 import { stackDown, stackUp } from '../../src/infra/stack';
-import { SEARCH_ATTRIBUTES } from '../../src/shared/constants';
+import { SEARCH_ATTRIBUTE_KEYS } from '../../src/shared/search-attributes';
 
 let stateDir: string | undefined;
 
@@ -35,7 +35,7 @@ it('starts the stack once, detects it when already up, and stops it cleanly', as
   const connection = await Connection.connect({ address: first.server.address });
   const { customAttributes } = await connection.operatorService.listSearchAttributes({ namespace: 'default' });
   await connection.close();
-  for (const name of Object.keys(SEARCH_ATTRIBUTES)) expect(customAttributes).toHaveProperty(name);
+  for (const { name } of SEARCH_ATTRIBUTE_KEYS) expect(customAttributes).toHaveProperty(name);
 
   expect(await stackDown(stateDir)).toEqual({ worker: true, server: true });
   expect(isProcessAlive(first.workerPid)).toBe(false);

@@ -14,6 +14,7 @@ import { createModelSource } from '../../src/activities/deps';
 import { sweepRecordsOf } from '../../src/artifacts/sweep-records';
 import { ArtifactStore } from '../../src/artifacts/store';
 import { TASK_QUEUES } from '../../src/shared/constants';
+import { cellWorkflowId } from '../../src/shared/workflow-ids';
 import { createWorkers, runWorkers, workflowBundle } from '../../src/workers/create-workers';
 import { sweepWorkflow, type SweepProgress } from '../../src/workflows/sweep';
 import { limitCrossing, type LimitCrossing } from '../helpers/history-limits';
@@ -195,7 +196,7 @@ describe('sweep orchestration', () => {
     for await (const execution of temporal.client.workflow.list({ query: `SweepId = '${input.sweepId}' AND WorkflowType = 'cellWorkflow' AND CellStatus = 'failed'` })) {
       failedListed.push(execution.workflowId);
     }
-    expect(failedListed.sort()).toEqual(first.failed.map((item) => `${input.sweepId}/cell/${item.key}`).sort());
+    expect(failedListed.sort()).toEqual(first.failed.map((item) => cellWorkflowId(input.sweepId, item.key)).sort());
 
     resetProbe();
     failSeed = undefined;

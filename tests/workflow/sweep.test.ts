@@ -9,13 +9,14 @@ import { ActivityFailure, ApplicationFailure, WorkflowFailedError, WorkflowIdCon
 import proto from '@temporalio/proto';
 import { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createScriptedModel } from '../../src/llm/fake';
-import type { CompletionRequest } from '../../src/llm/types';
 import { getDatasetSpec } from '../../src/data/registry';
+import type { CompletionRequest } from '../../src/llm/types';
 import { TASK_QUEUES } from '../../src/shared/constants';
+import { cellWorkflowId } from '../../src/shared/workflow-ids';
 import { workflowBundle } from '../../src/workers/create-workers';
 import { cellWorkflow } from '../../src/workflows/cell';
 import { sweepWorkflow } from '../../src/workflows/sweep';
+import { createScriptedModel } from '../helpers/scripted-model';
 import { buildTinyModel, dataRoot, recordedResults, startInProcessWorkers, sweepInput, testSweepConfig, type InProcessWorkers } from '../helpers/stack';
 import { startTestTemporal, type TestTemporal } from '../helpers/temporal';
 
@@ -79,7 +80,7 @@ describe('sweep workflow', () => {
     for await (const execution of temporal.client.workflow.list({ query: `SweepId = '${input.sweepId}' AND Language = 'cy' AND WorkflowType = 'cellWorkflow'` })) {
       listed.push(execution.workflowId);
     }
-    expect(listed.sort()).toEqual(first.cells.map((cell) => `${input.sweepId}/cell/${cell.key}`).sort());
+    expect(listed.sort()).toEqual(first.cells.map((cell) => cellWorkflowId(input.sweepId, cell.key)).sort());
 
     // Starting the finished sweep again reuses every recorded cell: no child, no LLM call, no training.
     const callsBefore = model.requests.length;
@@ -92,7 +93,7 @@ describe('sweep workflow', () => {
     expect(again.cells.map((cell) => cell.macroF1).sort()).toEqual(first.cells.map((cell) => cell.macroF1).sort());
 
     // Replay: the recorded history of a cell re-executes deterministically with today's code.
-    const cellId = `${input.sweepId}/cell/${first.cells[0]!.key}`;
+    const cellId = cellWorkflowId(input.sweepId, first.cells[0]!.key);
     const history = await temporal.client.workflow.getHandle(cellId).fetchHistory();
     await Worker.runReplayHistory({ workflowBundle: await workflowBundle() }, history, cellId);
     if (process.env.SYNTHLAB_RECORD_FIXTURES === '1') {

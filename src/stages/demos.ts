@@ -1,7 +1,8 @@
-import { detectScriptShare } from '../stages/script-check';
-import { splitGraphemes } from '../stages/text-units';
-import type { Example } from './readers';
-import { SeededRandom } from './seeded-random';
+import type { Example } from '../data/readers';
+import { SeededRandom } from '../data/seeded-random';
+import { compareText } from '../shared/compare';
+import { detectScriptShare } from './script-check';
+import { splitGraphemes } from './text-units';
 
 export interface SampleDemosOptions {
   label: string;
@@ -37,15 +38,11 @@ export function sampleDemos(examples: readonly Example[], options: SampleDemosOp
   const { label, count, seed, maxWords } = options;
   const candidates = examples
     .filter((example) => example.label === label)
-    .sort((left, right) => compareStrings(left.id, right.id) || compareStrings(left.text, right.text));
+    .sort((left, right) => compareText(left.id, right.id) || compareText(left.text, right.text));
   const chosen = new SeededRandom(`demos:${seed}:${label}`).sample(candidates, Math.min(count, candidates.length));
   return chosen.map((example) => ({
     ...example,
     text: truncateToWords(example.text, maxWords),
     ...(example.textPair === undefined ? {} : { textPair: truncateToWords(example.textPair, maxWords) }),
   }));
-}
-
-function compareStrings(left: string, right: string): number {
-  return left < right ? -1 : left > right ? 1 : 0;
 }

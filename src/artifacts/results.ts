@@ -1,11 +1,12 @@
 /**
- * What a finished cell and a finished data product leave behind: the records the report reads.
- * They are written to the sweep records folder by an activity, not carried in workflow history,
- * so a sweep of thousands of cells keeps small histories. Workflow code imports only its types:
- * the zod schemas here cost real time in every workflow's sandbox.
+ * What a finished cell and a finished data product leave behind: the records the report reads
+ * (and the entry a failed one leaves in the sweep's result). They are written to the sweep records
+ * folder by an activity, not carried in workflow history, so a sweep of thousands of cells keeps
+ * small histories. Workflow code imports only its types: the zod schemas here cost real time in
+ * every workflow's sandbox.
  */
 import { z } from 'zod';
-import { artifactRefSchema } from '../artifacts/ref';
+import { artifactRefSchema } from './ref';
 
 const countsByLabel = z.record(z.string(), z.number().int().nonnegative());
 
@@ -62,4 +63,11 @@ export interface DataProductOutcome {
   key: string;
   dataset: z.infer<typeof artifactRefSchema>;
   llmCalls: number;
+}
+
+/** A data product or cell that failed after its retries, as the sweep's result lists it. */
+export interface FailedItem {
+  key: string;
+  kind: 'data-product' | 'cell';
+  message: string;
 }

@@ -1,4 +1,4 @@
-import type { CompletionRequest, CompletionResult, LanguageModel } from './types';
+import type { CompletionRequest, CompletionResult, LanguageModel } from '../../src/llm/types';
 
 export type ScriptedReplies = readonly string[] | ((request: CompletionRequest, index: number) => string);
 
