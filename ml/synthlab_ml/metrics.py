@@ -1,37 +1,39 @@
-"""Classification metrics (numpy only; macro-F1 matches sklearn's default average='macro')."""
+"""Classification metrics through scikit-learn, as the JSON the activities read (metrics.json)."""
 
 from __future__ import annotations
 
 from typing import Any, Sequence
 
 import numpy as np
-
-
-def confusion_matrix(gold: Sequence[int], pred: Sequence[int], n_labels: int) -> np.ndarray:
-    cm = np.zeros((n_labels, n_labels), dtype=np.int64)
-    np.add.at(cm, (np.asarray(gold, dtype=np.int64), np.asarray(pred, dtype=np.int64)), 1)
-    return cm
+from sklearn.metrics import accuracy_score, confusion_matrix, f1_score
 
 
 def classification_metrics(gold: Sequence[int], pred: Sequence[int], labels: list[str]) -> dict[str, Any]:
     """Accuracy, macro-F1, per-class F1 and confusion matrix (rows = gold, cols = pred).
 
-    Macro-F1 averages over labels that occur in gold or pred (like sklearn without `labels=`),
-    so a small dev set that lacks a class is not punished with a 0 for it.
+    `gold` and `pred` are indices into `labels`. Macro-F1 averages over the labels that occur in
+    gold or pred (sklearn's default set without `labels=`), so a small dev set that lacks a class
+    is not punished with a 0 for it; a label that is gold but never predicted counts as F1 0.
+    Per-class F1 and the confusion matrix cover every label, in the order of `labels`.
     """
-    cm = confusion_matrix(gold, pred, len(labels))
-    tp = np.diag(cm).astype(np.float64)
-    support = cm.sum(axis=1).astype(np.float64)
-    predicted = cm.sum(axis=0).astype(np.float64)
-    denom = support + predicted
-    f1 = np.divide(2 * tp, denom, out=np.zeros_like(tp), where=denom > 0)
-    present = denom > 0
-    n = int(cm.sum())
+    all_labels = list(range(len(labels)))
+    n = len(gold)
+    if n == 0:
+        return {
+            "accuracy": 0.0,
+            "macro_f1": 0.0,
+            "per_class_f1": {label: 0.0 for label in labels},
+            "confusion_matrix": np.zeros((len(labels), len(labels)), dtype=np.int64).tolist(),
+            "labels": list(labels),
+            "n": 0,
+        }
+    occurring = sorted(set(gold) | set(pred))
+    per_class = f1_score(gold, pred, labels=all_labels, average=None, zero_division=0)
     return {
-        "accuracy": float(tp.sum() / n) if n else 0.0,
-        "macro_f1": float(f1[present].mean()) if present.any() else 0.0,
-        "per_class_f1": {lab: float(f1[i]) for i, lab in enumerate(labels)},
-        "confusion_matrix": cm.tolist(),
+        "accuracy": float(accuracy_score(gold, pred)),
+        "macro_f1": float(f1_score(gold, pred, labels=occurring, average="macro", zero_division=0)),
+        "per_class_f1": {label: float(per_class[index]) for index, label in enumerate(labels)},
+        "confusion_matrix": confusion_matrix(gold, pred, labels=all_labels).tolist(),
         "labels": list(labels),
         "n": n,
     }

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -54,3 +55,31 @@ def test_metrics_match_sklearn() -> None:
     assert cm.shape == (5, 5) and cm.sum() == 200 == m["n"]
     assert cm.sum(axis=1).tolist() == [gold.count(i) for i in range(5)]
     assert cm.sum(axis=0).tolist() == [pred.count(i) for i in range(5)]
+
+
+def test_metrics_by_hand_with_labels_absent_from_predictions_and_from_both() -> None:
+    # "c" is gold once but never predicted (F1 0, counted); "d" occurs nowhere (left out of the macro).
+    gold, pred = [0, 0, 1, 1, 2], [0, 1, 1, 1, 1]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # zero_division=0: no UndefinedMetricWarning either
+        m = classification_metrics(gold, pred, ["a", "b", "c", "d"])
+    assert m == {
+        "accuracy": 0.6,
+        "macro_f1": m["macro_f1"],
+        "per_class_f1": {"a": m["per_class_f1"]["a"], "b": m["per_class_f1"]["b"], "c": 0.0, "d": 0.0},
+        "confusion_matrix": [[1, 1, 0, 0], [0, 2, 0, 0], [0, 1, 0, 0], [0, 0, 0, 0]],
+        "labels": ["a", "b", "c", "d"],
+        "n": 5,
+    }
+    assert np.isclose(m["per_class_f1"]["a"], 2 / 3) and np.isclose(m["per_class_f1"]["b"], 2 / 3)
+    assert np.isclose(m["macro_f1"], (2 / 3 + 2 / 3 + 0) / 3)
+    json.dumps(m)  # plain Python numbers, ready for metrics.json
+    assert all(type(value) is float for value in [m["accuracy"], m["macro_f1"], *m["per_class_f1"].values()])
+
+
+def test_metrics_when_nothing_is_predicted_right_and_when_empty() -> None:
+    m = classification_metrics([0, 0], [1, 1], ["a", "b", "c"])
+    assert m["accuracy"] == 0.0 and m["macro_f1"] == 0.0 and m["confusion_matrix"] == [[0, 2, 0], [0, 0, 0], [0, 0, 0]]
+    empty = classification_metrics([], [], ["a", "b"])
+    assert empty == {"accuracy": 0.0, "macro_f1": 0.0, "per_class_f1": {"a": 0.0, "b": 0.0},
+                     "confusion_matrix": [[0, 0], [0, 0]], "labels": ["a", "b"], "n": 0}

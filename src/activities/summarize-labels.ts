@@ -4,10 +4,8 @@
  * prompt version, settings) — or the user's own descriptions from a CSV. Either way the result is
  * a JSON artifact {label: description} that users can read and edit into a file of their own.
  */
-import { readFile } from 'node:fs/promises';
 import { Context } from '@temporalio/activity';
-import { DataError, readSplit } from '../data/readers';
-import { parseCsv } from '../data/table-parsers';
+import { DataError, parseTable, readDataFile, readSplit } from '../data/readers';
 import { resolveFromRepo } from '../infra/paths';
 import { generatorIdentity } from '../config/plan';
 import { hashOf } from '../shared/hash';
@@ -29,10 +27,7 @@ export function cleanDescription(reply: string): string {
 
 async function descriptionsFromFile(input: SummarizeLabelsInput & { settings: { source: 'file' } }): Promise<Record<string, string>> {
   const path = resolveFromRepo(input.settings.path);
-  const text = await readFile(path, 'utf8').catch(() => {
-    throw new DataError('label description file not found', path, 0);
-  });
-  const [header, ...rows] = parseCsv(text);
+  const [header, ...rows] = parseTable('csv', await readDataFile(path), path);
   const labelIndex = header?.fields.indexOf(input.settings.labelColumn) ?? -1;
   const descriptionIndex = header?.fields.indexOf(input.settings.descriptionColumn) ?? -1;
   if (labelIndex < 0 || descriptionIndex < 0) {

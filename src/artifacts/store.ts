@@ -5,7 +5,7 @@
  *
  * Beside the blobs sits an index of "outputs by input key": an activity records which artifact
  * it produced for a given input hash, and a re-run with the same inputs returns that artifact
- * without doing the work again.
+ * without doing the work again — as long as everything the record points at is still there.
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { createReadStream } from 'node:fs';
@@ -13,7 +13,7 @@ import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { z } from 'zod';
-import type { ArtifactRef } from './ref';
+import { artifactRefSchema, type ArtifactRef } from './ref';
 
 export class ArtifactIntegrityError extends Error {
   override readonly name = 'ArtifactIntegrityError';
@@ -88,12 +88,18 @@ export class ArtifactStore {
       .map((line) => schema.parse(JSON.parse(line)));
   }
 
-  /** The recorded output of `namespace` for this input key, if its artifacts are all still present. */
+  /**
+   * The recorded output of `namespace` for this input key, if everything it points at is still
+   * present: every artifact reference in it (a file of the recorded size; not re-hashed, `read`
+   * checks the hash) and every directory under a key ending in `Dir` (such as `modelDir`). A
+   * record with anything missing is a miss, so the stage does its work again.
+   */
   async lookup<T>(namespace: string, inputKey: string, schema: z.ZodType<T>): Promise<T | undefined> {
     const path = this.indexPath(namespace, inputKey);
     const text = await readFile(path, 'utf8').catch(() => undefined);
     if (text === undefined) return undefined;
-    return schema.parse(JSON.parse(text));
+    const output = schema.parse(JSON.parse(text));
+    return (await allPresent(output)) ? output : undefined;
   }
 
   async record(namespace: string, inputKey: string, output: unknown): Promise<void> {
@@ -108,4 +114,38 @@ export class ArtifactStore {
   private indexPath(namespace: string, inputKey: string): string {
     return join(this.root, 'index', namespace, `${inputKey}.json`);
   }
+}
+
+/** Whether every artifact reference and `…Dir` directory inside `value` exists (see `lookup`). */
+async function allPresent(value: unknown): Promise<boolean> {
+  const checks: Promise<boolean>[] = [];
+  const visit = (node: unknown): void => {
+    if (Array.isArray(node)) {
+      node.forEach(visit);
+      return;
+    }
+    if (node === null || typeof node !== 'object') return;
+    const ref = artifactRefSchema.safeParse(node);
+    if (ref.success) {
+      if (!ref.data.uri.startsWith('file:')) throw new Error(`artifact ${ref.data.uri} is not a file: URI; this store keeps artifacts on the file system`);
+      checks.push(isFileOfSize(pathOfRef(ref.data), ref.data.bytes));
+      return;
+    }
+    for (const [key, child] of Object.entries(node)) {
+      if (key.endsWith('Dir') && typeof child === 'string') checks.push(isDirectory(child));
+      else visit(child);
+    }
+  };
+  visit(value);
+  return (await Promise.all(checks)).every(Boolean);
+}
+
+async function isFileOfSize(path: string, bytes: number): Promise<boolean> {
+  const found = await stat(path).catch(() => undefined);
+  return found !== undefined && found.isFile() && found.size === bytes;
+}
+
+async function isDirectory(path: string): Promise<boolean> {
+  const found = await stat(path).catch(() => undefined);
+  return found !== undefined && found.isDirectory();
 }

@@ -60,25 +60,32 @@ export function resolveSplitFile(spec: DatasetSpec, { dataRoot, language, split 
 
 export async function readSplit(spec: DatasetSpec, options: ReadSplitOptions): Promise<Example[]> {
   const file = resolveSplitFile(spec, options);
-  let content: string;
+  return parseSplitContent(spec, await readDataFile(file), file, options.split);
+}
+
+/** A data file's bytes; a missing or unreadable file is a DataError naming it (line 0). */
+export async function readDataFile(file: string): Promise<Buffer> {
   try {
-    content = await readFile(file, 'utf8');
+    return await readFile(file);
   } catch (error) {
     const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'file not found' : `cannot read the file (${String(error)})`;
     throw new DataError(reason, file, 0);
   }
-  return parseSplitContent(spec, content.replace(/^\uFEFF/, ''), file, options.split);
 }
 
-/** Parses a split's text; `file` is used in error messages only. */
-export function parseSplitContent(spec: DatasetSpec, content: string, file: string, split: SplitName): Example[] {
-  let records: TableRecord[];
+/** The records of a CSV or TSV file; a syntax error is a DataError naming the file and the line. */
+export function parseTable(format: DatasetSpec['format'], content: string | Buffer, file: string): TableRecord[] {
   try {
-    records = spec.format === 'csv' ? parseCsv(content) : splitTsv(content);
+    return format === 'csv' ? parseCsv(content) : splitTsv(content);
   } catch (error) {
     if (error instanceof TableSyntaxError) throw new DataError(error.problem, file, error.line);
     throw error;
   }
+}
+
+/** Parses a split's text; `file` is used in error messages only. */
+export function parseSplitContent(spec: DatasetSpec, content: string | Buffer, file: string, split: SplitName): Example[] {
+  const records = parseTable(spec.format, content, file);
 
   const hasHeader = spec.format !== 'tsv-headerless';
   const header = hasHeader ? records[0] : undefined;

@@ -1,4 +1,4 @@
-/** A Temporal client for the configured server (see connection.ts). */
+/** A Temporal client for the configured server (see connection.ts), with its profile's TLS settings. */
 import { Client, Connection } from '@temporalio/client';
 import { connectionSettings, type ConnectionSettings } from './connection';
 
@@ -10,9 +10,6 @@ export interface ConnectedClient {
 
 export async function connectClient(): Promise<ConnectedClient> {
   const settings = connectionSettings();
-  const connection = await Connection.connect({
-    address: settings.address,
-    ...(settings.apiKey ? { apiKey: settings.apiKey, tls: true } : {}),
-  });
+  const connection = await Connection.connect(settings.connectOptions);
   return { client: new Client({ connection, namespace: settings.namespace }), settings, close: () => connection.close() };
 }

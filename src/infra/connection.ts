@@ -1,36 +1,62 @@
 /**
- * Where the Temporal server is: `TEMPORAL_ADDRESS` / `TEMPORAL_NAMESPACE` / `TEMPORAL_API_KEY` /
- * TLS settings and profiles (@temporalio/envconfig) when set; otherwise the embedded dev server
- * recorded in the state folder.
+ * Where the Temporal server is and how to reach it: the @temporalio/envconfig profile (a TOML file
+ * at TEMPORAL_CONFIG_FILE or the user's default, profile TEMPORAL_PROFILE, and the TEMPORAL_ADDRESS
+ * / TEMPORAL_NAMESPACE / TEMPORAL_API_KEY / TEMPORAL_TLS_* variables over it) when one names a
+ * server; otherwise the embedded dev server recorded in the state folder.
  */
 import { readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadClientConnectConfig } from '@temporalio/envconfig';
+import { loadClientConnectConfig, type ClientConnectConfig } from '@temporalio/envconfig';
+import { z } from 'zod';
 import { DEFAULT_NAMESPACE } from '../shared/constants';
 import { stateDir } from './paths';
+
+type ProfileConnectionOptions = ClientConnectConfig['connectionOptions'];
+
+/**
+ * The options both `Connection.connect` (client) and `NativeConnection.connect` (worker) take,
+ * exactly as the profile gave them: `tls` carries the client certificate and key, the server's CA
+ * and the server name (or `true` for TLS with the system's CAs, as an API key implies).
+ */
+export interface ServerConnectOptions {
+  address: string;
+  apiKey?: string;
+  tls?: ProfileConnectionOptions['tls'];
+  metadata?: ProfileConnectionOptions['metadata'];
+}
 
 export interface ConnectionSettings {
   address: string;
   namespace: string;
-  apiKey?: string;
-  tls?: unknown;
+  connectOptions: ServerConnectOptions;
   /** Web UI base URL, when known (the embedded dev server). */
   uiUrl: string | undefined;
 }
 
+const embeddedServerSchema = z.object({ address: z.string().min(1), uiUrl: z.string() });
+
+/** Variables that make the profile name the server, rather than the embedded one. */
+const SERVER_CHOICE_VARIABLES = ['TEMPORAL_ADDRESS', 'TEMPORAL_PROFILE', 'TEMPORAL_CONFIG_FILE'] as const;
+
 export function connectionSettings(): ConnectionSettings {
   const loaded = loadClientConnectConfig();
-  const explicit = process.env.TEMPORAL_ADDRESS !== undefined || process.env.TEMPORAL_PROFILE !== undefined;
+  const namespace = loaded.namespace ?? DEFAULT_NAMESPACE;
+  const chosen = SERVER_CHOICE_VARIABLES.some((name) => process.env[name] !== undefined);
   const serverFile = join(stateDir(), 'temporal-server.json');
-  if (!explicit && existsSync(serverFile)) {
-    const info = JSON.parse(readFileSync(serverFile, 'utf8')) as { address: string; uiUrl: string };
-    return { address: info.address, namespace: loaded.namespace ?? DEFAULT_NAMESPACE, uiUrl: info.uiUrl };
+  if (!chosen && existsSync(serverFile)) {
+    const embedded = embeddedServerSchema.parse(JSON.parse(readFileSync(serverFile, 'utf8')));
+    return { address: embedded.address, namespace, connectOptions: { address: embedded.address }, uiUrl: embedded.uiUrl };
   }
+  const { address = 'localhost:7233', apiKey, tls, metadata } = loaded.connectionOptions;
   return {
-    address: loaded.connectionOptions.address ?? 'localhost:7233',
-    namespace: loaded.namespace ?? DEFAULT_NAMESPACE,
-    ...(loaded.connectionOptions.apiKey ? { apiKey: String(loaded.connectionOptions.apiKey) } : {}),
-    ...(loaded.connectionOptions.tls ? { tls: loaded.connectionOptions.tls } : {}),
+    address,
+    namespace,
+    connectOptions: {
+      address,
+      ...(apiKey !== undefined ? { apiKey } : {}),
+      ...(tls !== undefined ? { tls } : {}),
+      ...(metadata !== undefined ? { metadata } : {}),
+    },
     uiUrl: process.env.SYNTHLAB_TEMPORAL_UI,
   };
 }

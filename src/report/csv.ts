@@ -1,21 +1,31 @@
 /**
- * RFC 4180 CSV: fields holding a comma, a double quote, CR or LF (or leading/trailing spaces)
- * are quoted, with inner quotes doubled; records end with CRLF. Pure.
+ * The report's CSV files through csv-stringify: RFC 4180, records end with CRLF, and a field is
+ * quoted when it holds a comma, a double quote, CR or LF, or leading/trailing spaces (inner quotes
+ * doubled). Pure.
  */
+import { stringify, type Options } from 'csv-stringify/sync';
 import type { CellResult, DataProductResult } from '../artifacts/results';
 import { compareText } from '../shared/compare';
 import { compareStrategies } from './gold-baseline';
 
 export type CsvValue = string | number | null | undefined;
 
+const CSV_OPTIONS = {
+  record_delimiter: '\r\n',
+  // csv-stringify quotes only its own record delimiter (CRLF); a lone CR or LF, or edge spaces
+  // that a reader might trim, are quoted as well.
+  quoted_match: /[\r\n]|^\s|\s$/,
+  // NaN and infinities are blank cells, not text a spreadsheet would read as a word.
+  cast: { number: (value: number) => (Number.isFinite(value) ? String(value) : '') },
+} satisfies Options;
+
+/** One field as it appears in the CSV. */
 export function csvField(value: CsvValue): string {
-  if (value === null || value === undefined) return '';
-  const text = typeof value === 'number' ? (Number.isFinite(value) ? String(value) : '') : value;
-  return /[",\r\n]|^\s|\s$/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
+  return stringify([[value]], { ...CSV_OPTIONS, eof: false });
 }
 
 export function toCsv(header: readonly string[], rows: readonly (readonly CsvValue[])[]): string {
-  return [header, ...rows].map((row) => `${row.map(csvField).join(',')}\r\n`).join('');
+  return stringify([header, ...rows], CSV_OPTIONS);
 }
 
 export const RUNS_CSV_HEADER = [

@@ -2,19 +2,14 @@
  * The worker process: serves the `cpu` and `gpu` task queues (or those named in
  * SYNTHLAB_QUEUES, e.g. `gpu` on a GPU node) until SIGINT/SIGTERM.
  */
-import { NativeConnection } from '@temporalio/worker';
 import { createModelSource } from '../activities/deps';
 import { ArtifactStore } from '../artifacts/store';
-import { connectionSettings } from '../infra/connection';
+import { connectWorkerConnection } from '../infra/worker-connection';
 import { artifactsDir } from '../infra/paths';
 import { createWorkers, runWorkers, type QueueName } from './create-workers';
 
 export async function runWorkerProcess(): Promise<void> {
-  const settings = connectionSettings();
-  const connection = await NativeConnection.connect({
-    address: settings.address,
-    ...(settings.apiKey ? { apiKey: settings.apiKey, tls: true } : {}),
-  });
+  const { connection, settings } = await connectWorkerConnection();
   const queues = (process.env.SYNTHLAB_QUEUES?.split(',').map((queue) => queue.trim()) ?? ['cpu', 'gpu']) as QueueName[];
   const models = createModelSource();
   const gpuSlots = positiveIntegerFromEnv('SYNTHLAB_GPU_CONCURRENCY', 1);

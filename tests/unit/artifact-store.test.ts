@@ -1,4 +1,4 @@
-import { mkdtemp, readdir, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -30,5 +30,75 @@ describe('artifact store', () => {
     expect(await store.lookup('stage', 'key-1', schema)).toBeUndefined();
     await store.record('stage', 'key-1', { n: 3 });
     expect(await store.lookup('stage', 'key-1', schema)).toEqual({ n: 3 });
+  });
+});
+
+describe('lookup finds a record only while everything it points at is present', () => {
+  const outputSchema = z.object({
+    samples: z.array(z.object({ uri: z.string(), sha256: z.string(), bytes: z.number() })),
+    nested: z.object({ metrics: z.object({ uri: z.string(), sha256: z.string(), bytes: z.number() }) }),
+    modelDir: z.string(),
+    count: z.number(),
+  });
+
+  async function recordedOutput() {
+    const store = new ArtifactStore(await mkdtemp(join(tmpdir(), 'store-')));
+    const modelDir = join(store.root, 'work', 'train', 'run', 'best');
+    await mkdir(modelDir, { recursive: true });
+    const output = {
+      samples: [await store.putJsonl([{ text: 'a' }]), await store.putJsonl([{ text: 'b' }])],
+      nested: { metrics: await store.putJson({ macro_f1: 0.5 }) },
+      modelDir,
+      count: 2,
+    };
+    await store.record('stage', 'key', output);
+    return { store, output };
+  }
+
+  it('hits when every blob and directory is there', async () => {
+    const { store, output } = await recordedOutput();
+    expect(await store.lookup('stage', 'key', outputSchema)).toEqual(output);
+  });
+
+  it('misses when a blob (also one inside an array) was deleted', async () => {
+    const { store, output } = await recordedOutput();
+    await rm(pathOfRef(output.samples[1]!));
+    expect(await store.lookup('stage', 'key', outputSchema)).toBeUndefined();
+  });
+
+  it('misses when a nested blob has another size than recorded (cheap check, no re-hash)', async () => {
+    const { store, output } = await recordedOutput();
+    await writeFile(pathOfRef(output.nested.metrics), '{}');
+    expect(await store.lookup('stage', 'key', outputSchema)).toBeUndefined();
+  });
+
+  it('misses when the model directory is gone, or is a file', async () => {
+    const { store, output } = await recordedOutput();
+    await rm(output.modelDir, { recursive: true });
+    expect(await store.lookup('stage', 'key', outputSchema)).toBeUndefined();
+    await writeFile(output.modelDir, 'not a directory');
+    expect(await store.lookup('stage', 'key', outputSchema)).toBeUndefined();
+  });
+
+  it('a stage recomputes a deleted blob: the second call does the work again and restores it', async () => {
+    const store = new ArtifactStore(await mkdtemp(join(tmpdir(), 'store-')));
+    const schema = z.object({ result: z.object({ uri: z.string(), sha256: z.string(), bytes: z.number() }) });
+    let computations = 0;
+    // The pattern every cached activity follows: look up by input key, else compute, store, record.
+    const stage = async (input: string) => {
+      const cached = await store.lookup('upper', input, schema);
+      if (cached) return cached;
+      computations += 1;
+      const output = { result: await store.put(input.toUpperCase(), 'txt') };
+      await store.record('upper', input, output);
+      return output;
+    };
+    const first = await stage('abc');
+    expect(await stage('abc')).toEqual(first);
+    expect(computations).toBe(1);
+    await rm(pathOfRef(first.result));
+    expect(await stage('abc')).toEqual(first);
+    expect(computations).toBe(2);
+    expect((await store.read(first.result)).toString()).toBe('ABC');
   });
 });

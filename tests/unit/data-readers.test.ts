@@ -229,6 +229,37 @@ describe('readSplit errors name the file, the line and the problem', () => {
     await expectDataError(readToy('id,text,intent\n1,wake me up,alarm_query\n2,"never closed,alarm_query\n'), 3, /never closed/);
   });
 
+  it('quoted commas and line breaks, then a ragged row: the file and the ragged row\'s line are named', async () => {
+    await expectDataError(
+      readToy('id,text,intent\n1,"set it, please,\nfor 7",alarm_query\n2,"rain, or\r\nsun?",weather_query,extra\n'),
+      4,
+      /too many fields: the row has 4, the header has 3/,
+    );
+    await expectDataError(readToy('id,text,intent\n1,"a,\nb",alarm_query\n\n2,"c, d"\n'), 5, /too few fields: the row has 2, the header has 3/);
+  });
+
+  it('text after a closing quote names the line', async () => {
+    await expectDataError(readToy('id,text,intent\n1,"wake"me,alarm_query\n'), 2, /unexpected character "m" after a closing quote/);
+  });
+
+  it('TSV with a byte-order mark: the header is found, quotes stay literal (SIB-200 texts hold quotes)', async () => {
+    const spec = parseDatasetSpec({
+      name: 'topics',
+      task: 'topic',
+      labelKind: 'topic',
+      format: 'tsv',
+      files: { test: 'topics.tsv' },
+      columns: { id: 'index_id', text: 'text', label: 'category' },
+      labels: ['sports', 'travel'],
+      languages: ['en'],
+    });
+    await writeFile(path.join(directory, 'topics.tsv'), '\uFEFFindex_id\tcategory\ttext\r\n7\tsports\tHe said "goal\r\n8\ttravel\t"Go," she wrote.\r\n');
+    expect(await readSplit(spec, { dataRoot: directory, language: 'en', split: 'test' })).toEqual([
+      { id: '7', text: 'He said "goal', label: 'sports' },
+      { id: '8', text: '"Go," she wrote.', label: 'travel' },
+    ]);
+  });
+
   it('missing file', async () => {
     const spec = csvSpec({ files: { train: 'absent-{lang}.csv', test: 'toy-{lang}-test.csv' } });
     const error = await readSplit(spec, { dataRoot: directory, language: 'en', split: 'train' }).catch((caught: unknown) => caught);

@@ -3,7 +3,7 @@
  * whose run was trained and scored by the two separate activities costs no Python process. Real
  * artifact store; the runs are written the way the ML CLI writes them.
  */
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, it } from 'vitest';
@@ -12,7 +12,7 @@ import { createModelSource } from '../../src/activities/deps';
 import { evaluateCacheKey, METRICS_FILE, PREDICTIONS_FILE, recordEvaluation } from '../../src/activities/evaluate';
 import { fineTuneRunKey, recordTrainedRun, TrainingProgress } from '../../src/activities/fine-tune';
 import { createFineTuneAndEvaluateActivity } from '../../src/activities/fine-tune-evaluate';
-import { ArtifactStore } from '../../src/artifacts/store';
+import { ArtifactStore, pathOfRef } from '../../src/artifacts/store';
 import { trainingSchema } from '../../src/config/schema';
 
 it('reuses a run trained and scored by the separate fineTune and evaluateModel activities', async () => {
@@ -32,7 +32,7 @@ it('reuses a run trained and scored by the separate fineTune and evaluateModel a
 
     const runKey = fineTuneRunKey(training);
     const outputDir = store.workDir('train', runKey);
-    await mkdir(outputDir, { recursive: true });
+    await mkdir(join(outputDir, 'best'), { recursive: true });
     await writeFile(join(outputDir, 'train_result.json'), JSON.stringify({ event: 'done', best_epoch: 2, epochs_run: 4, best_dir: join(outputDir, 'best') }));
     const progress = new TrainingProgress();
     progress.observe({ event: 'start', resumed_from_epoch: null });
@@ -54,6 +54,14 @@ it('reuses a run trained and scored by the separate fineTune and evaluateModel a
 
     // A different test split is a different evaluation: not reused.
     await expect(createFineTuneAndEvaluateActivity(deps)({ ...training, test: await rows('b') })).rejects.toThrow(/activity context/i);
+
+    // A record whose artifacts are gone is not reused either: the predictions blob, then the best checkpoint.
+    await rm(pathOfRef(evaluated.predictions));
+    await expect(createFineTuneAndEvaluateActivity(deps)({ ...training, test })).rejects.toThrow(/activity context/i);
+    await store.put(await readFile(join(evaluationDir, PREDICTIONS_FILE)), 'jsonl');
+    expect((await createFineTuneAndEvaluateActivity(deps)({ ...training, test })).evaluated).toEqual(evaluated);
+    await rm(join(outputDir, 'best'), { recursive: true });
+    await expect(createFineTuneAndEvaluateActivity(deps)({ ...training, test })).rejects.toThrow(/activity context/i);
   } finally {
     await rm(root, { recursive: true, force: true });
   }

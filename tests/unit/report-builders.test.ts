@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { CellResult, DataProductResult } from '../../src/artifacts/results';
+import { parseCsv } from '../../src/data/table-parsers';
 import { aggregateByTask, gapChartData } from '../../src/report/aggregate';
 import { csvField, dataProductsCsv, runsCsv, toCsv } from '../../src/report/csv';
 import { confusionFileName, resultsMarkdownFileName } from '../../src/report/naming';
@@ -51,6 +52,18 @@ describe('CSV (RFC 4180)', () => {
     expect(csvField(undefined)).toBe('');
     expect(csvField(0.25)).toBe('0.25');
     expect(csvField(Number.NaN)).toBe('');
+  });
+
+  it('reads back as written: quoted commas, quotes, line breaks, edge spaces, empty cells', () => {
+    const rows = [
+      ['a, b', 'say "hi"', 'two\nlines', 'cr\r\nlf'],
+      [' padded ', '', 0.5, null],
+    ];
+    expect(parseCsv(toCsv(['w', 'x', 'y', 'z'], rows)).map((record) => record.fields)).toEqual([
+      ['w', 'x', 'y', 'z'],
+      ['a, b', 'say "hi"', 'two\nlines', 'cr\r\nlf'],
+      [' padded ', '', '0.5', ''],
+    ]);
   });
 
   it('ends every record with CRLF', () => {

@@ -53,7 +53,49 @@ describe('parseCsv (RFC 4180)', () => {
   });
 });
 
+describe('parseCsv through csv-parse: start lines, ragged rows, BOM, errors', () => {
+  it('numbers records by the line they start on, past multi-line fields (LF and CRLF) and blank lines', () => {
+    const records = parseCsv('h1,h2\r\n"a, b","one\r\ntwo\r\nthree"\r\n\r\n\r\nx,"y\nz"\n\nlast,row');
+    expect(records).toEqual([
+      { fields: ['h1', 'h2'], line: 1 },
+      { fields: ['a, b', 'one\r\ntwo\r\nthree'], line: 2 },
+      { fields: ['x', 'y\nz'], line: 7 },
+      { fields: ['last', 'row'], line: 10 },
+    ]);
+  });
+
+  it('passes ragged rows through with their own length, for the reader to report', () => {
+    expect(parseCsv('a,b,c\n"1\n2",x\n3,4,5,6\n')).toEqual([
+      { fields: ['a', 'b', 'c'], line: 1 },
+      { fields: ['1\n2', 'x'], line: 2 },
+      { fields: ['3', '4', '5', '6'], line: 4 },
+    ]);
+  });
+
+  it('drops a UTF-8 byte-order mark, from text or bytes', () => {
+    expect(fieldsOf('\uFEFF"id",text\n1,x\n')).toEqual([['id', 'text'], ['1', 'x']]);
+    expect(parseCsv(Buffer.from('\uFEFFid,text\n', 'utf8'))).toEqual([{ fields: ['id', 'text'], line: 1 }]);
+  });
+
+  it('still rejects text after a closing quote when a literal quote appears earlier in the file', () => {
+    expect(() => parseCsv('a,b\n5 " screen,ok\n"quoted"tail,b\n')).toThrow(/line 3: unexpected character "t" after a closing quote/);
+  });
+
+  it('reports an unclosed quote in a later field at the line where that field opens', () => {
+    expect(() => parseCsv('a,b,c\n1,"x\ny",z\n2,ok,"open\nmore\n')).toThrow(/^line 4: quoted field is never closed/);
+  });
+});
+
 describe('splitTsv (no quoting)', () => {
+  it('drops a byte-order mark and keeps quotes, even unbalanced ones across lines', () => {
+    expect(splitTsv('\uFEFFid\ttext\n1\t"open\n2\tclose"\n')).toEqual([
+      { fields: ['id', 'text'], line: 1 },
+      { fields: ['1', '"open'], line: 2 },
+      { fields: ['2', 'close"'], line: 3 },
+    ]);
+  });
+
+
   it('treats quotes literally and tracks line numbers past blank lines', () => {
     const records = splitTsv('h1\th2\r\n"a\tb"\r\n\r\nc\t\n');
     expect(records).toEqual([
