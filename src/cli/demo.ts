@@ -10,6 +10,7 @@ import { connectClient } from '../infra/client';
 import { artifactsDir, stateDir } from '../infra/paths';
 import { stackUp } from '../infra/stack';
 import { workflowUiUrl } from '../infra/ui-links';
+import { loadChanceReferences } from '../report/load-chance';
 import { loadSweepResults } from '../report/load-sweep';
 import { DEFAULT_NAMESPACE } from '../shared/constants';
 import { formatSummaryTable, summarize } from '../report/summary-table';
@@ -34,7 +35,8 @@ export async function demoCommand(configPath: string): Promise<number> {
         .catch(() => undefined);
     }, PROGRESS_INTERVAL_MS);
     const summary = await handle.result().finally(() => clearInterval(ticker));
-    const result = await loadSweepResults(sweepRecordsOf(new ArtifactStore(artifactsDir())), handle.workflowId, summary.failed);
+    const store = new ArtifactStore(artifactsDir());
+    const result = await loadSweepResults(sweepRecordsOf(store), handle.workflowId, summary.failed);
 
     console.log('');
     for (const product of result.dataProducts) {
@@ -45,7 +47,7 @@ export async function demoCommand(configPath: string): Promise<number> {
       );
     }
     console.log('');
-    console.log(formatSummaryTable(summarize(result.cells)));
+    console.log(formatSummaryTable(summarize(result.cells, await loadChanceReferences(store, result.cells))));
     for (const failure of result.failed) console.log(`FAILED ${failure.kind} ${failure.key}: ${failure.message}`);
     console.log('');
     console.log(`wall time ${Math.round((Date.now() - startedAt) / 1000)}s; artifacts under ${artifactsDir()}; stop the stack with \`npx synthlab down\``);

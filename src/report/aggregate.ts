@@ -5,8 +5,9 @@
  */
 import type { CellResult } from '../artifacts/results';
 import { compareText } from '../shared/compare';
+import { goldClearlyAboveChance, type ChanceReferences } from './chance';
 import { isGoldBaseline } from './gold-baseline';
-import { meanAndStd } from './summary-table';
+import { meanAndStd } from './statistics';
 
 export interface MeanStd {
   mean: number;
@@ -34,6 +35,10 @@ export interface TaskResults {
   languages: string[];
   rows: StrategyRow[];
   gold: Record<string, LanguageStats>;
+  /** Majority-class and uniform-guess scores per language, where the test split's counts are known. */
+  chance: Record<string, ChanceReferences>;
+  /** Languages whose gold baseline does not clearly beat chance: no gap to gold is computed there. */
+  goldAtChance: string[];
 }
 
 function stats(cells: readonly CellResult[]): LanguageStats {
@@ -55,7 +60,8 @@ function groupBy<T>(items: readonly T[], keyOf: (item: T) => string): Map<string
   return groups;
 }
 
-export function aggregateByTask(cells: readonly CellResult[]): TaskResults[] {
+/** `chance` is keyed `task\0language` (see report/load-chance). */
+export function aggregateByTask(cells: readonly CellResult[], chanceByTaskLanguage: ReadonlyMap<string, ChanceReferences> = new Map()): TaskResults[] {
   const byTask = groupBy(cells, (cell) => cell.task);
   return [...byTask.keys()].sort(compareText).map((task): TaskResults => {
     const taskCells = byTask.get(task) ?? [];
@@ -66,6 +72,15 @@ export function aggregateByTask(cells: readonly CellResult[]): TaskResults[] {
       (cell) => cell.language,
     )) {
       gold[language] = stats(group);
+    }
+    const chance: Record<string, ChanceReferences> = {};
+    const goldAtChance: string[] = [];
+    for (const language of languages) {
+      const references = chanceByTaskLanguage.get(`${task}\u0000${language}`);
+      if (!references) continue;
+      chance[language] = references;
+      const goldScores = taskCells.filter((cell) => isGoldBaseline(cell) && cell.language === language).map((cell) => cell.macroF1);
+      if (goldScores.length > 0 && !goldClearlyAboveChance(goldScores, references)) goldAtChance.push(language);
     }
     const synthetic = groupBy(
       taskCells.filter((cell) => !isGoldBaseline(cell)),
@@ -79,7 +94,7 @@ export function aggregateByTask(cells: readonly CellResult[]): TaskResults[] {
         const languageStats = stats(languageCells);
         byLanguage[language] = languageStats;
         const goldStats = gold[language];
-        if (goldStats) gapByLanguage[language] = languageStats.macroF1.mean - goldStats.macroF1.mean;
+        if (goldStats && !goldAtChance.includes(language)) gapByLanguage[language] = languageStats.macroF1.mean - goldStats.macroF1.mean;
       }
       const gaps = Object.values(gapByLanguage);
       return {
@@ -91,7 +106,7 @@ export function aggregateByTask(cells: readonly CellResult[]): TaskResults[] {
       };
     });
     rows.sort((left, right) => compareText(left.strategy, right.strategy) || compareText(left.generator, right.generator));
-    return { task, languages, rows, gold };
+    return { task, languages, rows, gold, chance, goldAtChance };
   });
 }
 

@@ -5,7 +5,8 @@
  */
 import type { FailedItem } from '../artifacts/results';
 import type { LanguageStats, TaskResults } from './aggregate';
-import { formatMeanStd, formatSignedPoints } from './summary-table';
+import { CLEAR_MARGIN } from './chance';
+import { formatMeanStd, formatSignedPoints, points } from './summary-table';
 
 /** Markdown table cell text: pipes escaped, line breaks flattened. */
 export function markdownCell(text: string): string {
@@ -39,6 +40,11 @@ function metricTable(results: TaskResults, metric: 'macroF1' | 'accuracy'): stri
   const goldStats = results.languages.map((language) => results.gold[language]);
   if (goldStats.some((stats) => stats !== undefined)) {
     rows.push(['gold', '—', seedsText(goldStats), ...goldStats.map(cell)]);
+  }
+  if (Object.keys(results.chance).length > 0) {
+    for (const [name, pick] of [['(majority class)', 'majority'], ['(uniform guess)', 'uniform']] as const) {
+      rows.push([name, '—', '—', ...results.languages.map((language) => { const scores = results.chance[language]?.[pick]; return scores ? points(scores[metric]) : '—'; })]);
+    }
   }
   return table(header, align, rows);
 }
@@ -77,6 +83,12 @@ export function resultsMarkdown(results: TaskResults, options: ResultsMarkdownOp
     '',
     'Strategy mean minus gold mean per language; `average` is the mean over the languages with both.',
     '',
+    ...(results.goldAtChance.length > 0
+      ? [
+          `**The gold baseline is not clearly above chance in ${results.goldAtChance.join(', ')}** (it needs ${points(CLEAR_MARGIN)} macro-F1 points and two std over seeds above the better of majority class and uniform guessing): no gap to gold is given there, it would compare with noise.`,
+          '',
+        ]
+      : []),
     results.rows.length > 0 ? gapTable(results) : '_No synthetic cells._',
     '',
     '## Accuracy',

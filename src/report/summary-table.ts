@@ -5,6 +5,11 @@
  */
 import type { CellResult } from '../artifacts/results';
 import { compareText } from '../shared/compare';
+import type { ChanceReferences } from './chance';
+import { meanAndStd } from './statistics';
+
+export { meanAndStd } from './statistics';
+import { CLEAR_MARGIN, goldClearlyAboveChance } from './chance';
 import { compareStrategies, isGoldBaseline } from './gold-baseline';
 
 export interface SummaryRow {
@@ -18,17 +23,19 @@ export interface SummaryRow {
   macroF1: { mean: number; std: number };
   accuracy: { mean: number; std: number };
   gapToGold: number | undefined;
+  /** Gold rows: whether they clearly beat chance (undefined when the test split's counts are unknown). */
+  goldAboveChance?: boolean;
+  /** The task and language's chance references, on the gold row. */
+  chance?: ChanceReferences;
 }
 
-export function meanAndStd(values: readonly number[]): { mean: number; std: number } {
-  if (values.length === 0) return { mean: Number.NaN, std: Number.NaN };
-  const mean = values.reduce((sum, value) => sum + value, 0) / values.length;
-  // Sample standard deviation over seeds, as papers report it; 0 for a single seed.
-  const variance = values.length > 1 ? values.reduce((sum, value) => sum + (value - mean) ** 2, 0) / (values.length - 1) : 0;
-  return { mean, std: Math.sqrt(variance) };
-}
 
-export function summarize(cells: readonly CellResult[]): SummaryRow[] {
+/**
+ * One row per (task, language, strategy, generator). With `chance` (keyed `task\0language`), gold rows
+ * say whether they clearly beat chance, and a gap to a gold baseline that does not is left out: it
+ * would compare with noise.
+ */
+export function summarize(cells: readonly CellResult[], chance: ReadonlyMap<string, ChanceReferences> = new Map()): SummaryRow[] {
   const groups = new Map<string, CellResult[]>();
   for (const cell of cells) {
     const key = [cell.task, cell.language, cell.strategy, cell.generator].join('\u0000');
@@ -50,8 +57,16 @@ export function summarize(cells: readonly CellResult[]): SummaryRow[] {
     };
   });
   for (const row of rows) {
+    if (!isGoldBaseline(row)) continue;
+    const references = chance.get(`${row.task}\u0000${row.language}`);
+    if (!references) continue;
+    row.chance = references;
+    const goldScores = cells.filter((cell) => isGoldBaseline(cell) && cell.task === row.task && cell.language === row.language).map((cell) => cell.macroF1);
+    row.goldAboveChance = goldClearlyAboveChance(goldScores, references);
+  }
+  for (const row of rows) {
     const gold = rows.find((other) => isGoldBaseline(other) && other.task === row.task && other.language === row.language);
-    if (gold && !isGoldBaseline(row)) row.gapToGold = row.macroF1.mean - gold.macroF1.mean;
+    if (gold && !isGoldBaseline(row) && gold.goldAboveChance !== false) row.gapToGold = row.macroF1.mean - gold.macroF1.mean;
   }
   return rows.sort(
     (left, right) =>
@@ -77,18 +92,34 @@ export function formatSignedPoints(value: number): string {
 
 export function formatSummaryTable(rows: readonly SummaryRow[]): string {
   const header = ['task', 'lang', 'strategy', 'generator', 'seeds', 'n_train', 'macro-F1', 'accuracy', 'gap to gold (F1)'];
-  const body = rows.map((row) => [
-    row.task,
-    row.language,
-    row.strategy,
-    row.generator,
-    String(row.seeds),
-    String(row.trainSize),
-    `${points(row.macroF1.mean)} ± ${points(row.macroF1.std)}`,
-    `${points(row.accuracy.mean)} ± ${points(row.accuracy.std)}`,
-    row.gapToGold === undefined ? '—' : `${row.gapToGold >= 0 ? '+' : ''}${points(row.gapToGold)}`,
-  ]);
+  const body: string[][] = [];
+  const gapText = (row: SummaryRow) => {
+    if (row.gapToGold !== undefined) return formatSignedPoints(row.gapToGold);
+    const gold = rows.find((other) => isGoldBaseline(other) && other.task === row.task && other.language === row.language);
+    return !isGoldBaseline(row) && gold?.goldAboveChance === false ? 'n/a (gold at chance)' : '—';
+  };
+  for (const row of rows) {
+    body.push([
+      row.task,
+      row.language,
+      row.strategy,
+      row.generator,
+      String(row.seeds),
+      String(row.trainSize),
+      formatMeanStd(row.macroF1),
+      formatMeanStd(row.accuracy),
+      gapText(row),
+    ]);
+    if (row.chance) {
+      for (const [name, scores] of [['majority class', row.chance.majority], ['uniform guess', row.chance.uniform]] as const) {
+        body.push([row.task, row.language, `(${name})`, '—', '—', '—', points(scores.macroF1), points(scores.accuracy), '—']);
+      }
+    }
+  }
   const widths = header.map((title, column) => Math.max(title.length, ...body.map((cells) => (cells[column] ?? '').length)));
   const line = (cells: readonly string[]) => `| ${cells.map((cell, column) => cell.padEnd(widths[column] ?? 0)).join(' | ')} |`;
-  return [line(header), `|${widths.map((width) => '-'.repeat(width + 2)).join('|')}|`, ...body.map(line)].join('\n');
+  const notes = rows
+    .filter((row) => row.goldAboveChance === false)
+    .map((row) => `note: the gold baseline of ${row.task} ${row.language} is not clearly above chance (needs +${points(CLEAR_MARGIN)} points and 2 std over the best reference); its gaps are not reported`);
+  return [line(header), `|${widths.map((width) => '-'.repeat(width + 2)).join('|')}|`, ...body.map(line), ...notes].join('\n');
 }

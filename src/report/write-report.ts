@@ -8,6 +8,7 @@ import { metricsSchema } from '../artifacts/metrics';
 import { type ArtifactStore, writeFileAtomic } from '../artifacts/store';
 import { aggregateByTask, gapChartData } from './aggregate';
 import { dataProductsCsv, runsCsv, sortCells } from './csv';
+import { loadChanceReferences } from './load-chance';
 import type { SweepReportData } from './load-sweep';
 import { confusionFileName, resultsMarkdownFileName } from './naming';
 import { resultsMarkdown } from './results-markdown';
@@ -40,7 +41,7 @@ export async function writeReport({ result, outDir, store }: WriteReportOptions)
   await write('runs.csv', runsCsv(result.cells));
   await write('data-products.csv', dataProductsCsv(result.dataProducts));
 
-  const byTask = aggregateByTask(result.cells);
+  const byTask = aggregateByTask(result.cells, await loadChanceReferences(store, result.cells));
   for (const task of byTask) {
     await write(resultsMarkdownFileName(task.task), resultsMarkdown(task, { sweepId: result.sweepId, failed: result.failed }));
   }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { formatSummaryTable, meanAndStd, summarize } from '../../src/report/summary-table';
 import type { CellResult } from '../../src/artifacts/results';
+import { chanceReferences } from '../../src/report/chance';
 
 const cell = (strategy: string, seed: number, macroF1: number, accuracy: number): CellResult => ({
   key: `${strategy}.${seed}`,
@@ -33,5 +34,22 @@ describe('summary table', () => {
     const table = formatSummaryTable(rows);
     expect(table).toContain('40.0 ± 14.1');
     expect(table).toContain('-20.0');
+  });
+
+  it('adds chance reference rows and leaves out gaps to a gold baseline at chance', () => {
+    const chance = new Map([['sib200\u0000cy', chanceReferences([30, 30, 30, 30, 30, 30, 24])]]);
+    const atChance = summarize([cell('TargetDemos', 1, 0.3, 0.4), cell('gold', 1, 0.15, 0.2), cell('gold', 2, 0.16, 0.2)], chance);
+    expect(atChance.find((row) => row.strategy === 'gold')?.goldAboveChance).toBe(false);
+    expect(atChance[0]!.gapToGold).toBeUndefined();
+    const table = formatSummaryTable(atChance);
+    expect(table).toContain('(majority class)');
+    expect(table).toContain('(uniform guess)');
+    expect(table).toContain('n/a (gold at chance)');
+    expect(table).toContain('note: the gold baseline of sib200 cy is not clearly above chance');
+
+    const above = summarize([cell('TargetDemos', 1, 0.3, 0.4), cell('gold', 1, 0.6, 0.7), cell('gold', 2, 0.62, 0.7)], chance);
+    expect(above.find((row) => row.strategy === 'gold')?.goldAboveChance).toBe(true);
+    expect(above[0]!.gapToGold).toBeCloseTo(-0.31);
+    expect(formatSummaryTable(above)).not.toContain('note:');
   });
 });
