@@ -81,7 +81,7 @@ const labelDescriptionsSchema = z.discriminatedUnion('source', [
 export type LabelDescriptionsSettings = z.infer<typeof labelDescriptionsSchema>;
 
 const trainingSchema = z.strictObject({
-  /** A local model dir, `packaged:all-minilm-l6-v2`, or a hub id on an online machine. */
+  /** A local model dir, `packaged:all-minilm-l6-v2`, `packaged:multilingual-e5-small`, or a hub id on an online machine. */
   model: z.string().min(1),
   lr: z.number().positive().default(1e-5),
   batchSize: z.number().int().positive().default(16),

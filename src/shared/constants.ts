@@ -9,6 +9,9 @@ export const TASK_QUEUES = {
   gpu: 'gpu',
 } as const;
 
+/** Config `model` values naming a model shipped in the ML venv: `packaged:<name>` (encoders and GGUF chat models). */
+export const PACKAGED_MODEL_PREFIX = 'packaged:';
+
 /** Custom search attributes registered on the dev server, with their Temporal value types. */
 export const SEARCH_ATTRIBUTES = {
   SweepId: 'Keyword',
