@@ -24,6 +24,20 @@ export function trainerPids(runDir: string): number[] {
     .map(Number);
 }
 
+/** Live processes of this user whose environment holds `entry` (`NAME=value`): a process tree marked by the variable it inherits. */
+export function pidsWithEnvironment(entry: string): number[] {
+  return readdirSync('/proc')
+    .filter((pid) => /^\d+$/.test(pid))
+    .filter((pid) => {
+      try {
+        return readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0').includes(entry) && isLiveProcess(pid);
+      } catch {
+        return false;
+      }
+    })
+    .map(Number);
+}
+
 /** Polls `probe` (sync or async) until it returns a value, or fails naming `what` after `timeoutMs`. */
 export async function waitFor<T>(probe: () => T | undefined | Promise<T | undefined>, timeoutMs: number, what: string): Promise<T> {
   const deadline = Date.now() + timeoutMs;

@@ -1,0 +1,133 @@
+/**
+ * The `synthlab` command tree (commander): every command, its arguments and options, and its help.
+ * Each action imports its command's module only when it runs, so `--help` and argument errors load
+ * no Temporal, zod or LLM code and answer at once.
+ */
+import { Command } from 'commander';
+
+/** Builds the command tree; a command that runs reports its exit code through `setExitCode`. */
+export function createProgram(setExitCode: (code: number) => void): Command {
+  const program = new Command('synthlab')
+    .description('LLM synthetic-data experiments for low-resource languages, as durable Temporal workflows')
+    // Inherited by every command added below: errors throw (main.ts picks the exit code), read
+    // `synthlab: <message>`, and are followed by the failing command's usage.
+    .exitOverride()
+    .configureOutput({ outputError: (message, write) => write(message.replace(/^error: /, 'synthlab: ')) })
+    .showHelpAfterError()
+    .addHelpText('after', '\n`synthlab sweep --help` lists the sweep commands;\n`synthlab <command> --help` shows a command\'s arguments and options.');
+
+  program
+    .command('up')
+    .description('start the embedded stack (Temporal dev server + worker) if not running')
+    .action(async () => {
+      const { upCommand } = await import('./stack');
+      setExitCode(await upCommand());
+    });
+
+  program
+    .command('down')
+    .description('stop the embedded stack')
+    .action(async () => {
+      const { downCommand } = await import('./stack');
+      setExitCode(await downCommand());
+    });
+
+  program
+    .command('worker')
+    .description('run a worker in the foreground until SIGINT/SIGTERM (cpu and gpu queues; SYNTHLAB_QUEUES=gpu for one)')
+    .action(async () => {
+      const { runWorkerProcess } = await import('../workers/main');
+      await runWorkerProcess();
+      setExitCode(0);
+    });
+
+  program
+    .command('demo')
+    .description('bring the stack up, run a sweep to the end, print the results table')
+    .argument('[config]', 'sweep config file (YAML)', 'configs/demo.yaml')
+    .action(async (config: string) => {
+      const { demoCommand } = await import('./demo');
+      setExitCode(await demoCommand(config));
+    });
+
+  addSweepCommands(program.command('sweep').description('plan, start, watch, resume, cancel and inspect sweeps'), setExitCode);
+
+  program
+    .command('report')
+    .description("write a completed sweep's results (CSV, markdown tables, SVG charts)")
+    .argument('<sweep>', 'sweep name (e.g. demo) or id (sweep/demo)')
+    .option('--out <dir>', 'folder to write into (default: results/<sweep-name>/)')
+    .action(async (sweep: string, options: { out?: string }) => {
+      const { reportCommand } = await import('./report');
+      setExitCode(await reportCommand(sweep, options.out ? { out: options.out } : {}));
+    });
+
+  return program;
+}
+
+function addSweepCommands(sweep: Command, setExitCode: (code: number) => void): void {
+  sweep
+    .command('plan')
+    .description('validate a config and print what it would run (needs no server)')
+    .argument('<config>', 'sweep config file (YAML)')
+    .action(async (config: string) => {
+      const { sweepPlanCommand } = await import('./sweep');
+      setExitCode(await sweepPlanCommand(config));
+    });
+
+  sweep
+    .command('start')
+    .description('start a sweep (starting the same sweep twice runs nothing twice)')
+    .argument('<config>', 'sweep config file (YAML)')
+    .option('--wait', 'wait until the sweep finishes and print its summary')
+    .action(async (config: string, options: { wait?: boolean }) => {
+      const { sweepStartCommand } = await import('./sweep');
+      setExitCode(await sweepStartCommand(config, { wait: options.wait === true }));
+    });
+
+  sweep
+    .command('list')
+    .description('every sweep with its status')
+    .action(async () => {
+      const { sweepListCommand } = await import('./sweep-manage');
+      setExitCode(await sweepListCommand());
+    });
+
+  sweep
+    .command('status')
+    .description('progress per stage (done / running / failed / pending), ETA, UI link')
+    .argument('<sweep>', 'sweep name (e.g. demo) or id (sweep/demo)')
+    .option('--watch', 'print it again every 5 s until the sweep closes')
+    .action(async (name: string, options: { watch?: boolean }) => {
+      const { sweepStatusCommand } = await import('./sweep-manage');
+      setExitCode(await sweepStatusCommand(name, { watch: options.watch === true }));
+    });
+
+  sweep
+    .command('resume')
+    .description('run a closed sweep again: finished work is reused, failed cells re-run')
+    .argument('<sweep>', 'sweep name (e.g. demo) or id (sweep/demo)')
+    .option('--config <file>', 'config to run (default: the one the sweep was started with)')
+    .action(async (name: string, options: { config?: string }) => {
+      const { sweepResumeCommand } = await import('./sweep-manage');
+      setExitCode(await sweepResumeCommand(name, options.config ? { config: options.config } : {}));
+    });
+
+  sweep
+    .command('cancel')
+    .description('cancel a sweep, its cells and their training subprocesses')
+    .argument('<sweep>', 'sweep name (e.g. demo) or id (sweep/demo)')
+    .action(async (name: string) => {
+      const { sweepCancelCommand } = await import('./sweep-manage');
+      setExitCode(await sweepCancelCommand(name));
+    });
+
+  sweep
+    .command('show')
+    .description('one cell or data product: stage, status, the running activity and its last progress, results or the error')
+    .argument('<workflow-id>', 'e.g. sweep/demo/cell/<key> (`sweep status` and the UI show the ids)')
+    .action(async (workflowId: string) => {
+      const { sweepShowCommand } = await import('./sweep-manage');
+      setExitCode(await sweepShowCommand(workflowId));
+    });
+}
