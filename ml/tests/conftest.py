@@ -24,7 +24,7 @@ LABELS = ["science/technology", "travel", "politics", "sports", "health", "enter
 def read_sib(split: str, n: int) -> list[dict[str, str]]:
     path = SIB_DIR / f"{split}.tsv"
     if not path.is_file():
-        pytest.skip(f"real data not found at {path}")
+        pytest.fail(f"real data not found at {path}: the tests read SIB-200 from ../shared/data (or SYNTHLAB_DATA_DIR)")
     with path.open(encoding="utf-8", newline="") as f:
         reader = csv.DictReader(f, delimiter="\t", quoting=csv.QUOTE_NONE)
         return [{"text": r["text"], "label": r["category"]} for _, r in zip(range(n), reader)]

@@ -31,7 +31,11 @@ describe('dataRootDefault', () => {
   });
 });
 
-describe.skipIf(!existsSync(dataRoot))('readSplit on the real datasets', () => {
+describe('readSplit on the real datasets', () => {
+  it('finds the real datasets', () => {
+    expect(existsSync(dataRoot), `the real datasets are missing: expected them at ${dataRoot} (../shared/data beside the repository)`).toBe(true);
+  });
+
   it('massive10 de: CSV with a pandas index column, 2027 train / 565 test rows, matched on intent', async () => {
     const spec = getDatasetSpec('massive10');
     const train = await readSplit(spec, { dataRoot, language: 'de', split: 'train' });
