@@ -54,7 +54,8 @@ describe('sweep workflow', () => {
     const config = testSweepConfig({ tinyModel, name: 'sharing', goldBaseline: false });
     const input = sweepInput(config);
 
-    const firstSummary = await temporal.client.workflow.execute(sweepWorkflow, { workflowId: input.sweepId, taskQueue: TASK_QUEUES.cpu, args: [input] });
+    const firstRun = await temporal.client.workflow.start(sweepWorkflow, { workflowId: input.sweepId, taskQueue: TASK_QUEUES.cpu, args: [input] });
+    const firstSummary = await firstRun.result();
     expect(firstSummary.failed).toEqual([]);
     expect(firstSummary.cells).toEqual({ total: 2, completed: 2, failed: 0, reused: 0 }); // 2 seeds of one TargetDemos+Revision product
     expect(firstSummary.dataProducts).toEqual({ total: 1, completed: 1, failed: 0 });
@@ -96,7 +97,12 @@ describe('sweep workflow', () => {
     const history = await temporal.client.workflow.getHandle(cellId).fetchHistory();
     await Worker.runReplayHistory({ workflowBundle: await workflowBundle() }, history, cellId);
     if (process.env.SYNTHLAB_RECORD_FIXTURES === '1') {
-      await writeFile(join(import.meta.dirname, '..', 'fixtures', 'cell-history.pb'), protos.api.history.v1.History.encode(history).finish());
+      const writeFixture = (name: string, recorded: proto.temporal.api.history.v1.IHistory) =>
+        writeFile(join(import.meta.dirname, '..', 'fixtures', name), protos.api.history.v1.History.encode(recorded).finish());
+      await writeFixture('cell-history.pb', history);
+      await writeFixture('data-product-history.pb', await temporal.client.workflow.getHandle(`${input.sweepId}/data/${product.key}`).fetchHistory());
+      // The first run: the one that started the children (the second only reused the records).
+      await writeFixture('sweep-history.pb', await temporal.client.workflow.getHandle(input.sweepId, firstRun.firstExecutionRunId).fetchHistory());
     }
   }, 400_000);
 
