@@ -4,6 +4,7 @@ import { defaultPayloadConverter, type PayloadConverter } from '@temporalio/comm
 import { loadSweepConfig } from '../config/load';
 import { connectClient, type ConnectedClient } from '../infra/client';
 import { workflowSearchUiUrl, workflowUiUrl } from '../infra/ui-links';
+import { SEARCH_ATTRIBUTES } from '../shared/constants';
 import type { SweepProgress, SweepResult } from '../workflows/sweep';
 import { startSweep, sweepWorkflowId } from './sweep';
 
@@ -184,8 +185,12 @@ async function describeCell(client: Client, workflowId: string): Promise<void> {
   const handle = client.workflow.getHandle(workflowId);
   const description = await handle.describe();
   console.log(`${workflowId}: ${description.status.name} (${description.type})`);
+  // The final line (with the metric) is in the memo once the workflow has finished; until then, the title it started with.
+  const finalSummary = (description.memo as { summary?: unknown } | undefined)?.summary;
+  const summary = typeof finalSummary === 'string' ? finalSummary : await description.staticSummary();
+  if (summary) console.log(`  summary: ${summary}`);
   for (const [key, values] of Object.entries(description.searchAttributes ?? {})) {
-    if (['SweepId', 'Task', 'Language', 'Strategy', 'GeneratorModel', 'Seed', 'Stage', 'CellStatus'].includes(key)) console.log(`  ${key}: ${String(values)}`);
+    if (key in SEARCH_ATTRIBUTES && key !== 'language') console.log(`  ${key}: ${String(values)}`);
   }
   if (description.status.name === 'RUNNING') {
     for (const line of runningActivityLines(description, client.workflow.options.loadedDataConverter.payloadConverter)) console.log(line);

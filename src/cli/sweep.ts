@@ -6,6 +6,7 @@ import { connectClient } from '../infra/client';
 import { workflowUiUrl } from '../infra/ui-links';
 import { TASK_QUEUES } from '../shared/constants';
 import { SweepIdKey } from '../shared/search-attributes';
+import { sweepTitle } from '../shared/summaries';
 import type { sweepWorkflow, SweepProgress } from '../workflows/sweep';
 
 export function sweepWorkflowId(name: string): string {
@@ -22,6 +23,7 @@ export async function sweepPlanCommand(configPath: string): Promise<number> {
 /** Starts the sweep, or attaches to the run already in progress under the same id. */
 export async function startSweep(client: Client, loaded: LoadedSweepConfig) {
   const sweepId = sweepWorkflowId(loaded.config.name);
+  const plan = planSweep(loaded.config);
   return client.workflow.start<typeof sweepWorkflow>('sweepWorkflow', {
     workflowId: sweepId,
     taskQueue: TASK_QUEUES.cpu,
@@ -29,6 +31,8 @@ export async function startSweep(client: Client, loaded: LoadedSweepConfig) {
     workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
     typedSearchAttributes: [{ key: SweepIdKey, value: sweepId }],
     memo: { configHash: loaded.configHash, configPath: loaded.path },
+    staticSummary: sweepTitle(loaded.config.name, { dataProducts: plan.dataProducts.length, cells: plan.cells.length }),
+    staticDetails: `sweep config \`${loaded.path}\``,
   });
 }
 

@@ -25,6 +25,8 @@ export const SEARCH_ATTRIBUTES = {
   Seed: 'Int',
   Stage: 'Keyword',
   CellStatus: 'Keyword',
+  /** A completed cell's test macro-F1 (0–1): `MacroF1 > 0.3`, and sortable, in the UI and in `temporal workflow list`. */
+  MacroF1: 'Double',
 } as const;
 
 export type SearchAttributeName = keyof typeof SEARCH_ATTRIBUTES;

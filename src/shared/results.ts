@@ -51,10 +51,21 @@ export type CellResult = z.infer<typeof cellResultSchema>;
 export type DataProductCounts = z.infer<typeof dataProductCountsSchema>;
 export type DataProductResult = z.infer<typeof dataProductResultSchema>;
 
-/** What a cell workflow returns to its sweep: enough to count, nothing bulky. */
+/**
+ * What a cell workflow returns to its sweep: counts and metrics, nothing bulky, so a finished
+ * cell shows how it did in the UI. (Cells that finished before the metrics were added returned
+ * only `key` and `trainings`; the sweep reads only `trainings`.)
+ */
 export interface CellOutcome {
   key: string;
   trainings: number;
+  macroF1: number;
+  accuracy: number;
+  trainSize: number;
+  /** Where the training labels came from: `prompt` (the label the generator was asked for) or `gold`. */
+  labelSource: 'prompt' | 'gold';
+  /** One readable line, e.g. `sib200 · cy · TargetDemos · smollm2-135m · seed 1 → macro-F1 61.2`. */
+  summary: string;
 }
 
 /** What a data-product workflow returns to its sweep: what its cells need, and the LLM call count. */
@@ -62,4 +73,9 @@ export interface DataProductOutcome {
   key: string;
   dataset: z.infer<typeof artifactRefSchema>;
   llmCalls: number;
+  /**
+   * One readable line, e.g. `sib200 · cy · TargetDemos · smollm2-135m → kept 70, rejected 12`.
+   * Absent where the outcome comes from a record (a resumed sweep) or an older run.
+   */
+  summary?: string;
 }

@@ -11,6 +11,8 @@ export const GeneratorModelKey = defineSearchAttributeKey('GeneratorModel', Sear
 export const SeedKey = defineSearchAttributeKey('Seed', SearchAttributeType.INT);
 export const StageKey = defineSearchAttributeKey('Stage', SearchAttributeType.KEYWORD);
 export const CellStatusKey = defineSearchAttributeKey('CellStatus', SearchAttributeType.KEYWORD);
+/** Set once, when a cell completes. */
+export const MacroF1Key = defineSearchAttributeKey('MacroF1', SearchAttributeType.DOUBLE);
 
 export interface CellLabels {
   sweepId: string;
