@@ -34,7 +34,10 @@ export const dataProductCountsSchema = z.strictObject({
   rejectedByJudge: countsByLabel,
   removedAsDuplicates: countsByLabel,
   kept: countsByLabel,
+  /** Kept samples missing to reach the quota (before rounds: unique candidates missing). */
   shortfall: countsByLabel,
+  /** Accepted, unique samples that came after their label's quota was full (not kept). Absent before rounds. */
+  overQuota: countsByLabel.optional(),
 });
 
 export const dataProductResultSchema = z.strictObject({
@@ -44,6 +47,8 @@ export const dataProductResultSchema = z.strictObject({
   requests: artifactRefSchema,
   labelDescriptions: artifactRefSchema.optional(),
   counts: dataProductCountsSchema,
+  /** Generate → judge → dedupe rounds it took to meet the quota of kept samples. Absent before rounds. */
+  rounds: z.number().int().positive().optional(),
   llmCalls: z.number().int().nonnegative(),
 });
 
