@@ -185,10 +185,9 @@ async function describeCell(client: Client, workflowId: string): Promise<void> {
   const handle = client.workflow.getHandle(workflowId);
   const description = await handle.describe();
   console.log(`${workflowId}: ${description.status.name} (${description.type})`);
-  // The final line (with the metric) is in the memo once the workflow has finished; until then, the title it started with.
-  const finalSummary = (description.memo as { summary?: unknown } | undefined)?.summary;
-  const summary = typeof finalSummary === 'string' ? finalSummary : await description.staticSummary();
-  if (summary) console.log(`  summary: ${summary}`);
+  // The line it started with; a finished cell's line with its metric is the `summary` of its result, printed below.
+  const title = await description.staticSummary();
+  if (title) console.log(`  summary: ${title}`);
   for (const [key, values] of Object.entries(description.searchAttributes ?? {})) {
     if (key in SEARCH_ATTRIBUTES && key !== 'language') console.log(`  ${key}: ${String(values)}`);
   }
