@@ -5,8 +5,8 @@
  *
  * Results live in the sweep records (written by the children), not in this history: children
  * return only counts, metrics and a summary line. Before the history grows large (`orchestration`
- * limits in the config) the sweep stops starting children, lets the running ones finish, and continues as new, carrying
- * which cells are finished as a bit set.
+ * limits in the config) the sweep stops starting children, lets the running ones finish, and
+ * continues as new, carrying which cells are finished as a bit set.
  * A fresh start (a resume) first asks `openSweep` which cells earlier runs already finished.
  * Orchestration only: deterministic, no I/O.
  */
