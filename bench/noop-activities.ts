@@ -13,6 +13,7 @@ import type {
   FineTuneAndEvaluateOutput,
   FineTuneOutput,
   GenerateOutput,
+  KeepSamplesOutput,
   ReviseOutput,
   SelectOutput,
   SummarizeLabelsOutput,
@@ -69,6 +70,14 @@ export function createNoopActivities(deps: Pick<ActivityDeps, 'store'>, probe: N
     })),
     reviseSamples: step<ReviseOutput>('reviseSamples', () => ({ accepted: NOTHING, rejects: NOTHING, rejectedByLabel: {}, llmCalls: 0 })),
     dedupeSamples: step<DedupeOutput>('dedupeSamples', () => ({ kept: NOTHING, removed: NOTHING, removedByLabel: {} })),
+    // No requests counted: the product ends after its first round.
+    keepSamples: step<KeepSamplesOutput>('keepSamples', () => ({
+      ledger: { kept: NOTHING, removed: NOTHING, rejects: NOTHING },
+      keptByLabel: {},
+      removedAsDuplicatesByLabel: {},
+      overQuotaByLabel: {},
+      rejectedByJudgeByLabel: {},
+    })),
     annotateSamples: step<AnnotateOutput>('annotateSamples', () => ({ dataset: NOTHING, keptByLabel: {} })),
     selectTrainingSet: step<SelectOutput>('selectTrainingSet', () => ({
       train: NOTHING,

@@ -23,19 +23,28 @@ export const generateInputSchema = z.strictObject({
   promptFile: z.string(),
   /** JSON {label: description} for the SL strategies. */
   labelDescriptions: artifactRefSchema.optional(),
+  // A round of a product that generates until its quota of kept samples is met (see dataProductWorkflow):
+  /** The generation state the previous round left (`state` of its output); absent for the first round. */
+  previous: artifactRefSchema.optional(),
+  /** Unique candidates wanted per label, counting the previous rounds'; `samplesPerLabel` when absent. */
+  uniqueTargetByLabel: countsByLabelSchema.optional(),
 });
 export type GenerateInput = z.infer<typeof generateInputSchema>;
 
 export const generateOutputSchema = z.strictObject({
-  /** JSONL of candidates: id, label, text, requestIndex. */
+  /** JSONL of the candidates this call generated (not the previous rounds'): id, label, text, requestIndex. */
   candidates: artifactRefSchema,
+  /** JSON of the generation state, every round's samples and requests: the next round's `previous`. Absent in older records. */
+  state: artifactRefSchema.optional(),
   /** JSONL of every LLM request with prompt, parameters, raw reply, finish reason and usage. */
   requests: artifactRefSchema,
   /** JSON of the demos used per label. */
   demos: artifactRefSchema,
+  /** Counts over all rounds so far. */
   requestsByLabel: countsByLabelSchema,
   parsedByLabel: countsByLabelSchema,
   uniqueByLabel: countsByLabelSchema,
+  /** Unique candidates missing to reach the target (`uniqueTargetByLabel`, else `samplesPerLabel`). */
   shortfallByLabel: countsByLabelSchema,
   llmCalls: z.number().int().nonnegative(),
 });
@@ -180,3 +189,44 @@ export const fineTuneAndEvaluateOutputSchema = z.strictObject({
   evaluated: evaluateOutputSchema,
 });
 export type FineTuneAndEvaluateOutput = z.infer<typeof fineTuneAndEvaluateOutputSchema>;
+
+/**
+ * One round's bookkeeping for a product that generates until its quota of kept samples is met:
+ * the round's accepted samples are deduped together with everything kept so far (and against
+ * test and demos), each label keeps at most the quota, and the ledger (kept, removed and judge
+ * rejects of all rounds) grows by the round. Artifacts only grow; the history carries refs and counts.
+ */
+const keptLedgerSchema = z.strictObject({
+  /** JSONL of every sample kept so far, in the order the rounds kept them. */
+  kept: artifactRefSchema,
+  /** JSONL of every sample removed so far, with its reason (a duplicate, a leak, `over_quota`). */
+  removed: artifactRefSchema,
+  /** JSONL of every candidate the judge rejected so far, with the verdict and the judge's reason. */
+  rejects: artifactRefSchema,
+});
+export type KeptLedger = z.infer<typeof keptLedgerSchema>;
+
+export const keepSamplesInputSchema = z.strictObject({
+  dataRoot: z.string(),
+  dataset: DatasetSpecSchema,
+  language: z.string(),
+  /** The round's samples: those the judge accepted, or all candidates when the strategy does not revise. */
+  samples: artifactRefSchema,
+  /** The round's judge rejects, when the strategy revises. */
+  rejects: artifactRefSchema.optional(),
+  demos: artifactRefSchema,
+  quotaPerLabel: z.number().int().positive(),
+  /** The ledger the previous round left; absent for the first round. */
+  previous: keptLedgerSchema.optional(),
+});
+export type KeepSamplesInput = z.infer<typeof keepSamplesInputSchema>;
+
+export const keepSamplesOutputSchema = z.strictObject({
+  ledger: keptLedgerSchema,
+  /** Counts over all rounds so far. */
+  keptByLabel: countsByLabelSchema,
+  removedAsDuplicatesByLabel: countsByLabelSchema,
+  overQuotaByLabel: countsByLabelSchema,
+  rejectedByJudgeByLabel: countsByLabelSchema,
+});
+export type KeepSamplesOutput = z.infer<typeof keepSamplesOutputSchema>;

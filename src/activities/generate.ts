@@ -1,9 +1,14 @@
 /**
  * Generate stage: for each label, ask the LLM for samples in the target language until the
- * label's quota of unique samples is met or the request cap is reached (a shortfall is
+ * label's target of unique samples is met or the request cap is reached (a shortfall is
  * recorded, never an endless loop). Every request is kept with its prompt, parameters, raw
  * reply and usage. Progress is saved after each request, so a retried activity resumes after
  * the last finished request instead of starting over.
+ *
+ * A product that generates in rounds (until its quota of kept samples is met) passes the state
+ * the previous round left and cumulative targets: the round continues that state (request
+ * indices, and so sampling seeds, go on; a text seen in any round is not a new sample), returns
+ * only its own new candidates, and leaves the grown state for the next round.
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -51,9 +56,9 @@ function sortRequests(requests: readonly RequestRecord[]): RequestRecord[] {
   return [...requests].sort((left, right) => compareText(left.label, right.label) || left.requestIndex - right.requestIndex);
 }
 
-async function readProgress(path: string): Promise<Progress> {
+async function readProgress(path: string): Promise<Progress | undefined> {
   const text = await readFile(path, 'utf8').catch(() => undefined);
-  return text === undefined ? { labels: {}, requests: [] } : progressSchema.parse(JSON.parse(text));
+  return text === undefined ? undefined : progressSchema.parse(JSON.parse(text));
 }
 
 export interface PromptParts {
@@ -102,8 +107,9 @@ export function createGenerateActivity(deps: ActivityDeps) {
     const input = generateInputSchema.parse(rawInput);
     const { generation } = input;
     const loaded = await loadPromptTemplate(input.promptFile);
-    const { productKey: _productKey, ...affecting } = input;
-    const cacheKey = hashOf({ ...affecting, generator: generatorIdentity(input.generator), template: loaded.sha256 });
+    const { productKey: _productKey, previous, ...affecting } = input;
+    // The previous round's state counts by its content, not by where this store keeps it.
+    const cacheKey = hashOf({ ...affecting, previous: previous?.sha256, generator: generatorIdentity(input.generator), template: loaded.sha256 });
     const cached = await deps.store.lookup('generate', cacheKey, generateOutputSchema);
     if (cached) return { ...cached, llmCalls: 0 };
 
@@ -115,9 +121,12 @@ export function createGenerateActivity(deps: ActivityDeps) {
     const model = deps.models.get(input.generator.provider);
     const workDir = deps.store.workDir('generate', cacheKey);
     const progressPath = join(workDir, 'progress.json');
-    const progress = await readProgress(progressPath);
+    const before: Progress = previous ? await deps.store.readJson(previous, progressSchema) : { labels: {}, requests: [] };
+    const progress = (await readProgress(progressPath)) ?? structuredClone(before);
+    const targetOf = (label: string) => input.uniqueTargetByLabel?.[label] ?? generation.samplesPerLabel;
     const context = Context.current();
     let llmCalls = 0;
+    let failed = false;
 
     const demosByLabel: Record<string, Example[]> = {};
     // Labels run concurrently; the provider's own limiter bounds the requests in flight.
@@ -138,17 +147,19 @@ export function createGenerateActivity(deps: ActivityDeps) {
         labelDescription: descriptions[label] ?? '',
         count: generation.samplesPerRequest,
       };
-      while (state.samples.length < generation.samplesPerLabel && state.requests < generation.maxRequestsPerLabel) {
+      while (!failed && state.samples.length < targetOf(label) && state.requests < generation.maxRequestsPerLabel) {
         const { messages, demosUsed } = await fitToContext(model, loaded, parts, demos, generation.sampling.maxTokens);
         const requestIndex = state.requests;
         const sampling = { ...generation.sampling, seed: (generation.sampling.seed ?? generation.demoSeed) * 100_003 + requestIndex };
         const reply = await model.complete({ messages, sampling, signal: context.cancellationSignal });
         llmCalls += 1;
+        // Once the attempt has failed, the retry owns the progress file: a late reply is not written.
+        if (failed) return;
         const parsed = parseGeneratedLines(reply.text, { minChars: generation.minChars, maxChars: generation.maxChars, finishReason: reply.finishReason });
         let newUnique = 0;
         for (const text of parsed.kept) {
           const normalized = normalizeForDedupe(text);
-          if (seen.has(normalized) || state.samples.length >= generation.samplesPerLabel) continue;
+          if (seen.has(normalized) || state.samples.length >= targetOf(label)) continue;
           seen.add(normalized);
           state.samples.push({ text, requestIndex });
           newUnique += 1;
@@ -172,21 +183,34 @@ export function createGenerateActivity(deps: ActivityDeps) {
         context.heartbeat({ label, requests: state.requests, unique: state.samples.length });
       }
     };
-    await Promise.all(spec.labels.map(generateLabel));
+    // A label's failure fails the attempt; the other labels stop after their request in flight.
+    await Promise.all(
+      spec.labels.map((label) =>
+        generateLabel(label).catch((error: unknown) => {
+          failed = true;
+          throw error;
+        }),
+      ),
+    );
 
     const byLabel = (pick: (label: string) => number) => Object.fromEntries(spec.labels.map((label) => [label, pick(label)]));
     const stateOf = (label: string) => progress.labels[label] ?? { requests: 0, parsed: 0, samples: [] };
-    const candidates = spec.labels.flatMap((label) =>
-      stateOf(label).samples.map((sample, index) => ({ id: `${label}-${index}`, label, text: sample.text, requestIndex: sample.requestIndex })),
-    );
+    // Only this call's samples: the previous rounds' were judged and deduped in their own rounds.
+    const candidates = spec.labels.flatMap((label) => {
+      const start = before.labels[label]?.samples.length ?? 0;
+      return stateOf(label)
+        .samples.slice(start)
+        .map((sample, offset) => ({ id: `${label}-${start + offset}`, label, text: sample.text, requestIndex: sample.requestIndex }));
+    });
     const output: GenerateOutput = {
       candidates: await deps.store.putJsonl(candidates),
+      state: await deps.store.put(JSON.stringify(progress), 'json'),
       requests: await deps.store.putJsonl(sortRequests(progress.requests)),
       demos: await deps.store.putJson(demosByLabel),
       requestsByLabel: byLabel((label) => stateOf(label).requests),
       parsedByLabel: byLabel((label) => stateOf(label).parsed),
       uniqueByLabel: byLabel((label) => stateOf(label).samples.length),
-      shortfallByLabel: byLabel((label) => Math.max(0, generation.samplesPerLabel - stateOf(label).samples.length)),
+      shortfallByLabel: byLabel((label) => Math.max(0, targetOf(label) - stateOf(label).samples.length)),
       llmCalls,
     };
     await deps.store.record('generate', cacheKey, { ...output, llmCalls: 0 });

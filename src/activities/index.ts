@@ -10,6 +10,7 @@ import { withFailureTypes } from './failures';
 import { createFineTuneActivity } from './fine-tune';
 import { createFineTuneAndEvaluateActivity } from './fine-tune-evaluate';
 import { createGenerateActivity } from './generate';
+import { createKeepSamplesActivity } from './keep-samples';
 import { createReviseActivity } from './revise';
 import { createSelectActivity } from './select';
 import { createSummarizeLabelsActivity } from './summarize-labels';
@@ -21,6 +22,7 @@ export function createCpuActivities(deps: ActivityDeps) {
     generateSamples: withFailureTypes(createGenerateActivity(deps)),
     reviseSamples: withFailureTypes(createReviseActivity(deps)),
     dedupeSamples: withFailureTypes(createDedupeActivity(deps)),
+    keepSamples: withFailureTypes(createKeepSamplesActivity(deps)),
     annotateSamples: withFailureTypes(createAnnotateActivity(deps)),
     selectTrainingSet: withFailureTypes(createSelectActivity(deps)),
     ...createSweepRecordActivities(deps),

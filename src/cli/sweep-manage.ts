@@ -185,6 +185,9 @@ async function describeCell(client: Client, workflowId: string): Promise<void> {
   const handle = client.workflow.getHandle(workflowId);
   const description = await handle.describe();
   console.log(`${workflowId}: ${description.status.name} (${description.type})`);
+  // The line it started with; a finished cell's line with its metric is the `summary` of its result, printed below.
+  const title = await description.staticSummary();
+  if (title) console.log(`  summary: ${title}`);
   for (const [key, values] of Object.entries(description.searchAttributes ?? {})) {
     if (DISPLAYED_SEARCH_ATTRIBUTE_NAMES.includes(key)) console.log(`  ${key}: ${String(values)}`);
   }

@@ -7,6 +7,7 @@ import { workflowUiUrl } from '../infra/ui-links';
 import { TASK_QUEUES } from '../shared/constants';
 import { SweepIdKey } from '../shared/search-attributes';
 import { sweepWorkflowId } from '../shared/workflow-ids';
+import { sweepTitle } from '../shared/summaries';
 import type { sweepWorkflow, SweepProgress } from '../workflows/sweep';
 
 export async function sweepPlanCommand(configPath: string): Promise<number> {
@@ -19,6 +20,7 @@ export async function sweepPlanCommand(configPath: string): Promise<number> {
 /** Starts the sweep, or attaches to the run already in progress under the same id. */
 export async function startSweep(client: Client, loaded: LoadedSweepConfig) {
   const sweepId = sweepWorkflowId(loaded.config.name);
+  const plan = planSweep(loaded.config);
   return client.workflow.start<typeof sweepWorkflow>('sweepWorkflow', {
     workflowId: sweepId,
     taskQueue: TASK_QUEUES.cpu,
@@ -26,6 +28,8 @@ export async function startSweep(client: Client, loaded: LoadedSweepConfig) {
     workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
     typedSearchAttributes: [{ key: SweepIdKey, value: sweepId }],
     memo: { configHash: loaded.configHash, configPath: loaded.path },
+    staticSummary: sweepTitle(loaded.config.name, { dataProducts: plan.dataProducts.length, cells: plan.cells.length }),
+    staticDetails: `sweep config \`${loaded.path}\``,
   });
 }
 

@@ -18,6 +18,8 @@ export const GeneratorModelKey = defineSearchAttributeKey('GeneratorModel', Sear
 export const SeedKey = defineSearchAttributeKey('Seed', SearchAttributeType.INT);
 export const StageKey = defineSearchAttributeKey('Stage', SearchAttributeType.KEYWORD);
 export const CellStatusKey = defineSearchAttributeKey('CellStatus', SearchAttributeType.KEYWORD);
+/** Set once, when a cell completes. */
+export const MacroF1Key = defineSearchAttributeKey('MacroF1', SearchAttributeType.DOUBLE);
 
 /** Every custom search attribute synthlab sets; the dev server registers exactly these. */
 export const SEARCH_ATTRIBUTE_KEYS = [
@@ -30,6 +32,7 @@ export const SEARCH_ATTRIBUTE_KEYS = [
   SeedKey,
   StageKey,
   CellStatusKey,
+  MacroF1Key,
 ] as const;
 
 /** The names a person reads (all but the query alias). */

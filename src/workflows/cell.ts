@@ -4,14 +4,15 @@
  * training examples.
  * Orchestration only.
  */
-import { patched, upsertSearchAttributes } from '@temporalio/workflow';
+import { patched, setCurrentDetails, upsertSearchAttributes } from '@temporalio/workflow';
 import type { FineTuneInput } from '../activities/contracts';
 import type { ArtifactRef } from '../artifacts/ref';
 import type { CellOutcome, CellResult } from '../artifacts/results';
 import type { CellSpec } from '../config/plan';
 import type { DatasetSpec } from '../data/dataset-spec';
 import { cellSpecHash } from '../shared/hash';
-import { CellStatusKey, StageKey } from '../shared/search-attributes';
+import { CellStatusKey, MacroF1Key, StageKey } from '../shared/search-attributes';
+import { cellSummary, cellTitle } from '../shared/summaries';
 import { cellLocalActivities, gpuActivitiesWith } from './policies';
 
 export interface CellInput {
@@ -95,13 +96,29 @@ export async function cellWorkflow({ sweepId, dataRoot, cell, dataset, source }:
     };
     // The spec hash ties the record to exactly these inputs: a resumed sweep reuses it only for the same cell.
     await cellLocalActivities.recordCellResult({ sweepId, specHash: cellSpecHash(cell), result });
+    // MacroF1 rides on the upsert the cell always made here, so it adds no command to the history.
     upsertSearchAttributes([
       { key: StageKey, value: 'done' },
       { key: CellStatusKey, value: 'completed' },
+      { key: MacroF1Key, value: evaluated.macroF1 },
     ]);
-    return { key: cell.key, trainings: trained.trainings };
+    // The static summary the sweep set at start cannot hold the metric. The line with it is the
+    // current details (the UI's metadata tab) and part of the result (`temporal workflow describe`
+    // and the UI's result panel): neither adds a command to the history.
+    const summary = cellSummary(cell, evaluated.macroF1);
+    setCurrentDetails(summary);
+    return {
+      key: cell.key,
+      trainings: trained.trainings,
+      macroF1: evaluated.macroF1,
+      accuracy: evaluated.accuracy,
+      trainSize: selected.trainSize,
+      labelSource: cell.kind === 'gold' ? 'gold' : 'prompt',
+      summary,
+    };
   } catch (error) {
     upsertSearchAttributes([{ key: CellStatusKey, value: 'failed' }]);
+    setCurrentDetails(`${cellTitle(cell)} → failed`);
     throw error;
   }
 }

@@ -2,15 +2,27 @@
  * One shared data product: generate → revise → dedupe → annotate. Runs once per (task, language,
  * strategy, generator, generation settings); every cell that only differs in seed or downstream
  * settings reuses its result. Orchestration only: all I/O is in activities.
+ *
+ * The quota (`samplesPerLabel`) counts KEPT samples: accepted by the judge, unique, no leak. The
+ * product generates, judges and dedupes in rounds until every label has its quota or has used its
+ * request cap (`maxRequestsPerLabel`, over all rounds), and records the shortfall. Each round's
+ * activities return artifact refs and counts; the rows stay in artifacts, so the history grows by
+ * a few events per round, and a worker crash costs at most the activity in flight.
+ * Products recorded before the rounds (the `data-product-kept-quota` marker) replay through the
+ * single pass they ran, whose quota counted unique samples before revision.
  */
-import { upsertSearchAttributes } from '@temporalio/workflow';
+import { patched, setCurrentDetails, upsertSearchAttributes } from '@temporalio/workflow';
+import type { GenerateInput, GenerateOutput, KeepSamplesOutput } from '../activities/contracts';
 import type { ArtifactRef } from '../artifacts/ref';
-import type { DataProductOutcome, DataProductResult } from '../artifacts/results';
+import type { DataProductCounts, DataProductOutcome, DataProductResult } from '../artifacts/results';
 import type { DataProductSpec } from '../config/plan';
+import type { RevisionSettings } from '../config/schema';
 import { generationPromptFile } from '../config/strategies';
 import type { DatasetSpec } from '../data/dataset-spec';
 import { StageKey } from '../shared/search-attributes';
+import { dataProductSummary, dataProductTitle } from '../shared/summaries';
 import { dataActivities, llmActivities, recordActivities } from './policies';
+import { nextRoundTargets, shortfallOf, type QuotaState } from './quota';
 
 export interface DataProductInput {
   sweepId: string;
@@ -19,13 +31,176 @@ export interface DataProductInput {
   product: DataProductSpec;
 }
 
+const KEPT_QUOTA_PATCH = 'data-product-kept-quota';
+
 function setStage(stage: string): void {
   upsertSearchAttributes([{ key: StageKey, value: stage }]);
 }
 
-export async function dataProductWorkflow({ sweepId, dataRoot, dataset, product }: DataProductInput): Promise<DataProductOutcome> {
+function total(counts: Record<string, number>): number {
+  return Object.values(counts).reduce((sum, count) => sum + count, 0);
+}
+
+/** What generation, revision and dedupe made, before annotation. */
+interface Made {
+  /** JSONL of the kept samples. */
+  kept: ArtifactRef;
+  requests: ArtifactRef;
+  rejects: ArtifactRef | undefined;
+  /** `kept` where it counts every label, zeros included (the single pass takes annotation's count). */
+  counts: Omit<DataProductCounts, 'kept'> & Partial<Pick<DataProductCounts, 'kept'>>;
+  rounds: number | undefined;
+  llmCalls: number;
+}
+
+interface Context {
+  input: DataProductInput;
+  generateInput: GenerateInput;
+  labelDescriptions: ArtifactRef | undefined;
+  title: string;
+}
+
+function reviseInput({ input, labelDescriptions }: Context, revision: RevisionSettings, candidates: ArtifactRef) {
+  const { product, dataset } = input;
+  return {
+    productKey: product.key,
+    dataset,
+    taskDescription: product.taskDescription,
+    language: product.language,
+    candidates,
+    generator: product.generator,
+    revision,
+    labelDescriptions,
+  };
+}
+
+/** Before the rounds: one generation up to the quota of unique candidates, one revision, one dedupe. */
+async function generateJudgeDedupeOnce(context: Context): Promise<Made> {
+  const { input } = context;
+  const { product, dataset, dataRoot } = input;
+  setStage('generate');
+  const generated = await llmActivities.generateSamples(context.generateInput);
+  let samples = generated.candidates;
+  let rejects: ArtifactRef | undefined;
+  let rejectedByJudge: Record<string, number> = {};
+  let llmCalls = generated.llmCalls;
+  if (product.revision) {
+    setStage('revise');
+    const revised = await llmActivities.reviseSamples(reviseInput(context, product.revision, generated.candidates));
+    samples = revised.accepted;
+    rejects = revised.rejects;
+    rejectedByJudge = revised.rejectedByLabel;
+    llmCalls += revised.llmCalls;
+  }
+
+  setStage('dedupe');
+  const deduped = await dataActivities.dedupeSamples({ dataRoot, dataset, language: product.language, samples, demos: generated.demos });
+  return {
+    kept: deduped.kept,
+    requests: generated.requests,
+    rejects,
+    counts: {
+      requested: generated.requestsByLabel,
+      parsed: generated.parsedByLabel,
+      unique: generated.uniqueByLabel,
+      rejectedByJudge,
+      removedAsDuplicates: deduped.removedByLabel,
+      // The single pass's quota counted unique candidates, so its shortfall is the generation's.
+      shortfall: generated.shortfallByLabel,
+    },
+    rounds: undefined,
+    llmCalls,
+  };
+}
+
+interface Round {
+  number: number;
+  generated: GenerateOutput;
+  kept: KeepSamplesOutput;
+  /** Whether the round's generation made any request: a round that made none cannot make progress. */
+  madeRequests: boolean;
+}
+
+/** Generates, judges and dedupes in rounds until each label's quota of kept samples is met or its request cap is used. */
+async function generateJudgeDedupeUntilKept(context: Context): Promise<Made> {
+  const { input, title } = context;
+  const { product, dataset, dataRoot } = input;
+  const quota = product.generation.samplesPerLabel;
+  const quotaState = (round: Round | undefined): QuotaState => ({
+    labels: dataset.labels,
+    quota,
+    maxRequestsPerLabel: product.generation.maxRequestsPerLabel,
+    keptByLabel: round?.kept.keptByLabel ?? {},
+    uniqueByLabel: round?.generated.uniqueByLabel ?? {},
+    requestsByLabel: round?.generated.requestsByLabel ?? {},
+  });
+  let llmCalls = 0;
+
+  const runRound = async (previous: Round | undefined, targets: Record<string, number>): Promise<Round> => {
+    const number = (previous?.number ?? 0) + 1;
+    const wanted = quota * dataset.labels.length;
+    setCurrentDetails(`${title} · round ${number}: kept ${total(previous?.kept.keptByLabel ?? {})} of ${wanted}`);
+    setStage('generate');
+    const generated = await llmActivities.generateSamples({ ...context.generateInput, previous: previous?.generated.state, uniqueTargetByLabel: targets });
+    llmCalls += generated.llmCalls;
+    let samples = generated.candidates;
+    let rejects: ArtifactRef | undefined;
+    if (product.revision) {
+      setStage('revise');
+      const revised = await llmActivities.reviseSamples(reviseInput(context, product.revision, generated.candidates));
+      samples = revised.accepted;
+      rejects = revised.rejects;
+      llmCalls += revised.llmCalls;
+    }
+    setStage('dedupe');
+    const kept = await dataActivities.keepSamples({
+      dataRoot,
+      dataset,
+      language: product.language,
+      samples,
+      rejects,
+      demos: generated.demos,
+      quotaPerLabel: quota,
+      previous: previous?.kept.ledger,
+    });
+    const madeRequests = total(generated.requestsByLabel) > total(previous?.generated.requestsByLabel ?? {});
+    return { number, generated, kept, madeRequests };
+  };
+
+  let round = await runRound(undefined, Object.fromEntries(dataset.labels.map((label) => [label, quota])));
+  for (;;) {
+    const targets = nextRoundTargets(quotaState(round));
+    if (targets === undefined || !round.madeRequests) break;
+    round = await runRound(round, targets);
+  }
+  const { generated, kept } = round;
+  return {
+    kept: kept.ledger.kept,
+    requests: generated.requests,
+    rejects: product.revision ? kept.ledger.rejects : undefined,
+    counts: {
+      requested: generated.requestsByLabel,
+      parsed: generated.parsedByLabel,
+      unique: generated.uniqueByLabel,
+      rejectedByJudge: kept.rejectedByJudgeByLabel,
+      removedAsDuplicates: kept.removedAsDuplicatesByLabel,
+      overQuota: kept.overQuotaByLabel,
+      kept: kept.keptByLabel,
+      shortfall: shortfallOf(quotaState(round)),
+    },
+    rounds: round.number,
+    llmCalls,
+  };
+}
+
+export async function dataProductWorkflow(input: DataProductInput): Promise<DataProductOutcome> {
+  const { sweepId, dataRoot, dataset, product } = input;
   const { generation } = product;
   const promptFile = generationPromptFile(product.strategySettings, generation.prompts);
+  const titleParts = { task: product.task, language: product.language, strategy: product.strategy, generatorName: product.generator.name };
+  const title = dataProductTitle(titleParts);
+  // Decided before the first command, so a recorded history takes the branch it ran.
+  const keepsQuota = patched(KEPT_QUOTA_PATCH);
 
   let labelDescriptions: ArtifactRef | undefined;
   let llmCalls = 0;
@@ -36,8 +211,7 @@ export async function dataProductWorkflow({ sweepId, dataRoot, dataset, product 
     llmCalls += summaries.llmCalls;
   }
 
-  setStage('generate');
-  const generated = await llmActivities.generateSamples({
+  const generateInput: GenerateInput = {
     productKey: product.key,
     dataRoot,
     dataset,
@@ -48,63 +222,33 @@ export async function dataProductWorkflow({ sweepId, dataRoot, dataset, product 
     generation,
     promptFile,
     labelDescriptions,
-  });
-
-  let samples = generated.candidates;
-  let rejects: ArtifactRef | undefined;
-  let rejectedByJudge: Record<string, number> = {};
-  llmCalls += generated.llmCalls;
-  if (product.revision) {
-    setStage('revise');
-    const revised = await llmActivities.reviseSamples({
-      productKey: product.key,
-      dataset,
-      taskDescription: product.taskDescription,
-      language: product.language,
-      candidates: generated.candidates,
-      generator: product.generator,
-      revision: product.revision,
-      labelDescriptions,
-    });
-    samples = revised.accepted;
-    rejects = revised.rejects;
-    rejectedByJudge = revised.rejectedByLabel;
-    llmCalls += revised.llmCalls;
-  }
-
-  setStage('dedupe');
-  const deduped = await dataActivities.dedupeSamples({
-    dataRoot,
-    dataset,
-    language: product.language,
-    samples,
-    demos: generated.demos,
-  });
+  };
+  const context: Context = { input, generateInput, labelDescriptions, title };
+  const made = keepsQuota ? await generateJudgeDedupeUntilKept(context) : await generateJudgeDedupeOnce(context);
+  llmCalls += made.llmCalls;
 
   setStage('annotate');
   const annotated = await dataActivities.annotateSamples({
     productKey: product.key,
-    samples: deduped.kept,
+    samples: made.kept,
     generatorName: product.generator.name,
   });
+  const counts: DataProductCounts = { ...made.counts, kept: made.counts.kept ?? annotated.keptByLabel };
   const result: DataProductResult = {
     key: product.key,
     dataset: annotated.dataset,
-    ...(rejects ? { rejects } : {}),
-    requests: generated.requests,
+    ...(made.rejects ? { rejects: made.rejects } : {}),
+    requests: made.requests,
     ...(labelDescriptions ? { labelDescriptions } : {}),
-    counts: {
-      requested: generated.requestsByLabel,
-      parsed: generated.parsedByLabel,
-      unique: generated.uniqueByLabel,
-      rejectedByJudge,
-      removedAsDuplicates: deduped.removedByLabel,
-      kept: annotated.keptByLabel,
-      shortfall: generated.shortfallByLabel,
-    },
+    counts,
+    ...(made.rounds !== undefined ? { rounds: made.rounds } : {}),
     llmCalls,
   };
   await recordActivities.recordDataProduct({ sweepId, result });
   setStage('done');
-  return { key: product.key, dataset: annotated.dataset, llmCalls };
+  // The static summary (the title, set by the sweep at start) cannot hold the counts: this line is
+  // the current details and part of the result, which `temporal workflow describe` prints.
+  const summary = dataProductSummary(titleParts, counts);
+  setCurrentDetails(summary);
+  return { key: product.key, dataset: annotated.dataset, llmCalls, summary };
 }

@@ -4,9 +4,9 @@
  * the sweep finishes with a summary of what failed.
  *
  * Results live in the sweep records (written by the children), not in this history: children
- * return only counts. Before the history grows large (`orchestration` limits in the config) the
- * sweep stops starting children, lets the running ones finish, and continues as new, carrying
- * which cells are finished as a bit set.
+ * return only counts, metrics and a summary line. Before the history grows large (`orchestration`
+ * limits in the config) the sweep stops starting children, lets the running ones finish, and
+ * continues as new, carrying which cells are finished as a bit set.
  * A fresh start (a resume) first asks `openSweep` which cells earlier runs already finished.
  * Orchestration only: deterministic, no I/O.
  */
@@ -18,6 +18,7 @@ import {
   executeChild,
   isCancellation,
   patched,
+  setCurrentDetails,
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
@@ -30,10 +31,11 @@ import { BitSet } from '../shared/bitset';
 import { TASK_QUEUES } from '../shared/constants';
 import { searchAttributesFor } from '../shared/search-attributes';
 import { cellWorkflowId, dataProductWorkflowId } from '../shared/workflow-ids';
+import { cellTitle, dataProductTitle, sweepProgressLine, sweepSummary } from '../shared/summaries';
 import { cellWorkflow } from './cell';
 import { dataProductWorkflow } from './data-product';
 import { recordActivities } from './policies';
-import { createWindow } from './window';
+import { createWindow, type Window } from './window';
 
 /** The sweep result lists this many failures; the count covers all of them. */
 export const MAX_LISTED_FAILURES = 200;
@@ -99,6 +101,8 @@ export interface SweepResult {
   trainings: number;
   /** Runs this execution took (continue-as-new count + 1). */
   runs: number;
+  /** One readable line, e.g. `demo → cells 6/6 completed, 0 failed · data products 2/2 · 1 run`. */
+  summary: string;
 }
 
 export const progressQuery = defineQuery<SweepProgress>('progress');
@@ -142,7 +146,7 @@ export async function sweepWorkflow(input: SweepInput): Promise<SweepResult> {
 
   // Answer progress queries while openSweep runs, too.
   let state: SweepCarry | undefined = input.carry;
-  setHandler(progressQuery, () => ({
+  const progress = (): SweepProgress => ({
     dataProducts: {
       total: plan.dataProducts.length,
       done: state?.completedProducts ?? 0,
@@ -151,14 +155,20 @@ export async function sweepWorkflow(input: SweepInput): Promise<SweepResult> {
     },
     cells: { total: plan.cells.length, done: state?.completedCells ?? 0, running: cellWindow.running, failed: state?.failedCells ?? 0 },
     run: (state?.runs ?? 0) + 1,
-  }));
+  });
+  setHandler(progressQuery, progress);
+  // The UI's current details: the progress line, renewed whenever a child starts or ends (no command, no history).
+  const showProgress = () => setCurrentDetails(sweepProgressLine(progress()));
+  showProgress();
   state ??= await openCarry(input);
+  showProgress();
   const finished = new BitSet(plan.cells.length, state.finishedCells);
   const carry = state;
 
   const recordFailure = (item: FailedItem) => {
     carry.failedTotal += 1;
     if (carry.failed.length < MAX_LISTED_FAILURES) carry.failed.push(item);
+    showProgress();
   };
 
   let rollingOver = false;
@@ -177,12 +187,24 @@ export async function sweepWorkflow(input: SweepInput): Promise<SweepResult> {
     return rollingOver;
   };
 
+  /** Runs a child in its window; the progress line is renewed when it starts and once its slot is free. */
+  const runInWindow = async <T>(window: Window, work: () => Promise<T>): Promise<T> => {
+    try {
+      return await window.run(() => {
+        showProgress();
+        return work();
+      });
+    } finally {
+      showProgress();
+    }
+  };
+
   const unfinished = plan.cells.map((_, index) => index).filter((index) => !finished.has(index));
   const neededProducts = new Set(unfinished.map((index) => plan.cells[index]?.dataProductKey).filter((key): key is string => key !== undefined));
 
   type ProductState = DataProductOutcome | { failed: string } | 'deferred';
   const runProduct = (product: DataProductSpec): Promise<ProductState> =>
-    productWindow.run(async () => {
+    runInWindow(productWindow, async () => {
       if (rollOverDue()) return 'deferred';
       try {
         const outcome = await executeChild(dataProductWorkflow, {
@@ -194,8 +216,12 @@ export async function sweepWorkflow(input: SweepInput): Promise<SweepResult> {
             { sweepId, task: product.task, language: product.language, strategy: product.strategy, generator: product.generator.name },
             'generate',
           ),
+          // Metadata on the start command, not a command of its own: histories recorded without it replay unchanged.
+          staticSummary: dataProductTitle({ ...product, generatorName: product.generator.name }),
+          staticDetails: `data product \`${product.key}\` of ${sweepId}`,
         });
-        carry.products[product.key] = outcome;
+        // The summary line is for the UI; the carry keeps only what the cells need.
+        carry.products[product.key] = { key: outcome.key, dataset: outcome.dataset, llmCalls: outcome.llmCalls };
         carry.completedProducts += 1;
         carry.llmCalls += outcome.llmCalls;
         return outcome;
@@ -236,7 +262,7 @@ export async function sweepWorkflow(input: SweepInput): Promise<SweepResult> {
       }
       source = product.dataset;
     }
-    await cellWindow.run(async () => {
+    await runInWindow(cellWindow, async () => {
       if (rollOverDue()) return;
       try {
         const outcome = await executeChild(cellWorkflow, {
@@ -248,6 +274,8 @@ export async function sweepWorkflow(input: SweepInput): Promise<SweepResult> {
             { sweepId, task: cell.task, language: cell.language, strategy: cell.strategy, generator: cell.generator, seed: cell.seed },
             'select',
           ),
+          staticSummary: cellTitle(cell),
+          staticDetails: `cell \`${cell.key}\` of ${sweepId}` + (cell.dataProductKey ? `, trained on data product \`${cell.dataProductKey}\`` : ', trained on gold data'),
         });
         finished.add(index);
         carry.completedCells += 1;
@@ -284,7 +312,7 @@ export async function sweepWorkflow(input: SweepInput): Promise<SweepResult> {
     });
   }
 
-  return {
+  const totals = {
     sweepId,
     configHash: input.configHash,
     dataProducts: { total: plan.dataProducts.length, completed: carry.completedProducts, failed: Object.keys(carry.failedProducts).length },
@@ -295,4 +323,7 @@ export async function sweepWorkflow(input: SweepInput): Promise<SweepResult> {
     trainings: carry.trainings,
     runs: carry.runs + 1,
   };
+  const summary = sweepSummary(config.name, totals);
+  setCurrentDetails(summary);
+  return { ...totals, summary };
 }

@@ -1,7 +1,7 @@
 /**
  * Starting the real dev server: when its port is taken the start is retried, then fails with the
- * server's own words from its log; on a database from before a search attribute existed, the
- * attribute is added and every service of the server can use it at once.
+ * server's own words from its log; on a database from before search attributes existed (a keyword
+ * and a double), they are added and every service of the server can use them at once.
  */
 import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
@@ -12,7 +12,7 @@ import { Client, Connection } from '@temporalio/client';
 import { afterAll, expect, it } from 'vitest';
 import { canConnect, freePort, SEARCH_ATTRIBUTE_TYPES, startDevServer, stopProcess } from '../../src/infra/dev-server';
 import { embeddedPaths } from '../../src/infra/paths';
-import { CellStatusKey, SweepIdKey } from '../../src/shared/search-attributes';
+import { CellStatusKey, MacroF1Key, SweepIdKey } from '../../src/shared/search-attributes';
 import { DEFAULT_NAMESPACE } from '../../src/shared/constants';
 import { waitFor } from '../helpers/processes';
 
@@ -43,11 +43,11 @@ it('retries a start whose server exits, then reports the log lines that say why'
   expect(log.match(/address already in use/g)?.length).toBe(3);
 });
 
-it('adds a search attribute an older database lacks, and the server indexes it at once', async () => {
+it('adds the search attributes an older database lacks, and the server indexes them at once', async () => {
   stateDir = await mkdtemp(join(tmpdir(), 'synthlab-devserver-'));
   const dbFile = join(stateDir, 'temporal.db');
-  // An older database: the CLI's own server, started without CellStatus.
-  const older = Object.entries(SEARCH_ATTRIBUTE_TYPES).filter(([name]) => name !== 'CellStatus');
+  // An older database: the CLI's own server, started without CellStatus and MacroF1.
+  const older = Object.entries(SEARCH_ATTRIBUTE_TYPES).filter(([name]) => name !== 'CellStatus' && name !== 'MacroF1');
   const port = await freePort();
   const oldServer = spawn(
     embeddedPaths().temporal,
@@ -71,10 +71,11 @@ it('adds a search attribute an older database lacks, and the server indexes it a
       typedSearchAttributes: [
         { key: SweepIdKey, value: 'sweep/sa-upgrade' },
         { key: CellStatusKey, value: 'probe' },
+        { key: MacroF1Key, value: 0.5 },
       ],
     });
     const found = await waitFor(
-      async () => (await client.workflow.count(`SweepId = 'sweep/sa-upgrade' AND CellStatus = 'probe'`)).count || undefined,
+      async () => (await client.workflow.count(`SweepId = 'sweep/sa-upgrade' AND CellStatus = 'probe' AND MacroF1 > 0.25`)).count || undefined,
       10_000,
       'the workflow to be found by its new search attribute',
     );

@@ -3,6 +3,7 @@
  * The LLM is a scripted fake here (fast and exact to count); the real local model runs in the
  * end-to-end test.
  */
+import { execFileSync } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ActivityFailure, ApplicationFailure, WorkflowFailedError, WorkflowIdConflictPolicy } from '@temporalio/client';
@@ -11,6 +12,7 @@ import { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getDatasetSpec } from '../../src/data/registry';
 import type { CompletionRequest } from '../../src/llm/types';
+import { embeddedPaths } from '../../src/infra/paths';
 import { TASK_QUEUES } from '../../src/shared/constants';
 import { cellWorkflowId } from '../../src/shared/workflow-ids';
 import { workflowBundle } from '../../src/workers/create-workers';
@@ -18,6 +20,7 @@ import { cellWorkflow } from '../../src/workflows/cell';
 import { sweepWorkflow } from '../../src/workflows/sweep';
 import { createScriptedModel } from '../helpers/scripted-model';
 import { buildTinyModel, dataRoot, recordedResults, startInProcessWorkers, sweepInput, testSweepConfig, type InProcessWorkers } from '../helpers/stack';
+import { waitFor } from '../helpers/processes';
 import { startTestTemporal, type TestTemporal } from '../helpers/temporal';
 
 const { temporal: protos } = proto;
@@ -39,6 +42,19 @@ function scriptedReply(request: CompletionRequest, index: number): string {
   ].join('\n');
 }
 
+const total = (counts: Record<string, number>) => Object.values(counts).reduce((sum, count) => sum + count, 0);
+
+/** What `temporal workflow describe` (the CLI binary users run) prints for a workflow. */
+function describeWorkflow(workflowId: string): string {
+  return execFileSync(embeddedPaths().temporal, ['workflow', 'describe', '--address', temporal.server.address, '--workflow-id', workflowId], { encoding: 'utf8' });
+}
+
+async function listWorkflowIds(query: string): Promise<string[]> {
+  const ids: string[] = [];
+  for await (const execution of temporal.client.workflow.list({ query })) ids.push(execution.workflowId);
+  return ids.sort();
+}
+
 beforeAll(async () => {
   temporal = await startTestTemporal();
   tinyModel = buildTinyModel(join(temporal.stateDir, 'tiny-model'));
@@ -55,7 +71,8 @@ describe('sweep workflow', () => {
     const config = testSweepConfig({ tinyModel, name: 'sharing', goldBaseline: false });
     const input = sweepInput(config);
 
-    const firstSummary = await temporal.client.workflow.execute(sweepWorkflow, { workflowId: input.sweepId, taskQueue: TASK_QUEUES.cpu, args: [input] });
+    const firstRun = await temporal.client.workflow.start(sweepWorkflow, { workflowId: input.sweepId, taskQueue: TASK_QUEUES.cpu, args: [input] });
+    const firstSummary = await firstRun.result();
     expect(firstSummary.failed).toEqual([]);
     expect(firstSummary.cells).toEqual({ total: 2, completed: 2, failed: 0, reused: 0 }); // 2 seeds of one TargetDemos+Revision product
     expect(firstSummary.dataProducts).toEqual({ total: 1, completed: 1, failed: 0 });
@@ -64,11 +81,18 @@ describe('sweep workflow', () => {
     expect(first.cells).toHaveLength(2);
     expect(first.dataProducts).toHaveLength(1);
     const generationRequests = model.requests.filter((request) => !request.messages.some((message) => message.content.includes('single word Yes or No')));
-    // 7 labels × 1 request each (4 unique lines per request meet the quota of 4): generated once, not once per seed.
-    expect(generationRequests).toHaveLength(7);
-    expect(firstSummary.llmCalls).toBe(model.requests.length);
     const product = first.dataProducts[0]!;
-    expect(Object.values(product.counts.rejectedByJudge).reduce((sum, count) => sum + count, 0)).toBeGreaterThan(0);
+    // Generated once for both seeds: 7 labels × 1 request (4 unique lines meet the quota of 4), then
+    // a second round for the labels whose candidates the judge rejected, within the cap of 2 requests.
+    expect(generationRequests).toHaveLength(total(product.counts.requested));
+    expect(generationRequests.length).toBeGreaterThan(7);
+    expect(product.rounds).toBe(2);
+    for (const [label, requested] of Object.entries(product.counts.requested)) {
+      expect(requested).toBeLessThanOrEqual(2);
+      expect((product.counts.kept[label] ?? 0) + (product.counts.shortfall[label] ?? 0), label).toBe(4);
+    }
+    expect(firstSummary.llmCalls).toBe(model.requests.length);
+    expect(total(product.counts.rejectedByJudge)).toBeGreaterThan(0);
     for (const cell of first.cells) {
       expect(cell.macroF1).toBeGreaterThanOrEqual(0);
       expect(cell.macroF1).toBeLessThanOrEqual(1);
@@ -81,6 +105,51 @@ describe('sweep workflow', () => {
       listed.push(execution.workflowId);
     }
     expect(listed.sort()).toEqual(first.cells.map((cell) => cellWorkflowId(input.sweepId, cell.key)).sort());
+
+    // A cell's workflow result carries its metrics and its summary line (counts and metrics, never rows).
+    for (const cell of first.cells) {
+      const handle = temporal.client.workflow.getHandle<typeof cellWorkflow>(`${input.sweepId}/cell/${cell.key}`);
+      const summary = `sib200 · cy · TargetDemos+Revision · scripted · seed ${cell.seed} → macro-F1 ${(cell.macroF1 * 100).toFixed(1)}`;
+      expect(await handle.result()).toEqual({
+        key: cell.key,
+        trainings: 1,
+        macroF1: cell.macroF1,
+        accuracy: cell.accuracy,
+        trainSize: cell.trainSize,
+        labelSource: 'prompt',
+        summary,
+      });
+      // The UI's current details (a query the worker answers, for finished workflows too).
+      expect((await handle.query<{ currentDetails?: string }>('__temporal_workflow_metadata')).currentDetails).toBe(summary);
+      // `temporal workflow describe` prints the static summary the sweep set and the result with the final line.
+      const described = describeWorkflow(handle.workflowId);
+      expect(described).toMatch(new RegExp(`StaticSummary\\s+"sib200 · cy · TargetDemos\\+Revision · scripted · seed ${cell.seed}"`));
+      expect(described).toContain(summary);
+    }
+    const productLine = `sib200 · cy · TargetDemos+Revision · scripted → kept ${total(product.counts.kept)}, rejected ${total(product.counts.rejectedByJudge)}`;
+    expect(describeWorkflow(`${input.sweepId}/data/${product.key}`)).toContain(productLine);
+    expect(firstSummary.summary).toBe('sharing → cells 2/2 completed, 0 failed · data products 1/1 · 1 run');
+    expect(describeWorkflow(input.sweepId)).toContain(firstSummary.summary);
+
+    // MacroF1 is a search attribute of every completed cell: a threshold lists the good ones.
+    const cellsWhere = (condition: string) => listWorkflowIds(`SweepId = '${input.sweepId}' AND WorkflowType = 'cellWorkflow' AND ${condition}`);
+    const cellIds = first.cells.map((cell) => `${input.sweepId}/cell/${cell.key}`).sort();
+    // Visibility is updated after the cell's last upsert, asynchronously.
+    const listedByMetric = await waitFor(
+      async () => {
+        const ids = await cellsWhere('MacroF1 > -1');
+        return ids.length >= cellIds.length ? ids : undefined;
+      },
+      10_000,
+      'the completed cells to be listed by MacroF1',
+    );
+    expect(listedByMetric).toEqual(cellIds);
+    expect(await cellsWhere('MacroF1 > 1')).toEqual([]);
+    const [worse, better] = [...first.cells].sort((left, right) => left.macroF1 - right.macroF1);
+    if (worse!.macroF1 < better!.macroF1) {
+      // Seeds that scored differently: a threshold between them lists only the better cell.
+      expect(await cellsWhere(`MacroF1 > ${(worse!.macroF1 + better!.macroF1) / 2}`)).toEqual([`${input.sweepId}/cell/${better!.key}`]);
+    }
 
     // Starting the finished sweep again reuses every recorded cell: no child, no LLM call, no training.
     const callsBefore = model.requests.length;
@@ -97,7 +166,12 @@ describe('sweep workflow', () => {
     const history = await temporal.client.workflow.getHandle(cellId).fetchHistory();
     await Worker.runReplayHistory({ workflowBundle: await workflowBundle() }, history, cellId);
     if (process.env.SYNTHLAB_RECORD_FIXTURES === '1') {
-      await writeFile(join(import.meta.dirname, '..', 'fixtures', 'cell-history.pb'), protos.api.history.v1.History.encode(history).finish());
+      const writeFixture = (name: string, recorded: proto.temporal.api.history.v1.IHistory) =>
+        writeFile(join(import.meta.dirname, '..', 'fixtures', name), protos.api.history.v1.History.encode(recorded).finish());
+      await writeFixture('cell-history.pb', history);
+      await writeFixture('data-product-history.pb', await temporal.client.workflow.getHandle(`${input.sweepId}/data/${product.key}`).fetchHistory());
+      // The first run: the one that started the children (the second only reused the records).
+      await writeFixture('sweep-history.pb', await temporal.client.workflow.getHandle(input.sweepId, firstRun.firstExecutionRunId).fetchHistory());
     }
   }, 400_000);
 
