@@ -17,6 +17,13 @@ DEVICES = ("auto", "cpu", "cuda")
 BEST_METRICS = {"macro_f1": True, "accuracy": True, "loss": False}
 # Known training regimes; see regimes.py. New regimes register there and are added here.
 REGIMES = ("standard",)
+# fine-tune: train encoder and head by gradient descent. linear-probe: logistic regression on the
+# frozen encoder's mean-pooled vectors (probe.py).
+METHODS = ("fine-tune", "linear-probe")
+# cls: the HF sequence classifier's [CLS] pooler and head. mean: mean-pooled token states (pooled.py).
+POOLINGS = ("cls", "mean")
+# random: a fresh head. linear-probe: the head starts as the linear probe's (LP-FT).
+HEAD_INITS = ("random", "linear-probe")
 
 
 @dataclass
@@ -44,6 +51,18 @@ class TrainConfig:
     soft_label_temperature: float = 1.5
     max_grad_norm: Optional[float] = 1.0
     regime: str = "standard"
+    method: str = "fine-tune"
+    pooling: str = "cls"
+    # Learning rate of the head (the newly built layers); null = `lr`.
+    head_lr: Optional[float] = None
+    head_init: str = "random"
+    # On a small train set one epoch makes several passes, so that max_epochs epochs make at least
+    # this many optimizer steps; epochs stay the unit of evaluation, checkpoints and patience.
+    min_steps: int = 0
+    # Keep the token embedding matrix fixed (most of a multilingual encoder's parameters).
+    freeze_embeddings: bool = False
+    # The linear probe's inverse regularisation; null = chosen on dev from probe.PROBE_C_GRID.
+    probe_c: Optional[float] = None
 
     def validate(self, where: str) -> None:
         _check_labels(self.labels, where)
@@ -66,6 +85,21 @@ class TrainConfig:
                               f"got {self.metric_for_best!r}")
         if self.regime not in REGIMES:
             raise ConfigError(f"{where}: key 'regime' must be one of {list(REGIMES)}, got {self.regime!r}")
+        for key, allowed in (("method", METHODS), ("pooling", POOLINGS), ("head_init", HEAD_INITS)):
+            if getattr(self, key) not in allowed:
+                raise ConfigError(f"{where}: key '{key}' must be one of {list(allowed)}, got {getattr(self, key)!r}")
+        if self.head_lr is not None and self.head_lr <= 0:
+            raise ConfigError(f"{where}: key 'head_lr' must be null or > 0, got {self.head_lr}")
+        if self.probe_c is not None and self.probe_c <= 0:
+            raise ConfigError(f"{where}: key 'probe_c' must be null or > 0, got {self.probe_c}")
+        if self.min_steps < 0:
+            raise ConfigError(f"{where}: key 'min_steps' must be >= 0, got {self.min_steps}")
+        if self.method == "linear-probe" and self.pooling != "mean":
+            raise ConfigError(f"{where}: method 'linear-probe' works on mean-pooled vectors: set 'pooling' to "
+                              f"'mean', got {self.pooling!r}")
+        if self.head_init == "linear-probe" and self.pooling != "mean":
+            raise ConfigError(f"{where}: head_init 'linear-probe' needs the mean-pooled head: set 'pooling' to "
+                              f"'mean', got {self.pooling!r}")
 
 
 @dataclass(kw_only=True)

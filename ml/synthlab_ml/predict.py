@@ -9,7 +9,7 @@ from synthlab_ml.config import PredictConfig
 from synthlab_ml.data import read_examples
 from synthlab_ml.io_utils import EventWriter, atomic_write_json, atomic_write_text, dumps
 from synthlab_ml.metrics import classification_metrics
-from synthlab_ml.modeling import Encoded, check_model_labels, check_model_source, infer_logits, load_classifier, load_tokenizer
+from synthlab_ml.modeling import Encoded, check_model_labels, check_model_source, infer_logits, load_tokenizer, load_trained_classifier
 from synthlab_ml.runtime import configure_threads, resolve_device
 
 
@@ -19,7 +19,7 @@ def run_predict(cfg: PredictConfig, emit: EventWriter) -> int:
     rows = read_examples(cfg.input_file, cfg.labels)
     check_model_source(cfg.model_dir, "model_dir")
     tokenizer = load_tokenizer(cfg.model_dir)
-    model = load_classifier(cfg.model_dir)
+    model = load_trained_classifier(cfg.model_dir)
     check_model_labels(model, cfg.labels, cfg.model_dir)
     model.to(device)
 
