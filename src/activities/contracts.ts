@@ -172,6 +172,15 @@ export const fineTuneInputSchema = z.strictObject({
   patience: z.number().int().positive(),
   device: z.enum(['auto', 'cpu', 'cuda']),
   threads: z.number().int().positive().optional(),
+  // The training recipe (defaults: the sweep config's training schema).
+  method: z.enum(['fine-tune', 'linear-probe']),
+  pooling: z.enum(['cls', 'mean']),
+  headLr: z.number().positive().nullable(),
+  headInit: z.enum(['random', 'linear-probe']),
+  minSteps: z.number().int().nonnegative(),
+  freezeEmbeddings: z.boolean(),
+  warmupRatio: z.number().min(0).max(1),
+  probeC: z.number().positive().nullable(),
 });
 export type FineTuneInput = z.infer<typeof fineTuneInputSchema>;
 

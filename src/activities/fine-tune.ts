@@ -43,6 +43,15 @@ export function trainConfigFor(input: FineTuneInput, outputDir: string): Record<
     max_epochs: input.maxEpochs,
     patience: input.patience,
     device: input.device,
+    // The training recipe.
+    method: input.method,
+    pooling: input.pooling,
+    head_lr: input.headLr,
+    head_init: input.headInit,
+    min_steps: input.minSteps,
+    freeze_embeddings: input.freezeEmbeddings,
+    warmup_ratio: input.warmupRatio,
+    probe_c: input.probeC,
   };
 }
 

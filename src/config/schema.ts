@@ -80,7 +80,7 @@ const labelDescriptionsSchema = z.discriminatedUnion('source', [
 ]);
 export type LabelDescriptionsSettings = z.infer<typeof labelDescriptionsSchema>;
 
-const trainingSchema = z.strictObject({
+export const trainingSchema = z.strictObject({
   /** A local model dir, `packaged:all-minilm-l6-v2`, or a hub id on an online machine. */
   model: z.string().min(1),
   lr: z.number().positive().default(1e-5),
@@ -95,6 +95,22 @@ const trainingSchema = z.strictObject({
   threads: z.number().int().positive().optional(),
   /** How long the GPU queue may go without a heartbeat before the activity is retried elsewhere. */
   heartbeatTimeoutSeconds: z.number().int().positive().default(120),
+  // --- The training recipe (ml/README.md, "train"): measured in bench/trainer-quality.ts. ---
+  /** `fine-tune` trains encoder and head; `linear-probe` fits logistic regression on the frozen encoder. */
+  method: z.enum(['fine-tune', 'linear-probe']).default('fine-tune'),
+  /** `mean`: mean-pooled token states (what e5 and MiniLM were trained with); `cls`: the HF [CLS] pooler head. */
+  pooling: z.enum(['cls', 'mean']).default('mean'),
+  /** Learning rate of the new head; null = `lr`. */
+  headLr: z.number().positive().nullable().default(null),
+  /** `linear-probe` starts the head as the linear probe (LP-FT); `random` is a fresh head. */
+  headInit: z.enum(['random', 'linear-probe']).default('linear-probe'),
+  /** On a small train set each epoch makes several passes, so that maxEpochs epochs make at least this many steps. */
+  minSteps: z.number().int().nonnegative().default(0),
+  /** Keep the token embedding matrix fixed: most of a multilingual encoder's weights, and of its CPU time. */
+  freezeEmbeddings: z.boolean().default(true),
+  warmupRatio: z.number().min(0).max(1).default(0.1),
+  /** The linear probe's inverse regularisation; null = chosen on the dev split. */
+  probeC: z.number().positive().nullable().default(null),
 });
 
 const concurrencySchema = z.strictObject({

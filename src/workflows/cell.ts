@@ -82,6 +82,15 @@ export async function cellWorkflow({ sweepId, dataRoot, cell, dataset, source }:
       patience: cell.training.patience,
       device: cell.training.device,
       threads: cell.training.threads,
+      // The training recipe.
+      method: cell.training.method,
+      pooling: cell.training.pooling,
+      headLr: cell.training.headLr,
+      headInit: cell.training.headInit,
+      minSteps: cell.training.minSteps,
+      freezeEmbeddings: cell.training.freezeEmbeddings,
+      warmupRatio: cell.training.warmupRatio,
+      probeC: cell.training.probeC,
     };
     setStage('fine-tune');
     const { trained, evaluated } = patched(ONE_GPU_ACTIVITY_PATCH)

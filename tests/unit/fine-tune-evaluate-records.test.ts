@@ -32,6 +32,14 @@ it('reuses a run trained and scored by the separate fineTune and evaluateModel a
       maxEpochs: 4,
       patience: 2,
       device: 'cpu',
+      method: 'fine-tune',
+      pooling: 'mean',
+      headLr: null,
+      headInit: 'linear-probe',
+      minSteps: 0,
+      freezeEmbeddings: true,
+      warmupRatio: 0.1,
+      probeC: null,
     };
     const test = await rows('a');
 
