@@ -5,9 +5,11 @@
  * gold-baseline cell selects it: `--per-label` examples of each label (seeded, class-balanced) and
  * the whole train split; the dev split as `training.devPerLabel` selects it; the whole test split.
  * Every training setting is the sweep config's default (src/config/schema.ts), so this measures
- * what a sweep runs; only `method` differs between the two trainers.
+ * what a sweep runs, except the learning rate and the epochs, which default to the demo's
+ * (configs/demo.yaml: CPU, few-shot); only `method` differs between the two trainers.
  *
- *   npm run bench -- trainer-quality [--encoder packaged:multilingual-e5-small] [--seeds 3] [--per-label 10] [--threads 2]
+ *   npm run bench -- trainer-quality [--encoder packaged:multilingual-e5-small] [--seeds 3] [--per-label 10]
+ *                                    [--lr 0.00005] [--max-epochs 5] [--patience 2] [--threads 2]
  *
  * Ends with `trainer-quality: encoder=<name> finetune_10=<x> probe_10=<x> finetune_all=<x> probe_all=<x>`
  * (test macro-F1 × 100, mean over the seeds; `_10` is the `--per-label` size).
@@ -32,6 +34,9 @@ interface TrainerQualityOptions {
   encoder: string;
   seeds: number;
   perLabel: number;
+  lr: number;
+  maxEpochs: number;
+  patience: number;
   threads: number;
 }
 
@@ -41,7 +46,15 @@ const METHODS = ['fine-tune', 'linear-probe'] as const;
 type Method = (typeof METHODS)[number];
 
 function parseOptions(args: readonly string[]): TrainerQualityOptions {
-  const options: TrainerQualityOptions = { encoder: 'packaged:multilingual-e5-small', seeds: 3, perLabel: 10, threads: 2 };
+  const options: TrainerQualityOptions = {
+    encoder: 'packaged:multilingual-e5-small',
+    seeds: 3,
+    perLabel: 10,
+    lr: 0.00005,
+    maxEpochs: 5,
+    patience: 2,
+    threads: 2,
+  };
   for (let index = 0; index < args.length; index += 2) {
     const flag = args[index];
     const value = args[index + 1];
@@ -50,8 +63,14 @@ function parseOptions(args: readonly string[]): TrainerQualityOptions {
       options.encoder = value;
     } else if (flag === '--seeds') options.seeds = positiveIntegerOption(flag, value);
     else if (flag === '--per-label') options.perLabel = positiveIntegerOption(flag, value);
+    else if (flag === '--lr') {
+      const lr = Number(value);
+      if (!(lr > 0)) throw new Error(`--lr needs a positive number, got "${value ?? ''}"`);
+      options.lr = lr;
+    } else if (flag === '--max-epochs') options.maxEpochs = positiveIntegerOption(flag, value);
+    else if (flag === '--patience') options.patience = positiveIntegerOption(flag, value);
     else if (flag === '--threads') options.threads = positiveIntegerOption(flag, value);
-    else throw new Error(`unknown option "${flag}" (known: --encoder, --seeds, --per-label, --threads)`);
+    else throw new Error(`unknown option "${flag}" (known: --encoder, --seeds, --per-label, --lr, --max-epochs, --patience, --threads)`);
   }
   return options;
 }
@@ -66,7 +85,7 @@ const points = (value: number): string => (value * 100).toFixed(1);
 export async function run(args: string[]): Promise<number> {
   const options = parseOptions(args);
   const spec = getDatasetSpec('sib200');
-  const training = trainingSchema.parse({ model: options.encoder });
+  const training = trainingSchema.parse({ model: options.encoder, lr: options.lr, maxEpochs: options.maxEpochs, patience: options.patience });
   // What the cell passes on to the trainer: everything but the cell's own settings.
   const { devPerLabel: _devPerLabel, heartbeatTimeoutSeconds: _heartbeatTimeout, threads: _threads, ...trainerSettings } = training;
   const root = await mkdtemp(join(tmpdir(), 'synthlab-trainer-quality-'));

@@ -105,7 +105,7 @@ export const trainingSchema = z.strictObject({
   /** `linear-probe` starts the head as the linear probe (LP-FT); `random` is a fresh head. */
   headInit: z.enum(['random', 'linear-probe']).default('linear-probe'),
   /** On a small train set each epoch makes several passes, so that maxEpochs epochs make at least this many steps. */
-  minSteps: z.number().int().nonnegative().default(0),
+  minSteps: z.number().int().nonnegative().default(50),
   /** Keep the token embedding matrix fixed: most of a multilingual encoder's weights, and of its CPU time. */
   freezeEmbeddings: z.boolean().default(true),
   warmupRatio: z.number().min(0).max(1).default(0.1),

@@ -21,6 +21,20 @@ describe('sweep config', () => {
     expect(config.training).toMatchObject({ lr: 1e-5, batchSize: 16, maxLength: 128, maxEpochs: 50, patience: 5 });
   });
 
+  it('defaults to the measured training recipe, which a config can turn back into the paper recipe', () => {
+    expect(parseSweepConfig(base, 'unit.yaml').training).toMatchObject({
+      method: 'fine-tune',
+      pooling: 'mean',
+      headInit: 'linear-probe',
+      freezeEmbeddings: true,
+      headLr: null,
+      probeC: null,
+    });
+    const paper = parseSweepConfig({ ...base, training: { model: 'xlm-roberta-base', pooling: 'cls', headInit: 'random', freezeEmbeddings: false } }, 'x');
+    expect(paper.training).toMatchObject({ pooling: 'cls', headInit: 'random', freezeEmbeddings: false });
+    expect(() => parseSweepConfig({ ...base, training: { model: 'm', method: 'svm' } }, 'x')).toThrow(/training.method/);
+  });
+
   it('names an unknown strategy and lists the valid ones', () => {
     const error = (() => {
       try {
