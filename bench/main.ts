@@ -14,6 +14,10 @@ export const BENCHMARKS: Record<string, { description: string; load: () => Promi
     description: 'LLM-as-judge revision throughput on the local GGUF model: one request at a time vs concurrent',
     load: () => import('./revision-throughput'),
   },
+  'trainer-quality': {
+    description: 'the fine-tune recipe against the linear probe on gold SIB-200 Welsh (few-shot and whole split), through the real ML CLI',
+    load: () => import('./trainer-quality'),
+  },
   'sweep-scale': {
     description: 'orchestration cost of a 10,000-cell sweep on the real dev server, with a no-op benchmark worker',
     load: () => import('./sweep-scale'),

@@ -9,7 +9,7 @@ import sys
 import tempfile
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any, Callable, Optional
 
 import torch
 
@@ -138,8 +138,8 @@ def best_info(best_dir: Path) -> Optional[dict[str, Any]]:
 
 def publish_best(checkpoint: Checkpoint, best_dir: Path, score: Optional[float]) -> None:
     """Copy the inference files (weights, config, tokenizer) of a checkpoint into best/ atomically."""
-    tmp = _temp_dir(best_dir.parent, best_dir.name)
-    try:
+
+    def copy_inference_files(tmp: Path) -> None:
         for item in checkpoint.path.iterdir():
             if item.name in TRAINING_ONLY_FILES:
                 continue
@@ -147,9 +147,17 @@ def publish_best(checkpoint: Checkpoint, best_dir: Path, score: Optional[float])
                 shutil.copytree(item, tmp / item.name)
             else:
                 shutil.copy2(item, tmp / item.name)
-        atomic_write_json(tmp / BEST_INFO_FILE, {"epoch": checkpoint.epoch, "score": score})
+
+    publish_dir(copy_inference_files, best_dir, {"epoch": checkpoint.epoch, "score": score})
+
+
+def publish_dir(fill: Callable[[Path], None], best_dir: Path, info: dict[str, Any]) -> None:
+    """Fill a temp dir with `fill`, add best_info.json, and move it into place as best/ atomically."""
+    tmp = _temp_dir(best_dir.parent, best_dir.name)
+    try:
+        fill(tmp)
+        atomic_write_json(tmp / BEST_INFO_FILE, info)
         replace_dir(tmp, best_dir)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-

@@ -14,7 +14,7 @@ import json
 from pathlib import Path
 from typing import Any, Literal, Optional, TypeVar
 
-from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, model_validator
 from pydantic.alias_generators import to_camel
 
 from synthlab_ml.errors import ConfigError
@@ -50,6 +50,22 @@ class TrainerSettings(_Strict):
     regime: Literal["standard"]
     predict_batch_size: int
     device: Literal["auto", "cpu", "cuda"]
+    method: Literal["fine-tune", "linear-probe"]
+    pooling: Literal["cls", "mean"]
+    head_lr: Optional[float]
+    head_init: Literal["random", "linear-probe"]
+    min_steps: int
+    freeze_embeddings: bool
+    probe_c: Optional[float]
+
+    @model_validator(mode="after")
+    def _mean_pooling_where_needed(self) -> "TrainerSettings":
+        # The same rule as trainerSettingsProblems in src/config/schema.ts, for configs written by hand.
+        if self.method == "linear-probe" and self.pooling != "mean":
+            raise ValueError(f"method 'linear-probe' works on mean-pooled vectors: set 'pooling' to 'mean', got {self.pooling!r}")
+        if self.method == "fine-tune" and self.head_init == "linear-probe" and self.pooling != "mean":
+            raise ValueError(f"headInit 'linear-probe' needs the mean-pooled head: set 'pooling' to 'mean', got {self.pooling!r}")
+        return self
 
 
 def _check_labels(labels: list[str]) -> list[str]:

@@ -110,10 +110,25 @@ def batches(n: int, batch_size: int, order: Optional[Sequence[int]] = None) -> I
         yield idx[start:start + batch_size]
 
 
+def batches_by_length(encoded: Encoded, batch_size: int) -> Iterator[list[int]]:
+    """Inference batches of rows of similar length: less padding to compute (callers put rows back in order)."""
+    order = sorted(range(len(encoded)), key=lambda i: len(encoded.features[i]["input_ids"]))
+    return batches(len(encoded), batch_size, order)
+
+
 @torch.no_grad()
 def infer_logits(model: Any, encoded: Encoded, batch_size: int, device: torch.device) -> torch.Tensor:
     """Logits for every encoded row, in order, on CPU as float32."""
     model.eval()
-    chunks = [model(**encoded.batch(idx, device)).logits.float().cpu()
-              for idx in batches(len(encoded), batch_size)]
-    return torch.cat(chunks) if chunks else torch.empty(0)
+    rows: list[torch.Tensor] = [torch.empty(0)] * len(encoded)
+    for idx in batches_by_length(encoded, batch_size):
+        for i, logits in zip(idx, model(**encoded.batch(idx, device)).logits.float().cpu()):
+            rows[i] = logits
+    return torch.stack(rows) if rows else torch.empty(0)
+
+
+def load_trained_classifier(model_dir: str) -> Any:
+    """A classifier saved by `train`: mean-pooled (our head files) or a HF sequence classifier."""
+    from synthlab_ml.pooled import MeanPooledClassifier, is_mean_pooled_dir
+
+    return MeanPooledClassifier.from_pretrained(model_dir) if is_mean_pooled_dir(model_dir) else load_classifier(model_dir)

@@ -9,7 +9,7 @@ from synthlab_ml.config import PredictConfig
 from synthlab_ml.data import read_examples
 from synthlab_ml.io_utils import EventWriter, atomic_write_json, atomic_write_text, dumps
 from synthlab_ml.metrics import classification_metrics
-from synthlab_ml.modeling import Encoded, check_model_labels, check_model_source, infer_logits, load_classifier, load_tokenizer
+from synthlab_ml.modeling import Encoded, check_model_labels, check_model_source, infer_logits, load_tokenizer, load_trained_classifier
 from synthlab_ml.runtime import configure_threads, resolve_device
 
 
@@ -19,7 +19,7 @@ def run_predict(config: PredictConfig, emit: EventWriter) -> int:
     rows = read_examples(config.input_file, config.labels)
     check_model_source(config.model_dir, "model_dir")
     tokenizer = load_tokenizer(config.model_dir)
-    model = load_classifier(config.model_dir)
+    model = load_trained_classifier(config.model_dir)
     check_model_labels(model, config.labels, config.model_dir)
     model.to(device)
 

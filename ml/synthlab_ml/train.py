@@ -1,4 +1,8 @@
-"""`train`: fine-tune a sequence classifier with per-epoch checkpoints, early stopping and resume."""
+"""`train`: fine-tune a sequence classifier with per-epoch checkpoints, early stopping and resume.
+
+`method: "linear-probe"` trains no weights by gradient descent; it is handed to train_probe.py
+(under the same lock, with the same result file and events).
+"""
 
 from __future__ import annotations
 
@@ -24,8 +28,10 @@ from synthlab_ml.errors import ConfigError
 from synthlab_ml.io_utils import EventWriter, atomic_write_json
 from synthlab_ml.metrics import classification_metrics
 from synthlab_ml.modeling import (
-    Encoded, batches, check_model_source, infer_logits, load_classifier, load_tokenizer,
+    Encoded, batches, check_model_source, infer_logits, load_classifier, load_tokenizer, load_trained_classifier,
 )
+from synthlab_ml.pooled import MeanPooledClassifier
+from synthlab_ml.probe import fit_probe, pooled_features
 from synthlab_ml.regimes import build_regime
 from synthlab_ml.runtime import (
     configure_threads, get_rng_state, resolve_device, seed_everything, set_rng_state,
@@ -55,6 +61,10 @@ def _train(config: TrainConfig, emit: EventWriter) -> int:
         _drop_checkpoints_when_done(config, out / "checkpoints")  # in case a kill came between the two
         emit.write(json.loads(result_path.read_text(encoding="utf-8")))
         return 0
+    if config.settings.method == "linear-probe":
+        from synthlab_ml.train_probe import train_linear_probe
+
+        return train_linear_probe(config, emit)
 
     configure_threads()
     device = resolve_device(config.settings.device)
@@ -76,18 +86,21 @@ def _train(config: TrainConfig, emit: EventWriter) -> int:
                               f"{config.labels}; use a fresh output_dir")
         log(f"resuming from {resume.path}")
         tokenizer = load_tokenizer(str(resume.path))
-        model = load_classifier(str(resume.path))
+        model = load_trained_classifier(str(resume.path))
     else:
         check_model_source(config.model, "model")
         state = TrainerState(labels=list(config.labels))
         tokenizer = load_tokenizer(config.model)
-        overrides = {} if config.settings.classifier_dropout is None else {"classifier_dropout": config.settings.classifier_dropout}
-        model = load_classifier(config.model, config.labels, **overrides)
+        model = _build_model(config)
+    if config.settings.freeze_embeddings:
+        model.get_input_embeddings().weight.requires_grad_(False)
     model.to(device)
 
     train_enc = Encoded(tokenizer, train_rows, config.settings.max_length)
     dev_enc = Encoded(tokenizer, dev_rows, config.settings.max_length)
-    steps_per_epoch = math.ceil(len(train_rows) / config.settings.batch_size)
+    steps_per_pass = math.ceil(len(train_rows) / config.settings.batch_size)
+    passes = passes_per_epoch(config, steps_per_pass)
+    steps_per_epoch = steps_per_pass * passes
     optimizer, scheduler = _build_optimizer(model, config, steps_per_epoch * config.settings.max_epochs)
     if resume is not None:
         opt_state, sched_state, rng_state = load_training_state(resume, device)
@@ -99,21 +112,44 @@ def _train(config: TrainConfig, emit: EventWriter) -> int:
     resumed_from = resume.epoch if resume is not None else None
     emit("start", device=str(device), n_train=len(train_rows), n_dev=len(dev_rows), labels=config.labels,
          params=as_dict(config), resumed_from_epoch=resumed_from,
-         num_parameters=sum(p.numel() for p in model.parameters()))
+         num_parameters=sum(p.numel() for p in model.parameters()),
+         num_trainable_parameters=sum(p.numel() for p in model.parameters() if p.requires_grad),
+         passes_per_epoch=passes, steps_per_epoch=steps_per_epoch)
 
     regime = build_regime(config)
     higher_is_better = BEST_METRICS[config.settings.metric_for_best]
     epochs_run = 0
     last_step_event = time.monotonic()
 
+    if resume is None and config.settings.head_init == "linear-probe":
+        # LP-FT: the head starts as the linear probe, scored and checkpointed as epoch 0, so the run's
+        # best model is never worse on dev than the probe it started from.
+        t0 = time.monotonic()
+        fit = _init_head_from_probe(model, config, train_enc, train_rows, dev_enc, dev_rows, device)
+        dev = evaluate(model, dev_enc, dev_rows, config, device)
+        state.best_score, state.best_epoch = dev[config.settings.metric_for_best], 0
+        record = {
+            "epoch": 0, "max_epochs": config.settings.max_epochs, "train_loss": fit.train_loss, "dev_loss": dev["loss"],
+            "dev_macro_f1": dev["macro_f1"], "dev_accuracy": dev["accuracy"], "is_best": True,
+            "global_step": 0, "epochs_without_improvement": 0, "probe_c": fit.c,
+        }
+        state.history.append(record)
+        checkpoint = save_checkpoint(checkpoint_root, state, model, tokenizer, optimizer, scheduler, get_rng_state())
+        publish_best(checkpoint, best_dir, state.best_score)
+        emit("epoch", **record, seconds=round(time.monotonic() - t0, 3))
+
     for epoch in range(state.epoch + 1, config.settings.max_epochs + 1):
         if state.epochs_without_improvement >= config.settings.patience:
             break
         t0 = time.monotonic()
         model.train()
-        order = torch.randperm(len(train_rows), generator=_epoch_generator(config.seed, epoch)).tolist()
+        generator = _epoch_generator(config.seed, epoch)
+        order = [i for _ in range(passes) for i in torch.randperm(len(train_rows), generator=generator).tolist()]
         loss_sum, seen = 0.0, 0
-        for step, idx in enumerate(batches(len(train_rows), config.settings.batch_size, order), start=1):
+        # Batches never straddle two passes: each pass is cut into batches on its own.
+        epoch_batches = [b for p in range(passes) for b in batches(len(train_rows), config.settings.batch_size,
+                                                                    order[p * len(train_rows):(p + 1) * len(train_rows)])]
+        for step, idx in enumerate(epoch_batches, start=1):
             logits = model(**train_enc.batch(idx, device)).logits
             loss = regime.loss(logits, [train_rows[i] for i in idx])
             optimizer.zero_grad(set_to_none=True)
@@ -193,17 +229,52 @@ def evaluate(model: Any, enc: Encoded, rows: list[Example], config: TrainConfig,
     return {"loss": loss, "macro_f1": m["macro_f1"], "accuracy": m["accuracy"]}
 
 
+def passes_per_epoch(config: TrainConfig, steps_per_pass: int) -> int:
+    """How many passes over the train set one epoch makes, so that max_epochs epochs reach min_steps."""
+    return max(1, math.ceil(config.settings.min_steps / (steps_per_pass * config.settings.max_epochs)))
+
+
+def _build_model(config: TrainConfig) -> Any:
+    if config.settings.pooling == "mean":
+        return MeanPooledClassifier.from_encoder(config.model, config.labels, normalize=True, dropout=config.settings.classifier_dropout)
+    overrides = {} if config.settings.classifier_dropout is None else {"classifier_dropout": config.settings.classifier_dropout}
+    return load_classifier(config.model, config.labels, **overrides)
+
+
+def _head_parameter_names(model: Any) -> set[str]:
+    """The layers built for the labels (not loaded from the pretrained encoder)."""
+    if isinstance(model, MeanPooledClassifier):
+        return model.head_parameter_names()
+    prefix = f"{model.base_model_prefix}."
+    return {name for name, _ in model.named_parameters() if not name.startswith(prefix)}
+
+
+def _init_head_from_probe(model: MeanPooledClassifier, config: TrainConfig, train_enc: Encoded, train_rows: list[Example],
+                          dev_enc: Encoded, dev_rows: list[Example], device: torch.device) -> Any:
+    fit = fit_probe(pooled_features(model, train_enc, config.settings.batch_size, device), [ex.label for ex in train_rows],
+                    pooled_features(model, dev_enc, config.settings.batch_size, device), [ex.label for ex in dev_rows],
+                    config.labels, config.seed, config.settings.metric_for_best, config.settings.probe_c)
+    model.set_head(fit.weight, fit.bias, fit.feature_mean, fit.feature_scale)
+    log(f"head initialised from the linear probe (C={fit.c}, dev {config.settings.metric_for_best} by C: "
+        f"{ {c: round(s[config.settings.metric_for_best], 4) for c, s in fit.dev_scores.items()} })")
+    return fit
+
+
 def _build_optimizer(model: Any, config: TrainConfig, total_steps: int) -> tuple[torch.optim.Optimizer, Any]:
     from transformers import get_linear_schedule_with_warmup
 
-    decay, no_decay = [], []
+    head_names = _head_parameter_names(model) if config.settings.head_lr is not None else set()
+    groups: dict[tuple[bool, bool], list[torch.nn.Parameter]] = {}
     for name, param in model.named_parameters():
         if not param.requires_grad:
             continue
         # Standard BERT practice: no weight decay on biases and LayerNorm weights.
-        (no_decay if param.ndim < 2 else decay).append(param)
+        groups.setdefault((name in head_names, param.ndim >= 2), []).append(param)
+    # Without head_lr: the two groups (decay, no decay) of earlier versions, so their checkpoints resume.
     optimizer = torch.optim.AdamW(
-        [{"params": decay, "weight_decay": config.settings.weight_decay}, {"params": no_decay, "weight_decay": 0.0}],
+        [{"params": params, "weight_decay": config.settings.weight_decay if decay else 0.0,
+          "lr": config.settings.head_lr if is_head else config.settings.lr}
+         for (is_head, decay), params in sorted(groups.items(), key=lambda item: (item[0][0], not item[0][1]))],
         lr=config.settings.lr)
     scheduler = get_linear_schedule_with_warmup(
         optimizer, num_warmup_steps=int(config.settings.warmup_ratio * total_steps), num_training_steps=total_steps)

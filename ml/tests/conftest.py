@@ -64,7 +64,10 @@ def train_config(tmp_path: Path, tiny_model: Path, sib_files: dict[str, Path]) -
     def make(**overrides: Any) -> Path:
         """Overrides named like a trainer setting (camelCase, as the zod schema declares it) go into `settings`."""
         setting_names = set(default_trainer_settings())
-        settings = default_trainer_settings(lr=1e-3, batchSize=16, maxLength=48, maxEpochs=2, patience=5, device="cpu")
+        # The classic recipe ([CLS] head, fresh, every weight trained, one pass an epoch) unless a test asks
+        # for the few-shot one: the tiny model's tests count epochs and compare checkpoints.
+        settings = default_trainer_settings(lr=1e-3, batchSize=16, maxLength=48, maxEpochs=2, patience=5, device="cpu",
+                                            pooling="cls", headInit="random", minSteps=0, freezeEmbeddings=False)
         config: dict[str, Any] = {
             "model": str(tiny_model), "train_file": str(sib_files["train"]), "dev_file": str(sib_files["dev"]),
             "labels": LABELS, "output_dir": str(tmp_path / "run"), "seed": 13, "settings": settings,

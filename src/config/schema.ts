@@ -112,8 +112,35 @@ export const trainerSettingsSchema = z.strictObject({
   regime: z.enum(['standard']).default('standard'),
   predictBatchSize: z.number().int().positive().max(4096).default(64),
   device: z.enum(['auto', 'cpu', 'cuda']).default('auto'),
+  // --- The training recipe (ml/README.md, "train"): measured in bench/trainer-quality.ts. ---
+  /** `fine-tune` trains encoder and head; `linear-probe` fits logistic regression on the frozen encoder. */
+  method: z.enum(['fine-tune', 'linear-probe']).default('fine-tune'),
+  /** `mean`: mean-pooled token states (what e5 and MiniLM were trained with); `cls`: the HF [CLS] pooler head. */
+  pooling: z.enum(['cls', 'mean']).default('mean'),
+  /** Learning rate of the new head; null = `lr`. */
+  headLr: z.number().positive().max(1).nullable().default(null),
+  /** `linear-probe` starts the head as the linear probe (LP-FT); `random` is a fresh head. */
+  headInit: z.enum(['random', 'linear-probe']).default('linear-probe'),
+  /** On a small train set each epoch makes several passes, so that maxEpochs epochs make at least this many steps. */
+  minSteps: z.number().int().nonnegative().max(1_000_000).default(50),
+  /** Keep the token embedding matrix fixed: most of a multilingual encoder's weights, and of its CPU time. */
+  freezeEmbeddings: z.boolean().default(true),
+  /** The linear probe's inverse regularisation; null = chosen on the dev split. */
+  probeC: z.number().positive().nullable().default(null),
 });
 export type TrainerSettings = z.infer<typeof trainerSettingsSchema>;
+
+/** Combinations of trainer settings that cannot work: both need the mean-pooled head. */
+export function trainerSettingsProblems(settings: TrainerSettings): { field: keyof TrainerSettings; message: string }[] {
+  const problems: { field: keyof TrainerSettings; message: string }[] = [];
+  if (settings.method === 'linear-probe' && settings.pooling !== 'mean') {
+    problems.push({ field: 'pooling', message: `method "linear-probe" works on mean-pooled vectors: set pooling to "mean" (got "${settings.pooling}")` });
+  }
+  if (settings.method === 'fine-tune' && settings.headInit === 'linear-probe' && settings.pooling !== 'mean') {
+    problems.push({ field: 'headInit', message: `headInit "linear-probe" needs the mean-pooled head: set pooling to "mean" or headInit to "random" (got pooling "${settings.pooling}")` });
+  }
+  return problems;
+}
 
 /** The trainer's settings picked out of a wider object (the config's `training`), unknown keys dropped. */
 export const pickTrainerSettings = (training: TrainerSettings): TrainerSettings => z.object(trainerSettingsSchema.shape).parse(training);
@@ -127,6 +154,22 @@ export const trainingSchema = trainerSettingsSchema.extend({
   threads: z.number().int().positive().optional(),
   /** How long the GPU queue may go without a heartbeat before the activity is retried elsewhere. */
   heartbeatTimeoutSeconds: z.number().int().positive().default(120),
+  // --- The training recipe (ml/README.md, "train"): measured in bench/trainer-quality.ts. ---
+  /** `fine-tune` trains encoder and head; `linear-probe` fits logistic regression on the frozen encoder. */
+  method: z.enum(['fine-tune', 'linear-probe']).default('fine-tune'),
+  /** `mean`: mean-pooled token states (what e5 and MiniLM were trained with); `cls`: the HF [CLS] pooler head. */
+  pooling: z.enum(['cls', 'mean']).default('mean'),
+  /** Learning rate of the new head; null = `lr`. */
+  headLr: z.number().positive().nullable().default(null),
+  /** `linear-probe` starts the head as the linear probe (LP-FT); `random` is a fresh head. */
+  headInit: z.enum(['random', 'linear-probe']).default('linear-probe'),
+  /** On a small train set each epoch makes several passes, so that maxEpochs epochs make at least this many steps. */
+  minSteps: z.number().int().nonnegative().default(50),
+  /** Keep the token embedding matrix fixed: most of a multilingual encoder's weights, and of its CPU time. */
+  freezeEmbeddings: z.boolean().default(true),
+  warmupRatio: z.number().min(0).max(1).default(0.1),
+  /** The linear probe's inverse regularisation; null = chosen on the dev split. */
+  probeC: z.number().positive().nullable().default(null),
 });
 
 const concurrencySchema = z.strictObject({
@@ -212,6 +255,9 @@ export const sweepConfigSchema = z
         path: ['selection', 'perLabel'],
         message: `selects ${config.selection.perLabel} per label but generation.samplesPerLabel is only ${config.generation.samplesPerLabel}`,
       });
+    }
+    for (const problem of trainerSettingsProblems(config.training)) {
+      context.addIssue({ code: 'custom', path: ['training', problem.field], message: problem.message });
     }
   });
 

@@ -21,6 +21,26 @@ describe('sweep config', () => {
     expect(config.training).toMatchObject({ lr: 1e-5, batchSize: 16, maxLength: 128, maxEpochs: 50, patience: 5 });
   });
 
+  it('defaults to the measured training recipe, which a config can turn back into the paper recipe', () => {
+    expect(parseSweepConfig(base, 'unit.yaml').training).toMatchObject({
+      method: 'fine-tune',
+      pooling: 'mean',
+      headInit: 'linear-probe',
+      freezeEmbeddings: true,
+      headLr: null,
+      probeC: null,
+    });
+    const paper = parseSweepConfig({ ...base, training: { model: 'xlm-roberta-base', pooling: 'cls', headInit: 'random', freezeEmbeddings: false } }, 'x');
+    expect(paper.training).toMatchObject({ pooling: 'cls', headInit: 'random', freezeEmbeddings: false });
+    expect(() => parseSweepConfig({ ...base, training: { model: 'm', method: 'svm' } }, 'x')).toThrow(/training.method/);
+  });
+
+  it('refuses trainer settings that cannot work together, naming the field', () => {
+    expect(() => parseSweepConfig({ ...base, training: { model: 'm', method: 'linear-probe', pooling: 'cls' } }, 'x')).toThrow(/training.pooling.*mean-pooled/s);
+    expect(() => parseSweepConfig({ ...base, training: { model: 'm', pooling: 'cls' } }, 'x')).toThrow(/training.headInit/);
+    expect(parseSweepConfig({ ...base, training: { model: 'm', pooling: 'cls', headInit: 'random' } }, 'x').training.pooling).toBe('cls');
+  });
+
   it('names an unknown strategy and lists the valid ones', () => {
     const error = (() => {
       try {
