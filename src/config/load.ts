@@ -146,7 +146,8 @@ export function checkSweepConfigValue(value: unknown): CheckedConfigValue {
   const secrets = secretProblems(value);
   const secretFields = secrets.map((problem) => problem.field as string);
   const parsed = sweepConfigSchema.safeParse(value);
-  if (parsed.success) return { config: parsed.data, parts: parsed.data, problems: secrets };
+  if (parsed.success && secrets.length === 0) return { config: parsed.data, parts: parsed.data, problems: [] };
+  // The parts without a secret, so later checks look at their files and never at (or quote) a secret.
   const raw = value as Record<string, unknown>;
   const parts: Record<string, unknown> = {};
   for (const [key, schema] of Object.entries(sweepConfigSchema.shape)) {
@@ -154,7 +155,8 @@ export function checkSweepConfigValue(value: unknown): CheckedConfigValue {
     const part = (schema as z.ZodType).safeParse(raw[key]);
     if (part.success && part.data !== undefined) parts[key] = part.data;
   }
-  return { config: undefined, parts: parts as Partial<SweepConfig>, problems: [...secrets, ...schemaProblems(parsed.error, secretFields)] };
+  const problems = parsed.success ? secrets : [...secrets, ...schemaProblems(parsed.error, secretFields)];
+  return { config: undefined, parts: parts as Partial<SweepConfig>, problems };
 }
 
 /** A config larger than this is not a hand-written sweep config. */

@@ -11,6 +11,8 @@ const serverUrlSchema = z
   .url()
   .max(2048)
   .superRefine((value, context) => {
+    // Refinements run after a failed check too: a value that is no URL at all has its issue already.
+    if (!URL.canParse(value)) return;
     const url = new URL(value);
     if (url.protocol !== 'http:' && url.protocol !== 'https:') {
       const found = value.includes('://') ? `found ${url.protocol}//` : 'found no scheme';
