@@ -113,13 +113,11 @@ const CASES: FuzzCase[] = [
   { name: 'duplicate key', category: 'yaml-encoding', write: (f) => writeRaw(f, 'name: a\nname: b\n'), says: [/raw\.yaml, line 2: Map keys must be unique/] },
   { name: 'tab indentation', category: 'yaml-encoding', write: (f) => writeRaw(f, 'training:\n\tmodel: x\n'), says: [/raw\.yaml, line 2: /] },
   { name: 'UTF-16 LE with BOM', category: 'yaml-encoding', write: (f) => writeRaw(f, Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from('name: x\n', 'utf16le')])), says: [/raw\.yaml, line 1: the file is UTF-16 \(little-endian byte-order mark\)/] },
-  { name: 'UTF-16 BE with BOM', category: 'yaml-encoding', write: (f) => writeRaw(f, Buffer.concat([Buffer.from([0xfe, 0xff]), Buffer.from('name: x\n', 'utf16le').swap16()])), says: [/the file is UTF-16 \(big-endian byte-order mark\)/] },
   { name: 'UTF-16 without BOM', category: 'yaml-encoding', write: (f) => writeRaw(f, Buffer.from('name: x\ntasks: []\n', 'utf16le')), says: [/looks like UTF-16 without a byte-order mark/] },
   { name: 'Latin-1 config', category: 'yaml-encoding', write: (f) => writeRaw(f, Buffer.concat([Buffer.from('name: x\ndescription: caf'), Buffer.from([0xe9]), Buffer.from('\n')])), says: [/raw\.yaml, line 2: invalid UTF-8 .*Latin-1/] },
   { name: 'NUL byte', category: 'yaml-encoding', write: (f) => writeRaw(f, 'name: x\n\u0000\n'), says: [/raw\.yaml, line 2: NUL byte/] },
   { name: 'empty file', category: 'yaml-encoding', write: (f) => writeRaw(f, ''), says: [/\(top level\): a sweep config is a YAML mapping .* found an empty document/] },
   { name: 'a scalar', category: 'yaml-encoding', write: (f) => writeRaw(f, 'sweep please\n'), says: [/found a string/] },
-  { name: 'a list', category: 'yaml-encoding', write: (f) => writeRaw(f, '- name: x\n'), says: [/found a list/] },
   { name: 'config file missing', category: 'yaml-encoding', write: (f) => join(f, 'absent.yaml'), says: [/cannot read config .*absent\.yaml: no such file/] },
   { name: 'config is a folder', category: 'yaml-encoding', write: (f) => (mkdirSync(join(f, 'folder.yaml'), { recursive: true }), join(f, 'folder.yaml')), says: [/cannot read config .*folder\.yaml: not a regular file/] },
   { name: 'config over 10 MB', category: 'yaml-encoding', write: (f) => writeRaw(f, `# ${'x'.repeat(11 * 1024 * 1024)}\nname: x\n`), says: [/more than the 10485760 a sweep config may have/] },
@@ -132,8 +130,6 @@ const CASES: FuzzCase[] = [
   { name: 'language without data', category: 'schema', write: (f) => writeCase(f, set('languages', ['de'])), says: [/languages: dataset "toy" has no data for language "de"/] },
   { name: 'seed listed twice', category: 'schema', write: (f) => writeCase(f, set('seeds', [1, 1])), says: [/seeds: listed twice: 1/] },
   { name: 'selection above generation', category: 'schema', write: (f) => writeCase(f, set('selection.perLabel', 5)), says: [/selection\.perLabel: selects 5 per label/] },
-  { name: 'negative learning rate', category: 'schema', write: (f) => writeCase(f, set('training.lr', -1)), says: [/training\.lr: Too small/] },
-  { name: 'seeds as a string', category: 'schema', write: (f) => writeCase(f, set('seeds', 'one')), says: [/seeds: Invalid input: expected array/] },
   { name: 'bad dataset definition', category: 'schema', write: (f) => writeCase(f, withDataset({ format: 'xlsx' })), says: [/datasets\.toy: dataset "toy": Invalid dataset spec/] },
   // --- upper bounds
   { name: 'samplesPerLabel 1e12', category: 'bounds', write: (f) => writeCase(f, set('generation.samplesPerLabel', 1e12)), says: [/generation\.samplesPerLabel: Too big: expected number to be <=100000/] },
@@ -141,18 +137,14 @@ const CASES: FuzzCase[] = [
   { name: '400,000 seeds', category: 'bounds', write: (f) => writeCase(f, set('seeds', Array.from({ length: 400_000 }, (_, index) => index))), says: [/seeds: Too big: expected array to have <=10000 items/], maxSeconds: 30 },
   { name: 'a grid of 360,000 cells', category: 'bounds', write: (f) => writeCase(f, (c) => Object.assign(c, { languages: ['en'], strategies: ['TargetDemos', 'SL', 'TargetDemos+SL', 'TargetDemos+Revision', 'EnglishDemos+SL'], seeds: Array.from({ length: 10_000 }, (_, index) => index), generators: Array.from({ length: 7 }, (_, index) => ({ name: `g${index}`, provider: { kind: 'local-gguf', model: 'packaged:smollm2-135m-instruct' } })) })), says: [/seeds: the grid has 360000 cells .* more than 200000/] },
   { name: 'a billion cells in flight', category: 'bounds', write: (f) => writeCase(f, set('concurrency', { cells: 1e9, dataProducts: 1 })), says: [/concurrency\.cells: Too big/] },
-  { name: 'maxTokens 1e9', category: 'bounds', write: (f) => writeCase(f, set('generation.sampling', { temperature: 0.4, topP: 0.9, repetitionPenalty: 1.2, maxTokens: 1e9 })), says: [/generation\.sampling\.maxTokens: Too big/] },
   { name: '200-character generator name', category: 'bounds', write: (f) => writeCase(f, set('generators', [{ name: 'g'.repeat(200), provider: { kind: 'local-gguf', model: 'packaged:smollm2-135m-instruct' } }])), says: [/generators\.0\.name: Too big/] },
   { name: 'minChars above maxChars', category: 'bounds', write: (f) => writeCase(f, set('generation.minChars', 500)), says: [/generation\.minChars: is 500, more than generation\.maxChars \(100\)/] },
-  { name: 'heartbeat of 30 years', category: 'bounds', write: (f) => writeCase(f, set('training.heartbeatTimeoutSeconds', 1e9)), says: [/training\.heartbeatTimeoutSeconds: Too big/] },
   // --- secrets
   { name: 'a Stripe-style key as apiKeyEnv', category: 'secrets', write: (f) => writeCase(f, remote({ apiKeyEnv: SECRET })), says: [/generators\.0\.provider\.apiKeyEnv: looks like an API key or token \(not repeated here\)/], absent: [SECRET], env: { [SECRET]: 'x' } },
-  { name: 'an OpenAI-style key as apiKeyEnv', category: 'secrets', write: (f) => writeCase(f, remote({ apiKeyEnv: 'sk-Abc123XyZ789qwertYUIOP456asdfGHJK' })), says: [/generators\.0\.provider\.apiKeyEnv: looks like an API key/], absent: ['sk-Abc123XyZ789qwertYUIOP456asdfGHJK'] },
   { name: 'a key in a task description', category: 'secrets', write: (f) => writeCase(f, set('tasks', [{ dataset: 'toy', description: `use ${SECRET} please` }])), says: [/tasks\.0\.description: looks like an API key/], absent: [SECRET] },
   { name: 'a key as a dataset name', category: 'secrets', write: (f) => writeCase(f, set(`datasets`, { [SECRET]: TOY_DATASET })), says: [/datasets\.\(a key\): looks like an API key/], absent: [SECRET] },
   { name: 'a random token as the model', category: 'secrets', write: (f) => writeCase(f, set('training.model', 'Q2hhbmdlTWVQbGVhc2U9X2tleV8zOGZhOTJiMWM0ZDdl7Xz')), says: [/training\.model: looks like an API key/], absent: ['Q2hhbmdlTWVQbGVhc2U9X2tleV8zOGZhOTJiMWM0ZDdl7Xz'] },
   { name: 'a key in the baseURL query', category: 'secrets', write: (f) => writeCase(f, remote({ baseURL: `http://localhost:8000/v1?key=${SECRET}` })), says: [/generators\.0\.provider\.baseURL: looks like an API key/], absent: [SECRET], env: { FUZZ_KEY: 'x' } },
-  { name: 'a Hugging Face token as the model', category: 'secrets', write: (f) => writeCase(f, set('training.model', 'hf_AbCdEfGhIjKlMnOpQrStUvWxYz0123456789')), says: [/training\.model: looks like an API key/], absent: ['hf_AbCdEfGhIjKlMnOpQrStUvWxYz0123456789'] },
   // --- server URLs
   { name: 'baseURL without a scheme', category: 'urls', write: (f) => writeCase(f, remote({ baseURL: 'localhost:8000/v1' })), says: [/generators\.0\.provider\.baseURL: must start with http:\/\/ or https:\/\/ \(found no scheme\)/], env: { FUZZ_KEY: 'x' } },
   { name: 'baseURL with ftp://', category: 'urls', write: (f) => writeCase(f, remote({ baseURL: 'ftp://models.example/v1' })), says: [/found ftp:\/\//], env: { FUZZ_KEY: 'x' } },
@@ -160,13 +152,11 @@ const CASES: FuzzCase[] = [
   { name: 'baseURL that is not a URL', category: 'urls', write: (f) => writeCase(f, remote({ baseURL: 'the vllm box' })), says: [/generators\.0\.provider\.baseURL: Invalid URL/], env: { FUZZ_KEY: 'x' } },
   // --- the environment
   { name: 'apiKeyEnv names an unset variable', category: 'environment', write: (f) => writeCase(f, remote({ apiKeyEnv: 'FUZZ_UNSET_KEY' })), says: [/generators\.0\.provider\.apiKeyEnv: the environment variable FUZZ_UNSET_KEY is not set/] },
-  { name: 'apiKeyEnv set to an empty value', category: 'environment', write: (f) => writeCase(f, remote({})), says: [/FUZZ_KEY is not set/], env: { FUZZ_KEY: '' } },
   // --- data files
   { name: 'missing train file', category: 'data-files', write: (f) => writeCase(f, withDataset({ files: { train: 'absent-{lang}.csv', test: '{lang}-test.csv' } })), says: [/data\/absent-en\.csv: file not found \[datasets\.toy\.files\.train, language en\]/] },
   { name: 'empty data file', category: 'data-files', write: (f) => writeCase(f, undefined, { 'en-train.csv': '' }), says: [(/en-train\.csv, line 1: the file is empty/)] },
   { name: 'header-only data file', category: 'data-files', write: (f) => writeCase(f, undefined, { 'en-test.csv': 'id,text,label\n' }), says: [/en-test\.csv, line 1: the file has a header but no data rows/] },
   { name: 'semicolon-separated', category: 'data-files', write: (f) => writeCase(f, undefined, { 'en-train.csv': GOOD_TRAIN.replaceAll(',', ';') }), says: [/en-train\.csv, line 1: missing .* is the file semicolon-separated\?/], absent: ['a fine day'] },
-  { name: 'tab-separated for csv', category: 'data-files', write: (f) => writeCase(f, undefined, { 'en-train.csv': GOOD_TRAIN.replaceAll(',', '\t') }), says: [/is the file tab-separated\?/] },
   { name: 'missing label column', category: 'data-files', write: (f) => writeCase(f, undefined, { 'en-test.csv': 'id,text,category\n1,nice,pos\n' }), says: [/en-test\.csv, line 1: missing column "label" \(for label\): the header has 3 fields, with column "id" and column "text"/], absent: ['category'] },
   { name: 'empty text cell', category: 'data-files', write: (f) => writeCase(f, undefined, { 'en-train.csv': `${GOOD_TRAIN}7,  ,neg\n` }), says: [/en-train\.csv, line 8: empty text \(column "text"\)/] },
   { name: 'unknown label', category: 'data-files', write: (f) => writeCase(f, undefined, { 'en-train.csv': `${GOOD_TRAIN}7,fine,${PRIVATE_TEXT}\n` }), says: [/en-train\.csv, line 8: the label \(column "label"\) is not in the label set \(pos, neg\)/], absent: [PRIVATE_TEXT] },
@@ -322,7 +312,8 @@ afterAll(async () => {
   rmSync(scratch, { recursive: true, force: true });
   const all = [...CASES, ...START_CASES];
   const slowest = [...runs.entries()].sort(([, left], [, right]) => right.seconds - left.seconds).slice(0, 3);
-  console.log(`slowest: ${slowest.map(([name, run]) => `${name} ${run.seconds.toFixed(1)} s`).join('; ')}`);
+  const cliSeconds = [...runs.values()].reduce((sum, run) => sum + run.seconds, 0);
+  console.log(`fuzz timing: ${cliSeconds.toFixed(0)} s of CLI time in ${runs.size} runs; slowest: ${slowest.map(([name, run]) => `${name} ${run.seconds.toFixed(1)} s`).join('; ')}`);
   console.log(`fuzz: cases=${all.length} categories=${[...new Set(all.map((fuzzCase) => fuzzCase.category))].join(',')}`);
 });
 
