@@ -26,15 +26,32 @@ def quiet_transformers() -> Iterator[None]:
         hf_logging.set_verbosity(previous)
 
 
+def hub_model_is_cached(source: str) -> bool:
+    """Whether a hub id's `main` revision is in the local Hugging Face cache with its config.
+
+    transformers loads such a model with HF_HUB_OFFLINE=1; the TypeScript pre-flight
+    (src/config/checks/models.ts) looks for the same files.
+    """
+    from huggingface_hub import try_to_load_from_cache
+
+    try:
+        return isinstance(try_to_load_from_cache(source, "config.json"), str)
+    except ValueError:  # not a valid repo id
+        return False
+
+
 def check_model_source(source: str, key: str) -> None:
     if Path(source).is_dir():
         return
     offline = os.environ.get("HF_HUB_OFFLINE", "0").lower() in ("1", "true", "yes")
     looks_like_path = source.startswith(("/", ".", "~"))
+    if offline and not looks_like_path and hub_model_is_cached(source):
+        return
     if offline or looks_like_path:
         raise ConfigError(
             f"key '{key}': {source!r} is not a local model directory"
-            + (" (HF_HUB_OFFLINE=1, hub ids cannot be downloaded)" if offline else ""))
+            + (" (HF_HUB_OFFLINE=1, hub ids cannot be downloaded, and it is not in the local Hugging Face cache)"
+               if offline else ""))
 
 
 def load_tokenizer(source: str) -> Any:

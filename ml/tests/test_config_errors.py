@@ -87,3 +87,27 @@ def test_predict_label_mismatch_exits_2(capsys, tmp_path: Path, tiny_model: Path
         "output_file": str(tmp_path / "out.jsonl"), "settings": default_trainer_settings(device="cpu")})
     code, _, err = run_cli(capsys, "predict", "--config", str(config))
     assert code == 2 and "labels" in err
+
+
+def test_offline_hub_id_must_be_in_the_local_cache(monkeypatch, tmp_path: Path) -> None:
+    """Offline, a hub id is loaded from the Hugging Face cache when its `main` revision is there (as the TS pre-flight checks), else refused."""
+    import pytest
+    from huggingface_hub import constants
+
+    from synthlab_ml.errors import ConfigError
+    from synthlab_ml.modeling import check_model_source
+
+    cache = tmp_path / "hub"
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    monkeypatch.setattr(constants, "HF_HUB_CACHE", str(cache))
+    with pytest.raises(ConfigError, match="not in the local Hugging Face cache"):
+        check_model_source("example-org/tiny-encoder", "model")
+
+    snapshot = cache / "models--example-org--tiny-encoder" / "snapshots" / "0123abcd"
+    snapshot.mkdir(parents=True)
+    (snapshot / "config.json").write_text("{}")
+    with pytest.raises(ConfigError):  # a snapshot that `main` does not point at is not what transformers loads
+        check_model_source("example-org/tiny-encoder", "model")
+    (cache / "models--example-org--tiny-encoder" / "refs").mkdir()
+    (cache / "models--example-org--tiny-encoder" / "refs" / "main").write_text("0123abcd")
+    check_model_source("example-org/tiny-encoder", "model")

@@ -5,7 +5,8 @@
  * a JSON artifact {label: description} that users can read and edit into a file of their own.
  */
 import { Context } from '@temporalio/activity';
-import { DataError, parseTable, readDataFile, readSplit } from '../data/readers';
+import { parseLabelDescriptions } from '../data/label-descriptions';
+import { readDataFile, readSplit } from '../data/readers';
 import { resolveFromRepo } from '../infra/paths';
 import { generatorIdentity } from '../config/plan';
 import { hashOf } from '../shared/hash';
@@ -27,21 +28,7 @@ export function cleanDescription(reply: string): string {
 
 async function descriptionsFromFile(input: SummarizeLabelsInput & { settings: { source: 'file' } }): Promise<Record<string, string>> {
   const path = resolveFromRepo(input.settings.path);
-  const [header, ...rows] = parseTable('csv', await readDataFile(path), path);
-  const labelIndex = header?.fields.indexOf(input.settings.labelColumn) ?? -1;
-  const descriptionIndex = header?.fields.indexOf(input.settings.descriptionColumn) ?? -1;
-  if (labelIndex < 0 || descriptionIndex < 0) {
-    throw new DataError(`needs columns "${input.settings.labelColumn}" and "${input.settings.descriptionColumn}"; found: ${header?.fields.join(', ') ?? 'none'}`, path, 1);
-  }
-  const descriptions: Record<string, string> = {};
-  for (const row of rows) {
-    const label = row.fields[labelIndex];
-    const description = row.fields[descriptionIndex];
-    if (label && description && input.dataset.labels.includes(label)) descriptions[label] = description;
-  }
-  const missing = input.dataset.labels.filter((label) => !(label in descriptions));
-  if (missing.length > 0) throw new DataError(`no description for label(s): ${missing.join(', ')}`, path, 0);
-  return descriptions;
+  return parseLabelDescriptions(await readDataFile(path), path, input.settings, input.dataset.labels);
 }
 
 export function createSummarizeLabelsActivity(deps: ActivityDeps) {

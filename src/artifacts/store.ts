@@ -19,6 +19,9 @@ export class ArtifactIntegrityError extends Error {
   override readonly name = 'ArtifactIntegrityError';
 }
 
+/** What writeFileAtomic adds to a file's name for its temporary file: `.<uuid>.tmp`. */
+export const ATOMIC_WRITE_SUFFIX_LENGTH = '.00000000-0000-0000-0000-000000000000.tmp'.length;
+
 export async function writeFileAtomic(path: string, content: string | Uint8Array): Promise<void> {
   await mkdir(dirname(path), { recursive: true });
   const temporary = `${path}.${randomUUID()}.tmp`;

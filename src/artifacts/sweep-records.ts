@@ -71,11 +71,13 @@ export class SweepRecords {
     return new Map([...records].map(([key, record]) => [key, record.result]));
   }
 
-  private cellPath(sweepId: string, key: string): string {
+  /** Where a cell's record is written. */
+  cellPath(sweepId: string, key: string): string {
     return join(this.folderOf(sweepId), 'cells', `${safeFileSegment(key)}.json`);
   }
 
-  private productPath(sweepId: string, key: string): string {
+  /** Where a data product's record is written. */
+  productPath(sweepId: string, key: string): string {
     return join(this.folderOf(sweepId), 'products', `${safeFileSegment(key)}.json`);
   }
 

@@ -5,7 +5,6 @@
  */
 import { ArtifactStore } from '../artifacts/store';
 import { sweepRecordsOf } from '../artifacts/sweep-records';
-import { loadSweepConfig } from '../config/load';
 import { connectClient } from '../infra/client';
 import { artifactsDir, stateDir } from '../infra/paths';
 import { stackUp } from '../infra/stack';
@@ -15,13 +14,14 @@ import { loadSweepResults } from '../report/load-sweep';
 import { DEFAULT_NAMESPACE } from '../shared/constants';
 import { formatSummaryTable, summarize } from '../report/summary-table';
 import type { SweepProgress } from '../workflows/sweep';
+import { checkedSweepConfig } from './checked-config';
 import { formatProgress, startSweep } from './sweep';
 
 const PROGRESS_INTERVAL_MS = 15_000;
 
 export async function demoCommand(configPath: string): Promise<number> {
   const startedAt = Date.now();
-  const loaded = await loadSweepConfig(configPath);
+  const loaded = await checkedSweepConfig(configPath);
   const stack = await stackUp(stateDir());
   console.log(`temporal ${stack.server.address}, worker pid ${stack.workerPid}, ui ${stack.server.uiUrl}`);
   const connected = await connectClient();

@@ -68,16 +68,17 @@ export function createProgram(setExitCode: (code: number) => void): Command {
 function addSweepCommands(sweep: Command, setExitCode: (code: number) => void): void {
   sweep
     .command('plan')
-    .description('validate a config and print what it would run (needs no server)')
+    .description('check a config and everything it points at (data files, models, prompts, environment), as `start` does, and print what it would run (needs no server)')
     .argument('<config>', 'sweep config file (YAML)')
-    .action(async (config: string) => {
-      const { sweepPlanCommand } = await import('./sweep');
-      setExitCode(await sweepPlanCommand(config));
+    .option('--config-only', 'check the config alone, for a sweep meant to run on another machine (skips its files, models and environment)')
+    .action(async (config: string, options: { configOnly?: boolean }) => {
+      const { sweepPlanCommand } = await import('./sweep-plan');
+      setExitCode(await sweepPlanCommand(config, { configOnly: options.configOnly === true }));
     });
 
   sweep
     .command('start')
-    .description('start a sweep (starting the same sweep twice runs nothing twice)')
+    .description('check the config and everything it points at, then start the sweep (starting the same sweep twice runs nothing twice)')
     .argument('<config>', 'sweep config file (YAML)')
     .option('--wait', 'wait until the sweep finishes and print its summary')
     .action(async (config: string, options: { wait?: boolean }) => {

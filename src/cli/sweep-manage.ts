@@ -1,12 +1,13 @@
 /** `synthlab sweep list|status|resume|cancel|show`: watching and steering sweeps that exist. */
-import { WorkflowFailedError, WorkflowNotFoundError, type Client, type WorkflowExecutionDescription } from '@temporalio/client';
+import { WorkflowNotFoundError, type Client, type WorkflowExecutionDescription } from '@temporalio/client';
 import { defaultPayloadConverter, type PayloadConverter } from '@temporalio/common';
-import { loadSweepConfig } from '../config/load';
 import { connectClient, type ConnectedClient } from '../infra/client';
 import { workflowSearchUiUrl, workflowUiUrl } from '../infra/ui-links';
-import { DISPLAYED_SEARCH_ATTRIBUTE_NAMES } from '../shared/search-attributes';
-import { parseSweepReference } from '../shared/workflow-ids';
+import { DISPLAYED_SEARCH_ATTRIBUTE_NAMES, StageKey } from '../shared/search-attributes';
+import { cellWorkflowId, dataProductWorkflowId, parseSweepReference } from '../shared/workflow-ids';
 import type { SweepProgress, SweepResult } from '../workflows/sweep';
+import { checkedSweepConfig } from './checked-config';
+import { failedChildLines, failedChildren, failureLines, workflowFailure } from './failures';
 import { startSweep } from './sweep';
 
 const BAR_WIDTH = 30;
@@ -66,6 +67,19 @@ async function withClient(work: (connected: ConnectedClient) => Promise<number>)
 
 const idOf = (sweep: string) => parseSweepReference(sweep).sweepId;
 
+/** Failed children listed by `status` under a sweep that failed. */
+const LISTED_FAILED_CHILDREN = 10;
+
+/** The stage each failed child of a sweep stopped in, by workflow id (from the server's records). */
+async function failedStages(client: Client, sweepId: string): Promise<Map<string, string>> {
+  const stages = new Map<string, string>();
+  for await (const execution of client.workflow.list({ query: `SweepId = '${sweepId}' AND ExecutionStatus = 'Failed'` })) {
+    const stage = execution.typedSearchAttributes.get(StageKey);
+    if (stage !== undefined) stages.set(execution.workflowId, stage);
+  }
+  return stages;
+}
+
 /**
  * Progress without a worker: the progress query needs one, the server's visibility records do
  * not. Counts child executions by type and state.
@@ -121,9 +135,19 @@ export async function sweepStatusCommand(sweep: string, options: { watch: boolea
         const result = (await handle.result()) as SweepResult;
         console.log(formatStatus(finalProgress(result), elapsed));
         console.log(`runs: ${result.runs}, cells reused from earlier runs: ${result.cells.reused}, llm calls: ${result.llmCalls}, trainings: ${result.trainings}`);
-        for (const failure of result.failed) console.log(`  failed ${failure.kind} ${failure.key}: ${failure.message}`);
+        const stages = result.failedTotal > 0 ? await failedStages(connected.client, handle.workflowId) : new Map<string, string>();
+        for (const failure of result.failed) {
+          const stage = stages.get(failure.kind === 'cell' ? cellWorkflowId(handle.workflowId, failure.key) : dataProductWorkflowId(handle.workflowId, failure.key));
+          console.log(`  failed ${failure.kind} ${failure.key}${stage ? ` at stage ${stage}` : ''}: ${failure.message}`);
+        }
         if (result.failedTotal > result.failed.length) console.log(`  … and ${result.failedTotal - result.failed.length} more failures`);
         if (result.failedTotal > 0) console.log(`resume with \`synthlab sweep resume ${sweep}\`: failed and unfinished cells run again, finished ones are reused`);
+      } else {
+        // Failed, terminated, timed out or cancelled: say why, and which children failed where.
+        const cause = await workflowFailure(connected.client, handle.workflowId);
+        if (cause) console.log(`  error: ${cause.root}`);
+        for (const line of failedChildLines(await failedChildren(connected.client, handle.workflowId, LISTED_FAILED_CHILDREN))) console.log(line);
+        console.log(`resume with \`synthlab sweep resume ${sweep}\` once the cause is fixed: finished work is reused`);
       }
       if (!options.watch || description.status.name !== 'RUNNING') return 0;
       await new Promise((resolveWait) => setTimeout(resolveWait, 5_000));
@@ -134,6 +158,11 @@ export async function sweepStatusCommand(sweep: string, options: { watch: boolea
 export async function sweepCancelCommand(sweep: string): Promise<number> {
   return withClient(async ({ client }) => {
     const handle = client.workflow.getHandle(idOf(sweep));
+    const { status } = await handle.describe();
+    if (status.name !== 'RUNNING') {
+      process.stderr.write(`synthlab: ${handle.workflowId} is already closed (${status.name}); nothing to cancel\n`);
+      return 1;
+    }
     await handle.cancel();
     console.log(`cancellation requested for ${handle.workflowId}: running cells and their training subprocesses are being stopped`);
     return 0;
@@ -152,7 +181,7 @@ export async function sweepResumeCommand(sweep: string, options: { config?: stri
     const memo = (description.memo ?? {}) as { configPath?: string; configHash?: string };
     const configPath = options.config ?? memo.configPath;
     if (!configPath) throw new Error(`${handle.workflowId} has no recorded config path; pass --config <file>`);
-    const loaded = await loadSweepConfig(configPath);
+    const loaded = await checkedSweepConfig(configPath);
     if (memo.configHash && memo.configHash !== loaded.configHash) {
       console.log(`note: ${configPath} changed since the sweep started; cells whose inputs changed will run anew`);
     }
@@ -195,17 +224,14 @@ async function describeCell(client: Client, workflowId: string): Promise<void> {
     for (const line of runningActivityLines(description, client.workflow.options.loadedDataConverter.payloadConverter)) console.log(line);
   } else if (description.status.name === 'COMPLETED') {
     console.log(JSON.stringify(await handle.result(), null, 2));
-  } else if (description.status.name === 'FAILED') {
+  } else {
+    // Failed, terminated, timed out or cancelled: the stage it stopped in and the root cause.
+    const stage = description.typedSearchAttributes.get(StageKey);
+    if (stage !== undefined) console.log(`  failed at stage: ${stage}`);
     try {
       await handle.result();
     } catch (error) {
-      let current: unknown = error instanceof WorkflowFailedError ? error.cause : error;
-      const chain: string[] = [];
-      while (current instanceof Error) {
-        chain.push(`${current.name}: ${current.message}`);
-        current = current.cause;
-      }
-      console.log(`  error: ${chain.join('\n    caused by ')}`);
+      for (const line of failureLines(error)) console.log(line);
     }
   }
 }

@@ -1,7 +1,6 @@
-/** `synthlab sweep plan|start`, and starting a sweep from a loaded config. */
-import { WorkflowIdConflictPolicy, type Client } from '@temporalio/client';
-import { loadSweepConfig, type LoadedSweepConfig } from '../config/load';
-import { planSweep } from '../config/plan';
+/** `synthlab sweep start`, and starting a sweep from a loaded config. */
+import { WorkflowFailedError, WorkflowIdConflictPolicy, type Client } from '@temporalio/client';
+import type { LoadedSweepConfig } from '../config/load';
 import { connectClient } from '../infra/client';
 import { workflowUiUrl } from '../infra/ui-links';
 import { TASK_QUEUES } from '../shared/constants';
@@ -9,13 +8,8 @@ import { SweepIdKey } from '../shared/search-attributes';
 import { sweepWorkflowId } from '../shared/workflow-ids';
 import { sweepTitle } from '../shared/summaries';
 import type { sweepWorkflow, SweepProgress } from '../workflows/sweep';
-
-export async function sweepPlanCommand(configPath: string): Promise<number> {
-  const loaded = await loadSweepConfig(configPath);
-  const plan = planSweep(loaded.config);
-  console.log(`plan: data_products=${plan.dataProducts.length} cells=${plan.cells.length} label_summaries=${plan.labelSummaries.length}`);
-  return 0;
-}
+import { checkedSweepConfig } from './checked-config';
+import { failedChildLines, failedChildren, failureLines } from './failures';
 
 /** Starts the sweep, or attaches to the run already in progress under the same id. */
 export async function startSweep(client: Client, loaded: LoadedSweepConfig) {
@@ -40,18 +34,39 @@ export function formatProgress(progress: SweepProgress): string {
 }
 
 export async function sweepStartCommand(configPath: string, options: { wait: boolean }): Promise<number> {
-  const loaded = await loadSweepConfig(configPath);
+  const loaded = await checkedSweepConfig(configPath);
   const connected = await connectClient();
   try {
     const handle = await startSweep(connected.client, loaded);
     console.log(`sweep ${handle.workflowId} started (run ${handle.firstExecutionRunId})`);
     if (connected.settings.uiUrl) console.log(`ui: ${workflowUiUrl(connected.settings.uiUrl, connected.settings.namespace, handle.workflowId)}`);
     if (options.wait) {
-      const result = await handle.result();
+      let result: Awaited<ReturnType<typeof handle.result>>;
+      try {
+        result = await handle.result();
+      } catch (error) {
+        if (!(error instanceof WorkflowFailedError)) throw error;
+        process.stderr.write(`${(await sweepFailureLines(connected.client, handle.workflowId, error)).join('\n')}\n`);
+        return 1;
+      }
       console.log(`sweep finished: ${result.cells.completed}/${result.cells.total} cells completed (${result.cells.reused} reused), ${result.failedTotal} failed, ${result.runs} run(s)`);
     }
     return 0;
   } finally {
     await connected.close();
   }
+}
+
+/** Failed children listed under a failed sweep's own error. */
+const LISTED_FAILED_CHILDREN = 5;
+
+/** Why a sweep failed: its own error and its failed children, each with the stage it failed in. */
+export async function sweepFailureLines(client: Client, sweepId: string, error: unknown): Promise<string[]> {
+  const children = await failedChildren(client, sweepId, LISTED_FAILED_CHILDREN).catch(() => []);
+  return [
+    `synthlab: sweep ${sweepId} failed`,
+    ...failureLines(error),
+    ...failedChildLines(children),
+    ...(children.length === LISTED_FAILED_CHILDREN ? [`  (the first ${LISTED_FAILED_CHILDREN}; \`synthlab sweep status ${sweepId}\` prints the query for all)`] : []),
+  ];
 }

@@ -6,12 +6,18 @@ import { z } from 'zod';
 import { providerConfigSchema } from '../llm/provider-config';
 import { STRATEGY_NAMES, type StrategyName } from './strategies';
 
+/** Seeds are 32-bit: the generators and trainers take them as such. */
+const seedSchema = z.number().int().min(-2_147_483_648).max(2_147_483_647);
+
+/** A path in the config: a prompt template, a label-descriptions file. */
+const pathSchema = z.string().min(1).max(4096);
+
 export const samplingSchema = z.strictObject({
   temperature: z.number().min(0).max(2),
   topP: z.number().gt(0).max(1),
   repetitionPenalty: z.number().min(1).max(2),
-  maxTokens: z.number().int().positive(),
-  seed: z.number().int().optional(),
+  maxTokens: z.number().int().positive().max(131_072),
+  seed: seedSchema.optional(),
 });
 
 const strategyNameSchema = z.string().refine((name): name is StrategyName => (STRATEGY_NAMES as string[]).includes(name), {
@@ -20,33 +26,36 @@ const strategyNameSchema = z.string().refine((name): name is StrategyName => (ST
 
 export const generatorSchema = z.strictObject({
   /** Short name used in ids, search attributes and tables, e.g. `smollm2`. */
-  name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'letters, digits, ".", "_" and "-" only'),
+  name: z
+    .string()
+    .max(64)
+    .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'letters, digits, ".", "_" and "-" only'),
   provider: providerConfigSchema,
 });
 
 const taskSchema = z.strictObject({
   /** A dataset registry name (`sib200`, `massive10`, `sentiment`, …). */
-  dataset: z.string().min(1),
+  dataset: z.string().min(1).max(64),
   /** What the classifier predicts, used in prompts; a default exists for each built-in dataset. */
-  description: z.string().min(1).optional(),
+  description: z.string().min(1).max(2000).optional(),
 });
 
 export const generationSchema = z.strictObject({
-  samplesPerLabel: z.number().int().positive().default(100),
-  samplesPerRequest: z.number().int().positive().default(10),
-  maxRequestsPerLabel: z.number().int().positive().default(30),
-  demosPerLabel: z.number().int().nonnegative().default(10),
-  demoMaxWords: z.number().int().positive().default(128),
-  demoSeed: z.number().int().default(0),
-  minChars: z.number().int().nonnegative().default(10),
-  maxChars: z.number().int().positive().default(100),
+  samplesPerLabel: z.number().int().positive().max(100_000).default(100),
+  samplesPerRequest: z.number().int().positive().max(1000).default(10),
+  maxRequestsPerLabel: z.number().int().positive().max(100_000).default(30),
+  demosPerLabel: z.number().int().nonnegative().max(1000).default(10),
+  demoMaxWords: z.number().int().positive().max(10_000).default(128),
+  demoSeed: seedSchema.default(0),
+  minChars: z.number().int().nonnegative().max(100_000).default(10),
+  maxChars: z.number().int().positive().max(100_000).default(100),
   sampling: samplingSchema.default({ temperature: 0.4, topP: 0.9, repetitionPenalty: 1.2, maxTokens: 512 }),
   /** Template files, relative to the repo root (or absolute): users can swap in their own. */
   prompts: z
     .strictObject({
-      targetDemos: z.string().default('prompts/generate/target-demos.v1.md'),
-      englishDemos: z.string().default('prompts/generate/english-demos.v1.md'),
-      summarizedLabel: z.string().default('prompts/generate/summarized-label.v1.md'),
+      targetDemos: pathSchema.default('prompts/generate/target-demos.v1.md'),
+      englishDemos: pathSchema.default('prompts/generate/english-demos.v1.md'),
+      summarizedLabel: pathSchema.default('prompts/generate/summarized-label.v1.md'),
     })
     .default({
       targetDemos: 'prompts/generate/target-demos.v1.md',
@@ -56,26 +65,26 @@ export const generationSchema = z.strictObject({
 });
 
 export const revisionSchema = z.strictObject({
-  concurrency: z.number().int().positive().default(4),
+  concurrency: z.number().int().positive().max(1024).default(4),
   sampling: samplingSchema.default({ temperature: 0, topP: 1, repetitionPenalty: 1, maxTokens: 48 }),
-  prompt: z.string().default('prompts/revise/judge.v1.md'),
+  prompt: pathSchema.default('prompts/revise/judge.v1.md'),
 });
 
 /** Where the SL strategies' label descriptions come from: written by the generator LLM, or a user's CSV. */
 export const labelDescriptionsSchema = z.discriminatedUnion('source', [
   z.strictObject({
     source: z.literal('llm'),
-    examplesPerLabel: z.number().int().positive().default(10),
-    seed: z.number().int().default(0),
-    prompt: z.string().default('prompts/summarize/label.v1.md'),
+    examplesPerLabel: z.number().int().positive().max(1000).default(10),
+    seed: seedSchema.default(0),
+    prompt: pathSchema.default('prompts/summarize/label.v1.md'),
     sampling: samplingSchema.default({ temperature: 0, topP: 1, repetitionPenalty: 1, maxTokens: 96 }),
   }),
   z.strictObject({
     source: z.literal('file'),
     /** A CSV with one row per label, e.g. ../shared/data/label-descriptions/intent2description.csv. */
-    path: z.string(),
-    labelColumn: z.string().default('intent'),
-    descriptionColumn: z.string().default('description'),
+    path: pathSchema,
+    labelColumn: z.string().min(1).max(1000).default('intent'),
+    descriptionColumn: z.string().min(1).max(1000).default('description'),
   }),
 ]);
 export type LabelDescriptionsSettings = z.infer<typeof labelDescriptionsSchema>;
@@ -92,18 +101,18 @@ export const trainerSettingsSchema = z.strictObject({
   maxLength: z.number().int().positive().max(8192).default(128),
   maxEpochs: z.number().int().positive().max(10_000).default(50),
   /** Epochs without a better dev score before training stops. */
-  patience: z.number().int().positive().default(5),
+  patience: z.number().int().positive().max(10_000).default(5),
   /** Share of all optimizer steps spent warming the learning rate up from 0. */
   warmupRatio: z.number().min(0).max(1).default(0.1),
   weightDecay: z.number().min(0).max(1).default(0.01),
   /** Dropout before the classifier head; null keeps the model's own. */
   classifierDropout: z.number().min(0).lt(1).nullable().default(null),
   /** Gradient-norm clipping; null turns it off. */
-  maxGradNorm: z.number().positive().nullable().default(1),
+  maxGradNorm: z.number().positive().max(1e6).nullable().default(1),
   /** The dev metric that picks the best epoch. */
   metricForBest: z.enum(['macro_f1', 'accuracy', 'loss']).default('macro_f1'),
   /** Epoch checkpoints kept while a run is unfinished (for resume). */
-  keepCheckpoints: z.number().int().positive().default(2),
+  keepCheckpoints: z.number().int().positive().max(1000).default(2),
   /** Keep those checkpoints after the run finished (they only serve a resume; large). */
   keepCheckpointsWhenDone: z.boolean().default(false),
   /** Student temperature of the KL loss on soft-labelled rows. */
@@ -126,7 +135,7 @@ export const trainerSettingsSchema = z.strictObject({
   /** Keep the token embedding matrix fixed: most of a multilingual encoder's weights, and of its CPU time. */
   freezeEmbeddings: z.boolean().default(true),
   /** The linear probe's inverse regularisation; null = chosen on the dev split. */
-  probeC: z.number().positive().nullable().default(null),
+  probeC: z.number().positive().max(1e6).nullable().default(null),
 });
 export type TrainerSettings = z.infer<typeof trainerSettingsSchema>;
 
@@ -147,34 +156,18 @@ export const pickTrainerSettings = (training: TrainerSettings): TrainerSettings 
 
 export const trainingSchema = trainerSettingsSchema.extend({
   /** A local model dir, `packaged:all-minilm-l6-v2`, `packaged:multilingual-e5-small`, or a hub id on an online machine. */
-  model: z.string().min(1),
+  model: z.string().min(1).max(4096),
   /** Real held-out examples per label for early stopping (from the dev split, else held out of train). */
-  devPerLabel: z.number().int().positive().default(10),
+  devPerLabel: z.number().int().positive().max(100_000).default(10),
   /** CPU threads for torch. On a small machine that also runs a local LLM, split the cores between them. */
-  threads: z.number().int().positive().optional(),
+  threads: z.number().int().positive().max(1024).optional(),
   /** How long the GPU queue may go without a heartbeat before the activity is retried elsewhere. */
-  heartbeatTimeoutSeconds: z.number().int().positive().default(120),
-  // --- The training recipe (ml/README.md, "train"): measured in bench/trainer-quality.ts. ---
-  /** `fine-tune` trains encoder and head; `linear-probe` fits logistic regression on the frozen encoder. */
-  method: z.enum(['fine-tune', 'linear-probe']).default('fine-tune'),
-  /** `mean`: mean-pooled token states (what e5 and MiniLM were trained with); `cls`: the HF [CLS] pooler head. */
-  pooling: z.enum(['cls', 'mean']).default('mean'),
-  /** Learning rate of the new head; null = `lr`. */
-  headLr: z.number().positive().nullable().default(null),
-  /** `linear-probe` starts the head as the linear probe (LP-FT); `random` is a fresh head. */
-  headInit: z.enum(['random', 'linear-probe']).default('linear-probe'),
-  /** On a small train set each epoch makes several passes, so that maxEpochs epochs make at least this many steps. */
-  minSteps: z.number().int().nonnegative().default(50),
-  /** Keep the token embedding matrix fixed: most of a multilingual encoder's weights, and of its CPU time. */
-  freezeEmbeddings: z.boolean().default(true),
-  warmupRatio: z.number().min(0).max(1).default(0.1),
-  /** The linear probe's inverse regularisation; null = chosen on the dev split. */
-  probeC: z.number().positive().nullable().default(null),
+  heartbeatTimeoutSeconds: z.number().int().positive().max(86_400).default(120),
 });
 
 const concurrencySchema = z.strictObject({
-  dataProducts: z.number().int().positive().default(4),
-  cells: z.number().int().positive().default(4),
+  dataProducts: z.number().int().positive().max(10_000).default(4),
+  cells: z.number().int().positive().max(10_000).default(4),
 });
 
 /** Temporal's default limits on one workflow history; the server terminates a run that passes them. */
@@ -197,31 +190,53 @@ const orchestrationSchema = z.strictObject({
   continueAsNewAfterBytes: z.number().int().min(10_000).max(30_000_000).default(10_000_000),
 });
 
+/** The most cells one sweep may plan: the sweep workflow holds the plan in memory and carries a bit per cell. */
+export const MAX_CELLS = 200_000;
+
+/** Values listed twice, in one pass (a list of 10,000 seeds is checked as fast as one of 10). */
+export function listedTwice<Value extends string | number>(values: readonly Value[]): Value[] {
+  const seen = new Set<Value>();
+  const repeated = new Set<Value>();
+  for (const value of values) {
+    if (seen.has(value)) repeated.add(value);
+    else seen.add(value);
+  }
+  return [...repeated];
+}
+
 export const sweepConfigSchema = z
   .strictObject({
-    name: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'lowercase letters, digits and "-" only'),
-    dataRoot: z.string().optional(),
+    /** The sweep's name: its workflow id is sweep/<name>, its records folder is named after it. */
+    name: z
+      .string()
+      .max(64)
+      .regex(/^[a-z0-9][a-z0-9-]*$/, 'lowercase letters, digits and "-" only'),
+    dataRoot: pathSchema.optional(),
+    /**
+     * Dataset files outside the data root (`../../elsewhere/x.csv`, absolute paths) are refused
+     * unless this is true, so a config cannot make a worker read an arbitrary file by mistake.
+     */
+    allowPathsOutsideDataRoot: z.boolean().optional(),
     /**
      * Dataset registry entries: a built-in name with overrides (e.g. another path), or a new
      * dataset in full (format, files per split, column mapping, labels, languages).
      */
-    datasets: z.record(z.string(), z.record(z.string(), z.unknown())).default({}),
-    tasks: z.array(taskSchema).min(1),
-    languages: z.array(z.string().regex(/^[a-z]{2,3}$/, 'a 2- or 3-letter language code')).min(1),
-    strategies: z.array(strategyNameSchema).min(1),
-    generators: z.array(generatorSchema).min(1),
-    seeds: z.array(z.number().int().nonnegative()).min(1),
+    datasets: z.record(z.string().min(1).max(64), z.record(z.string(), z.unknown())).default({}),
+    tasks: z.array(taskSchema).min(1).max(100),
+    languages: z.array(z.string().regex(/^[a-z]{2,3}$/, 'a 2- or 3-letter language code')).min(1).max(200),
+    strategies: z.array(strategyNameSchema).min(1).max(STRATEGY_NAMES.length),
+    generators: z.array(generatorSchema).min(1).max(100),
+    seeds: z.array(seedSchema.nonnegative()).min(1).max(10_000),
     generation: generationSchema.default(generationSchema.parse({})),
     revision: revisionSchema.default(revisionSchema.parse({})),
     labelDescriptions: labelDescriptionsSchema.default(labelDescriptionsSchema.parse({ source: 'llm' })),
-    selection: z.strictObject({ perLabel: z.number().int().positive() }),
+    selection: z.strictObject({ perLabel: z.number().int().positive().max(100_000) }),
     training: trainingSchema,
     goldBaseline: z.boolean().default(true),
     concurrency: concurrencySchema.default(concurrencySchema.parse({})),
     orchestration: orchestrationSchema.default(orchestrationSchema.parse({})),
   })
   .superRefine((config, context) => {
-    const duplicates = (values: readonly (string | number)[]) => values.filter((value, index) => values.indexOf(value) !== index);
     for (const [field, values] of [
       ['languages', config.languages],
       ['strategies', config.strategies],
@@ -229,8 +244,26 @@ export const sweepConfigSchema = z
       ['generators', config.generators.map((generator) => generator.name)],
       ['tasks', config.tasks.map((task) => task.dataset)],
     ] as const) {
-      const repeated = duplicates(values);
-      if (repeated.length > 0) context.addIssue({ code: 'custom', path: [field], message: `listed twice: ${repeated.join(', ')}` });
+      const repeated = listedTwice<string | number>(values);
+      if (repeated.length > 0) {
+        const shown = repeated.slice(0, 10).join(', ') + (repeated.length > 10 ? ` and ${repeated.length - 10} more` : '');
+        context.addIssue({ code: 'custom', path: [field], message: `listed twice: ${shown}` });
+      }
+    }
+    const cells = config.tasks.length * config.languages.length * (config.strategies.length * config.generators.length + (config.goldBaseline ? 1 : 0)) * config.seeds.length;
+    if (cells > MAX_CELLS) {
+      context.addIssue({
+        code: 'custom',
+        path: ['seeds'],
+        message: `the grid has ${cells} cells (tasks × languages × (strategies × generators + gold) × seeds), more than ${MAX_CELLS} per sweep; split it into several sweeps`,
+      });
+    }
+    if (config.generation.minChars > config.generation.maxChars) {
+      context.addIssue({
+        code: 'custom',
+        path: ['generation', 'minChars'],
+        message: `is ${config.generation.minChars}, more than generation.maxChars (${config.generation.maxChars})`,
+      });
     }
     const window = config.concurrency.cells + config.concurrency.dataProducts;
     for (const [unit, limitField] of [

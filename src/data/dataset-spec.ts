@@ -14,21 +14,22 @@ const languageCodeSchema = z.string().refine(isLanguageCode, {
 const filePathTemplateSchema = z
   .string()
   .min(1)
+  .max(4096)
   .refine((template) => [...template.matchAll(/\{([^}]*)\}/g)].every((match) => (FILE_PLACEHOLDERS as readonly string[]).includes(match[1] ?? '')), {
     error: (issue) => `file path "${String(issue.input)}" may only use the placeholders {lang} and {flores}`,
   });
 
 /** A column named by its header, or by its 0-based position (required for headerless files). */
-const columnSchema = z.union([z.string().min(1), z.number().int().nonnegative()]);
+const columnSchema = z.union([z.string().min(1).max(1000), z.number().int().nonnegative().max(100_000)]);
 export type ColumnRef = z.infer<typeof columnSchema>;
 
 export const DatasetSpecSchema = z
   .object({
-    name: z.string().min(1),
+    name: z.string().min(1).max(64),
     /** Short task description for prompts and reports, e.g. "intent recognition". */
-    task: z.string().min(1),
+    task: z.string().min(1).max(2000),
     /** What one label is called in prose ("This intent involves …"). */
-    labelKind: z.string().min(1),
+    labelKind: z.string().min(1).max(200),
     format: z.enum(['csv', 'tsv', 'tsv-headerless']),
     /** Paths relative to the data root, with {lang} / {flores} placeholders. */
     files: z.object({
@@ -48,12 +49,17 @@ export const DatasetSpecSchema = z
       label: columnSchema,
     }),
     /** Raw label value -> label name; raw values absent from the map are used as they are. */
-    labelMap: z.record(z.string(), z.string().min(1)).optional(),
+    labelMap: z.record(z.string().max(1000), z.string().min(1).max(1000)).optional(),
     /** The label set, in a fixed order (used for label indices and reports). */
-    labels: z.array(z.string().min(1)).min(2),
-    languages: z.array(languageCodeSchema).min(1),
+    labels: z.array(z.string().min(1).max(200)).min(2).max(1000),
+    languages: z.array(languageCodeSchema).min(1).max(500),
     /** Per-split restriction of `languages` (e.g. a language that has only a test file). */
     languagesBySplit: z.partialRecord(SplitNameSchema, z.array(languageCodeSchema)).optional(),
+    /**
+     * Files may lie outside the data root (set from the sweep config's allowPathsOutsideDataRoot;
+     * absent otherwise, so the spec and every key hashed from it stay as they were).
+     */
+    allowPathsOutsideDataRoot: z.literal(true).optional(),
   })
   .superRefine((spec, context) => {
     if (new Set(spec.labels).size !== spec.labels.length) {

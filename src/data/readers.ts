@@ -1,9 +1,11 @@
-import { readFile } from 'node:fs/promises';
+import type { Stats } from 'node:fs';
+import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { repoRoot } from '../infra/paths';
 import { languagesForSplit, storedSplits, type ColumnRef, type DatasetSpec, type SplitName } from './dataset-spec';
 import { getLanguage } from './languages';
 import { parseCsv, splitTsv, TableSyntaxError, type TableRecord } from './table-parsers';
+import { checkUtf8, TextEncodingError } from './text-encoding';
 
 export interface Example {
   id: string;
@@ -58,95 +60,212 @@ export function resolveSplitFile(spec: DatasetSpec, { dataRoot, language, split 
   return path.resolve(dataRoot, relativePath);
 }
 
-export async function readSplit(spec: DatasetSpec, options: ReadSplitOptions): Promise<Example[]> {
+/** Whether `file` lies inside `folder`, judged on the paths as written once `.` and `..` are resolved. */
+export function isInsideFolder(file: string, folder: string): boolean {
+  const relative = path.relative(path.resolve(folder), path.resolve(file));
+  return relative === '' || (relative !== '..' && !relative.startsWith(`..${path.sep}`) && !path.isAbsolute(relative));
+}
+
+/** The problem of a data file outside the data root, for a config that did not allow it. */
+export function outsideDataRootProblem(dataRoot: string): string {
+  return `outside the data root ${path.resolve(dataRoot)}; a config that means it sets allowPathsOutsideDataRoot: true`;
+}
+
+/** A split's file, checked to be inside the data root unless the dataset allows paths outside it. */
+export function resolveSplitFileInsideRoot(spec: DatasetSpec, options: ReadSplitOptions): string {
   const file = resolveSplitFile(spec, options);
+  if (spec.allowPathsOutsideDataRoot !== true && !isInsideFolder(file, options.dataRoot)) throw new DataError(outsideDataRootProblem(options.dataRoot), file, 0);
+  return file;
+}
+
+export async function readSplit(spec: DatasetSpec, options: ReadSplitOptions): Promise<Example[]> {
+  const file = resolveSplitFileInsideRoot(spec, options);
   return parseSplitContent(spec, await readDataFile(file), file, options.split);
 }
 
-/** A data file's bytes; a missing or unreadable file is a DataError naming it (line 0). */
+/** Data files larger than this are refused before they are read (the largest shared split is ~5 MB). */
+export const MAX_DATA_FILE_BYTES = 1024 ** 3;
+
+function openProblem(error: unknown): string {
+  const code = (error as NodeJS.ErrnoException).code;
+  if (code === 'ENOENT') return 'file not found';
+  if (code === 'EACCES' || code === 'EPERM') return 'permission denied';
+  if (code === 'ENOTDIR') return 'file not found (a part of the path is not a folder)';
+  if (code === 'ELOOP') return 'the path is a symbolic link loop';
+  return `cannot read the file (${code ?? String(error)})`;
+}
+
+/**
+ * A data file's bytes; a missing or unreadable file, or one that is not a regular file (a folder,
+ * a device such as /dev/zero, a pipe) or is too large, is a DataError naming it (line 0).
+ */
 export async function readDataFile(file: string): Promise<Buffer> {
+  let info: Stats;
+  try {
+    info = await stat(file);
+  } catch (error) {
+    throw new DataError(openProblem(error), file, 0);
+  }
+  if (info.isDirectory()) throw new DataError('a folder, not a file', file, 0);
+  if (!info.isFile()) throw new DataError('not a regular file (a device, pipe or socket)', file, 0);
+  if (info.size > MAX_DATA_FILE_BYTES) throw new DataError(`the file has ${info.size} bytes, more than the limit of ${MAX_DATA_FILE_BYTES}`, file, 0);
   try {
     return await readFile(file);
   } catch (error) {
-    const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'file not found' : `cannot read the file (${String(error)})`;
-    throw new DataError(reason, file, 0);
+    throw new DataError(openProblem(error), file, 0);
   }
 }
 
-/** The records of a CSV or TSV file; a syntax error is a DataError naming the file and the line. */
+/**
+ * The records of a CSV or TSV file; bytes that are not UTF-8 and syntax errors are a DataError
+ * naming the file and the line.
+ */
 export function parseTable(format: DatasetSpec['format'], content: string | Buffer, file: string): TableRecord[] {
   try {
+    if (typeof content !== 'string') checkUtf8(content);
     return format === 'csv' ? parseCsv(content) : splitTsv(content);
   } catch (error) {
-    if (error instanceof TableSyntaxError) throw new DataError(error.problem, file, error.line);
+    if (error instanceof TableSyntaxError || error instanceof TextEncodingError) throw new DataError(error.problem, file, error.line);
     throw error;
   }
 }
 
-/** Parses a split's text; `file` is used in error messages only. */
+/** Parses a split's text; `file` is used in error messages only. The first problem is thrown. */
 export function parseSplitContent(spec: DatasetSpec, content: string | Buffer, file: string, split: SplitName): Example[] {
-  const records = parseTable(spec.format, content, file);
+  const { examples, problems } = inspectSplitContent(spec, content, file, split, 1);
+  if (problems[0] !== undefined) throw problems[0];
+  return examples;
+}
+
+export interface SplitInspection {
+  /** The rows that have no problem. */
+  examples: Example[];
+  /** Every problem, in file order, up to the limit; then one that counts the rest. */
+  problems: DataError[];
+}
+
+const DELIMITER_NAMES: Record<string, string> = { ',': 'comma', '\t': 'tab', ';': 'semicolon', '|': 'vertical bar' };
+
+/** How a column is named in messages: by the config's name or position, never by the file's content. */
+function columnName(column: ColumnRef): string {
+  return typeof column === 'number' ? `column ${column}` : `column "${column}"`;
+}
+
+/**
+ * When the header is one field that holds another delimiter, the file is most likely separated by
+ * that one. Names the delimiter, not the header.
+ */
+function delimiterHint(format: DatasetSpec['format'], header: readonly string[]): string {
+  if (header.length !== 1) return '';
+  const expected = format === 'csv' ? ',' : '\t';
+  const found = Object.keys(DELIMITER_NAMES).find((delimiter) => delimiter !== expected && (header[0] ?? '').includes(delimiter));
+  return found === undefined ? '' : `; the header is one field holding a ${DELIMITER_NAMES[found]}: is the file ${DELIMITER_NAMES[found]}-separated? Format ${format} expects ${DELIMITER_NAMES[expected]}s`;
+}
+
+/**
+ * Reads every row of a split and collects its problems, in file order and at most `maxProblems`
+ * (then one more that counts the rest). Messages name the file, the line and the config's columns
+ * and labels; they never quote the file's content (an unknown label is described, not repeated),
+ * so they can go into workflow histories and logs.
+ */
+export function inspectSplitContent(spec: DatasetSpec, content: string | Buffer, file: string, split: SplitName, maxProblems = 20): SplitInspection {
+  let records: TableRecord[];
+  try {
+    records = parseTable(spec.format, content, file);
+  } catch (error) {
+    if (error instanceof DataError) return { examples: [], problems: [error] };
+    throw error;
+  }
 
   const hasHeader = spec.format !== 'tsv-headerless';
   const header = hasHeader ? records[0] : undefined;
   const rows = hasHeader ? records.slice(1) : records;
-  if (records.length === 0) throw new DataError('the file is empty', file, 1);
-  if (rows.length === 0) throw new DataError('the file has a header but no data rows', file, header?.line ?? 1);
+  if (records.length === 0) return { examples: [], problems: [new DataError('the file is empty', file, 1)] };
 
   const expectedFieldCount = header?.fields.length ?? rows[0]?.fields.length ?? 0;
-  const columnIndex = (role: string, column: ColumnRef): number => {
-    if (typeof column === 'number') {
-      if (column >= expectedFieldCount) {
-        throw new DataError(
-          `column ${role} is index ${column}, but rows have only ${expectedFieldCount} fields`,
-          file,
-          header?.line ?? rows[0]?.line ?? 1,
-        );
-      }
-      return column;
-    }
-    const index = header?.fields.indexOf(column) ?? -1;
-    if (index < 0) {
-      const existing = (header?.fields ?? []).map((name) => JSON.stringify(name)).join(', ');
-      throw new DataError(`missing column "${column}" (for ${role}); the header has columns ${existing}`, file, header?.line ?? 1);
-    }
-    return index;
-  };
-
+  const headerLine = header?.line ?? rows[0]?.line ?? 1;
   const { columns } = spec;
-  const idIndex = columns.id === undefined ? undefined : columnIndex('id', columns.id);
-  const textIndex = columnIndex('text', columns.text);
-  const textPairIndex = columns.textPair === undefined ? undefined : columnIndex('textPair', columns.textPair);
-  const labelIndex = columnIndex('label', columns.label);
+  const roles = Object.entries(columns).filter((entry): entry is [string, ColumnRef] => entry[1] !== undefined);
+  const indexes: Record<string, number> = {};
+  const missing: string[] = [];
+  for (const [role, column] of roles) {
+    const index = typeof column === 'number' ? (column < expectedFieldCount ? column : -1) : (header?.fields.indexOf(column) ?? -1);
+    if (index < 0) missing.push(`${columnName(column)} (for ${role})`);
+    else indexes[role] = index;
+  }
+  if (missing.length > 0) {
+    const found = roles.filter(([role]) => indexes[role] !== undefined).map(([, column]) => columnName(column));
+    const where = hasHeader ? 'the header' : 'the first row';
+    const has = `${where} has ${expectedFieldCount} field${expectedFieldCount === 1 ? '' : 's'}` + (found.length > 0 ? `, with ${found.join(' and ')}` : '');
+    return { examples: [], problems: [new DataError(`missing ${missing.join(', ')}: ${has}${delimiterHint(spec.format, header?.fields ?? rows[0]?.fields ?? [])}`, file, headerLine)] };
+  }
+  if (rows.length === 0) return { examples: [], problems: [new DataError('the file has a header but no data rows', file, headerLine)] };
 
-  return rows.map(({ fields, line }) => {
+  const problems: DataError[] = [];
+  let unreported = 0;
+  const report = (problem: string, line: number) => {
+    if (problems.length < maxProblems) problems.push(new DataError(problem, file, line));
+    else unreported += 1;
+  };
+  const examples: Example[] = [];
+  const lineOfId = new Map<string, number>();
+  const checkIds = columns.id !== undefined && split !== 'test';
+  for (const { fields, line } of rows) {
     if (fields.length !== expectedFieldCount) {
       const reference = header ? 'the header has' : 'the first row has';
       const problem = fields.length < expectedFieldCount ? 'too few fields' : 'too many fields';
-      throw new DataError(`${problem}: the row has ${fields.length}, ${reference} ${expectedFieldCount}`, file, line);
+      report(`${problem}: the row has ${fields.length}, ${reference} ${expectedFieldCount}`, line);
+      continue;
     }
-    const field = (index: number): string => fields[index] ?? '';
+    const field = (role: string): string | undefined => (indexes[role] === undefined ? undefined : (fields[indexes[role]] ?? '').trim());
 
-    const text = field(textIndex).trim();
-    if (text === '') throw new DataError('empty text', file, line);
-    const textPair = textPairIndex === undefined ? undefined : field(textPairIndex).trim();
-    if (textPair === '') throw new DataError('empty text pair', file, line);
+    const text = field('text') ?? '';
+    if (text === '') {
+      report(`empty text (${columnName(columns.text)})`, line);
+      continue;
+    }
+    const textPair = field('textPair');
+    if (textPair === '') {
+      report(`empty text pair (${columnName(columns.textPair as ColumnRef)})`, line);
+      continue;
+    }
 
-    const rawLabel = field(labelIndex).trim();
+    const rawLabel = field('label') ?? '';
     const label = spec.labelMap?.[rawLabel] ?? rawLabel;
     if (!spec.labels.includes(label)) {
-      const mapped = label === rawLabel ? '' : ` (mapped from "${rawLabel}")`;
-      throw new DataError(`label "${label}"${mapped} is not in the label set: ${spec.labels.join(', ')}`, file, line);
+      report(unknownLabelProblem(spec, rawLabel), line);
+      continue;
     }
 
-    let id = idIndex === undefined ? '' : field(idIndex).trim();
-    if (idIndex !== undefined && id === '') throw new DataError('empty id', file, line);
-    if (idIndex === undefined) id = `${split}-${line}`;
-
-    return textPair === undefined ? { id, text, label } : { id, text, textPair, label };
-  });
+    let id = field('id') ?? '';
+    if (columns.id !== undefined && id === '') {
+      report(`empty id (${columnName(columns.id)})`, line);
+      continue;
+    }
+    if (columns.id === undefined) id = `${split}-${line}`;
+    if (checkIds) {
+      const earlier = lineOfId.get(id);
+      if (earlier !== undefined) {
+        report(`the id (${columnName(columns.id as ColumnRef)}) repeats the id of line ${earlier}; ids must be unique`, line);
+        continue;
+      }
+      lineOfId.set(id, line);
+    }
+    examples.push(textPair === undefined ? { id, text, label } : { id, text, textPair, label });
+  }
+  if (unreported > 0) problems.push(new DataError(`… and ${unreported} more row${unreported === 1 ? '' : 's'} with problems`, file, problems.at(-1)?.line ?? headerLine));
+  return { examples, problems };
 }
 
+/** An unknown label, described without repeating it: it is file content, not a name the config knows. */
+function unknownLabelProblem(spec: DatasetSpec, rawLabel: string): string {
+  const column = columnName(spec.columns.label);
+  if (rawLabel === '') return `empty label (${column})`;
+  const sameButCase = spec.labels.find((label) => label.toLowerCase() === rawLabel.toLowerCase());
+  const hint = sameButCase === undefined ? '' : `; it differs from "${sameButCase}" only in upper/lower case`;
+  const mapped = spec.labelMap === undefined ? '' : ` nor a key of labelMap (${Object.keys(spec.labelMap).join(', ')})`;
+  return `the label (${column}) is not in the label set (${spec.labels.join(', ')})${mapped}${hint}`;
+}
 
 /** The directory holding the package.json named "synthlab", found by walking up from this module. */
 export function dataRootDefault(): string {

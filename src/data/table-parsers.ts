@@ -97,7 +97,7 @@ function parseRecords(bytes: Buffer, options: Options): { records: TableRecord[]
   return { records, errors };
 }
 
-/** Our wording for the problems a reader can fix; csv-parse's own message for anything else. */
+/** Our wording for the problems a reader can fix; never the file's content. */
 function syntaxError(bytes: Buffer, error: CsvError): TableSyntaxError {
   // csv-parse's `bytes` is the offset of the last field or record boundary before the problem,
   // so its line is where the faulty field starts (for an unclosed quote: where it opened).
@@ -105,13 +105,11 @@ function syntaxError(bytes: Buffer, error: CsvError): TableSyntaxError {
   switch (error.code) {
     case 'CSV_QUOTE_NOT_CLOSED':
       return new TableSyntaxError(line, 'quoted field is never closed (missing closing ")');
-    case 'CSV_INVALID_CLOSING_QUOTE': {
-      const character = /got "([\s\S])"/.exec(error.message)?.[1];
-      const what = character === undefined ? 'text' : `character ${JSON.stringify(character)}`;
-      return new TableSyntaxError(line, `unexpected ${what} after a closing quote`);
-    }
+    case 'CSV_INVALID_CLOSING_QUOTE':
+      return new TableSyntaxError(line, 'unexpected text after a closing quote (a quote inside a quoted field is written twice: "")');
     default:
-      return new TableSyntaxError(line, error.message);
+      // csv-parse's own messages can quote the field they stopped at: name the kind of error only.
+      return new TableSyntaxError(line, `CSV syntax error (${error.code})`);
   }
 }
 

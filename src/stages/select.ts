@@ -31,7 +31,8 @@ export function selectBalanced<T extends { id: string; label: string }>(
   const seenIds = new Set<string>();
   for (const item of items) {
     if (seenIds.has(item.id)) {
-      throw new Error(`selectBalanced needs unique ids, but "${item.id}" occurs twice`);
+      // The id is data; the readers name the lines of a repeated id, so it is not repeated here.
+      throw new Error(`selectBalanced needs unique ids, but item ${items.indexOf(item)} repeats an earlier id`);
     }
     seenIds.add(item.id);
   }

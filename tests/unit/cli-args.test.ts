@@ -74,7 +74,7 @@ const COMMANDS: [string[], string[]][] = [
   [['demo'], []],
   [['report'], ['--out <dir>']],
   [['sweep'], []],
-  [['sweep', 'plan'], []],
+  [['sweep', 'plan'], ['--config-only']],
   [['sweep', 'start'], ['--wait']],
   [['sweep', 'list'], []],
   [['sweep', 'status'], ['--watch']],

@@ -197,29 +197,50 @@ describe('readSplit errors name the file, the line and the problem', () => {
     ]);
   });
 
-  it('unknown label: names the label and the allowed ones', async () => {
+  // The file's content never appears in a message (it goes into workflow histories): an unknown
+  // label is described by its column and the label set, not repeated.
+  it('unknown label: names the column and the allowed labels, not the value', async () => {
     const error = await expectDataError(
       readToy('id,text,intent\n1,wake me up,alarm_query\n2,play jazz,play_music\n'),
       3,
-      /label "play_music" is not in the label set: alarm_query, weather_query/,
+      /the label \(column "intent"\) is not in the label set \(alarm_query, weather_query\)/,
     );
     expect(error.file).toBe(path.join(directory, 'toy-en-train.csv'));
+    expect(error.message).not.toContain('play_music');
+  });
+
+  it('unknown label that differs only in case: names the label of the set it resembles', async () => {
+    await expectDataError(readToy('id,text,intent\n1,wake me up,Alarm_Query\n'), 2, /differs from "alarm_query" only in upper\/lower case/);
   });
 
   it('unknown label after a multi-line quoted field reports the row start line', async () => {
     await expectDataError(
       readToy('id,text,intent\n1,"line one\nline two",alarm_query\n2,oops,nope\n'),
       4,
-      /label "nope"/,
+      /the label \(column "intent"\) is not in the label set/,
     );
   });
 
-  it('missing column: names the columns that exist', async () => {
-    await expectDataError(
+  it('missing column: names the configured columns the header has, not the header', async () => {
+    const error = await expectDataError(
       readToy('id,sentence,intent\n1,wake me up,alarm_query\n'),
       1,
-      /missing column "text" \(for text\); the header has columns "id", "sentence", "intent"/,
+      /missing column "text" \(for text\): the header has 3 fields, with column "id" and column "intent"/,
     );
+    expect(error.message).not.toContain('sentence');
+  });
+
+  it('wrong delimiter: the header is one field holding another delimiter', async () => {
+    await expectDataError(readToy('id;text;intent\n1;wake me up;alarm_query\n'), 1, /header is one field holding a semicolon: is the file semicolon-separated\?/);
+  });
+
+  it('Latin-1 bytes are an error naming the line, never U+FFFD', async () => {
+    await writeFile(path.join(directory, 'toy-en-train.csv'), Buffer.concat([Buffer.from('id,text,intent\n1,wake me,alarm_query\n2,caf'), Buffer.from([0xe9]), Buffer.from(',alarm_query\n')]));
+    await expectDataError(readSplit(csvSpec(), { dataRoot: directory, language: 'en', split: 'train' }), 3, /invalid UTF-8 .* Latin-1/);
+  });
+
+  it('repeated ids in a training split name both lines', async () => {
+    await expectDataError(readToy('id,text,intent\n1,wake me up,alarm_query\n1,rain?,weather_query\n'), 3, /repeats the id of line 2/);
   });
 
   it('empty file and header-only file', async () => {
@@ -243,7 +264,7 @@ describe('readSplit errors name the file, the line and the problem', () => {
   });
 
   it('text after a closing quote names the line', async () => {
-    await expectDataError(readToy('id,text,intent\n1,"wake"me,alarm_query\n'), 2, /unexpected character "m" after a closing quote/);
+    await expectDataError(readToy('id,text,intent\n1,"wake"me,alarm_query\n'), 2, /unexpected text after a closing quote/);
   });
 
   it('TSV with a byte-order mark: the header is found, quotes stay literal (SIB-200 texts hold quotes)', async () => {
@@ -302,7 +323,7 @@ describe('readSplit errors name the file, the line and the problem', () => {
     );
   });
 
-  it('labelMap: an unmapped raw value is reported with the value it came from', async () => {
+  it('labelMap: an unmapped raw value is reported without repeating it', async () => {
     const spec = parseDatasetSpec({
       name: 'mapped',
       task: 'sentiment',
@@ -316,7 +337,7 @@ describe('readSplit errors name the file, the line and the problem', () => {
     });
     await writeFile(path.join(directory, 'mapped.tsv'), 'label\ttext\n0\tbad film\n7\tstrange\n');
     await expect(readSplit(spec, { dataRoot: directory, language: 'en', split: 'test' })).rejects.toThrow(
-      /mapped\.tsv, line 3: label "7" is not in the label set: negative, positive/,
+      /mapped\.tsv, line 3: the label \(column "label"\) is not in the label set \(negative, positive\) nor a key of labelMap \(0, 1\)/,
     );
   });
 });

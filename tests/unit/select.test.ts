@@ -35,7 +35,7 @@ describe('selectBalanced', () => {
 
   it('rejects duplicate ids and invalid sizes', () => {
     expect(() => selectBalanced([{ id: 'x', label: 'a' }, { id: 'x', label: 'a' }], { perLabel: 1, seed: 1, labels: ['a'] })).toThrow(
-      /"x" occurs twice/,
+      /item 1 repeats an earlier id/,
     );
     expect(() => selectBalanced(items, { perLabel: -1, seed: 1, labels })).toThrow(/perLabel/);
   });

@@ -49,7 +49,7 @@ describe('parseCsv (RFC 4180)', () => {
   });
 
   it('rejects text after a closing quote', () => {
-    expect(() => parseCsv('a\n"quoted"tail,b\n')).toThrow(/line 2: unexpected character "t" after a closing quote/);
+    expect(() => parseCsv('a\n"quoted"tail,b\n')).toThrow(/line 2: unexpected text after a closing quote/);
   });
 });
 
@@ -78,7 +78,7 @@ describe('parseCsv through csv-parse: start lines, ragged rows, BOM, errors', ()
   });
 
   it('still rejects text after a closing quote when a literal quote appears earlier in the file', () => {
-    expect(() => parseCsv('a,b\n5 " screen,ok\n"quoted"tail,b\n')).toThrow(/line 3: unexpected character "t" after a closing quote/);
+    expect(() => parseCsv('a,b\n5 " screen,ok\n"quoted"tail,b\n')).toThrow(/line 3: unexpected text after a closing quote/);
   });
 
   it('reports an unclosed quote in a later field at the line where that field opens', () => {
