@@ -1,6 +1,7 @@
 /** `synthlab sweep start`, and starting a sweep from a loaded config. */
 import { WorkflowFailedError, WorkflowIdConflictPolicy, type Client } from '@temporalio/client';
 import type { LoadedSweepConfig } from '../config/load';
+import { planSweep } from '../config/plan';
 import { connectClient } from '../infra/client';
 import { workflowUiUrl } from '../infra/ui-links';
 import { TASK_QUEUES } from '../shared/constants';
