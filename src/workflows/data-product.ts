@@ -19,7 +19,7 @@ import type { DataProductSpec } from '../config/plan';
 import type { RevisionSettings } from '../config/schema';
 import { generationPromptFile } from '../config/strategies';
 import type { DatasetSpec } from '../data/dataset-spec';
-import { StageKey } from '../shared/search-attributes';
+import { CellStatusKey, StageKey } from '../shared/search-attributes';
 import { dataProductSummary, dataProductTitle } from '../shared/summaries';
 import { dataActivities, llmActivities, recordActivities } from './policies';
 import { nextRoundTargets, shortfallOf, type QuotaState } from './quota';
@@ -193,7 +193,19 @@ async function generateJudgeDedupeUntilKept(context: Context): Promise<Made> {
   };
 }
 
+/** Products started before this marker left `CellStatus` at `running` when they failed, and never set `completed`. */
+const STATUS_PATCH = 'data-product-status';
+
 export async function dataProductWorkflow(input: DataProductInput): Promise<DataProductOutcome> {
+  try {
+    return await makeDataProduct(input);
+  } catch (error) {
+    if (patched(STATUS_PATCH)) upsertSearchAttributes([{ key: CellStatusKey, value: 'failed' }]);
+    throw error;
+  }
+}
+
+async function makeDataProduct(input: DataProductInput): Promise<DataProductOutcome> {
   const { sweepId, dataRoot, dataset, product } = input;
   const { generation } = product;
   const promptFile = generationPromptFile(product.strategySettings, generation.prompts);
@@ -245,7 +257,14 @@ export async function dataProductWorkflow(input: DataProductInput): Promise<Data
     llmCalls,
   };
   await recordActivities.recordDataProduct({ sweepId, result });
-  setStage('done');
+  if (patched(STATUS_PATCH)) {
+    upsertSearchAttributes([
+      { key: StageKey, value: 'done' },
+      { key: CellStatusKey, value: 'completed' },
+    ]);
+  } else {
+    setStage('done');
+  }
   // The static summary (the title, set by the sweep at start) cannot hold the counts: this line is
   // the current details and part of the result, which `temporal workflow describe` prints.
   const summary = dataProductSummary(titleParts, counts);

@@ -237,5 +237,13 @@ describe('sweep workflow', () => {
     expect(result.cells.map((cell) => cell.task)).toEqual(['sib200']);
     expect(summary.failed.map((item) => `${item.kind}:${item.key.split('.')[0]}`).sort()).toEqual(['cell:sentiment', 'data-product:sentiment']);
     expect(summary.failed.find((item) => item.kind === 'data-product')?.message).toMatch(/sentiment|cy/);
+    // The UI can filter data products by status: the failed one says so, the completed one too.
+    const statusOf = async (task: string) => {
+      const products = temporal.client.workflow.list({ query: `SweepId = 'sweep/partial' AND WorkflowType = 'dataProductWorkflow' AND Task = '${task}'` });
+      for await (const product of products) return product.searchAttributes.CellStatus;
+      return undefined;
+    };
+    await waitFor(async () => ((await statusOf('sentiment'))?.[0] === 'failed' ? true : undefined), 30_000, 'the failed data product to show CellStatus failed');
+    expect(await statusOf('sib200')).toEqual(['completed']);
   });
 });
