@@ -70,7 +70,7 @@ function sortRequests(requests: readonly RequestRecord[]): RequestRecord[] {
 }
 
 /** This round's finished requests from a `progress.json` of the older format (it also held the earlier rounds'). */
-async function readOldProgress(path: string, before: Progress): Promise<RequestLine[] | undefined> {
+export async function readOldProgress(path: string, before: Progress): Promise<RequestLine[] | undefined> {
   const text = await readFile(path, 'utf8').catch(() => undefined);
   if (text === undefined) return undefined;
   const old = progressSchema.parse(JSON.parse(text));
@@ -252,7 +252,8 @@ export function createGenerateActivity(deps: ActivityDeps) {
       labels: Object.fromEntries(
         spec.labels.map((label) => [label, { requests: planOf(label).requests, parsed: parsedOf(label), samples: planOf(label).samples }]),
       ),
-      requests: [...before.requests, ...lines.map((line) => ({ ...line, newUnique: planOf(line.label).addedBy(line.requestIndex) }))],
+      // Sorted, so the state (whose hash keys the next round) does not depend on the order replies came in.
+      requests: sortRequests([...before.requests, ...lines.map((line) => ({ ...line, newUnique: planOf(line.label).addedBy(line.requestIndex) }))]),
     };
 
     const byLabel = (pick: (label: string) => number) => Object.fromEntries(spec.labels.map((label) => [label, pick(label)]));
@@ -267,7 +268,7 @@ export function createGenerateActivity(deps: ActivityDeps) {
     const output: GenerateOutput = {
       candidates: await deps.store.putJsonl(candidates),
       state: await deps.store.put(JSON.stringify(progress), 'json'),
-      requests: await deps.store.putJsonl(sortRequests(progress.requests)),
+      requests: await deps.store.putJsonl(progress.requests),
       demos: await deps.store.putJson(demosByLabel),
       requestsByLabel: byLabel((label) => stateOf(label).requests),
       parsedByLabel: byLabel((label) => stateOf(label).parsed),

@@ -37,7 +37,7 @@ const judgementLineSchema = judgementSchema.extend({ id: z.string() });
 type JudgementLine = z.infer<typeof judgementLineSchema>;
 
 /** The verdicts in a `judgements.json` of the older format (one object rewritten as verdicts came in). */
-async function readOldJudgements(path: string): Promise<JudgementLine[] | undefined> {
+export async function readOldJudgements(path: string): Promise<JudgementLine[] | undefined> {
   const text = await readFile(path, 'utf8').catch(() => undefined);
   if (text === undefined) return undefined;
   const old = z.record(z.string(), judgementSchema).parse(JSON.parse(text));
