@@ -2,30 +2,39 @@
  * Generate stage: for each label, ask the LLM for samples in the target language until the
  * label's target of unique samples is met or the request cap is reached (a shortfall is
  * recorded, never an endless loop). Every request is kept with its prompt, parameters, raw
- * reply and usage. Progress is saved after each request, so a retried activity resumes after
- * the last finished request instead of starting over.
+ * reply and usage.
+ *
+ * Requests run at the provider's concurrency, not one per label: what to send is decided each
+ * time a slot frees, label by label in turn, and a label sends as many at once as its deficit
+ * needs (src/stages/label-requests.ts: samples are taken in request-index order, so the target
+ * is met exactly; a request's index, and so its seed, does not depend on timing). Each finished
+ * request is one appended line of `requests.jsonl`, so a retried activity resumes with every
+ * finished request and redoes at most those that were in flight. A `progress.json` left by the
+ * version that rewrote its whole progress after each request is read once and turned into lines.
  *
  * A product that generates in rounds (until its quota of kept samples is met) passes the state
  * the previous round left and cumulative targets: the round continues that state (request
  * indices, and so sampling seeds, go on; a text seen in any round is not a new sample), returns
  * only its own new candidates, and leaves the grown state for the next round.
  */
-import { readFile } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
+import { setMaxListeners } from 'node:events';
 import { join } from 'node:path';
 import { Context } from '@temporalio/activity';
 import { z } from 'zod';
-import { writeFileAtomic } from '../artifacts/store';
+import { openAppendLog } from '../artifacts/append-log';
 import { getLanguage } from '../data/languages';
 import { readSplit, type Example } from '../data/readers';
 import type { ChatMessage, LanguageModel } from '../llm/types';
 import { sampleDemos } from '../stages/demos';
-import { normalizeForDedupe } from '../stages/normalize';
+import { LabelRequests } from '../stages/label-requests';
 import { parseGeneratedLines } from '../stages/parse-generations';
 import { generatorIdentity } from '../config/plan';
 import { compareText } from '../shared/compare';
 import { hashOf } from '../shared/hash';
 import { generateInputSchema, generateOutputSchema, type GenerateInput, type GenerateOutput } from './contracts';
 import type { ActivityDeps } from './deps';
+import { keepInFlight } from './keep-in-flight';
 import { loadPromptTemplate, type LoadedTemplate } from './prompt-files';
 import { templateMessages } from './prompt-messages';
 
@@ -37,18 +46,22 @@ const requestRecordSchema = z.object({
   model: z.string(),
   sampling: z.record(z.string(), z.unknown()),
   reply: z.string(),
-  finishReason: z.string(),
+  finishReason: z.enum(['stop', 'length', 'other']),
   usage: z.object({ promptTokens: z.number(), completionTokens: z.number() }),
   parsed: z.number().int(),
   newUnique: z.number().int(),
 });
 type RequestRecord = z.infer<typeof requestRecordSchema>;
+/** A line of `requests.jsonl`: a finished request. How many new samples it gave is known only once lower indices are in. */
+const requestLineSchema = requestRecordSchema.omit({ newUnique: true });
+type RequestLine = z.infer<typeof requestLineSchema>;
 
 const labelProgressSchema = z.object({
   requests: z.number().int(),
   parsed: z.number().int(),
   samples: z.array(z.object({ text: z.string(), requestIndex: z.number().int() })),
 });
+/** The state a round leaves for the next (`state` of the output), and the old whole-file progress format. */
 const progressSchema = z.object({ labels: z.record(z.string(), labelProgressSchema), requests: z.array(requestRecordSchema) });
 type Progress = z.infer<typeof progressSchema>;
 
@@ -56,9 +69,14 @@ function sortRequests(requests: readonly RequestRecord[]): RequestRecord[] {
   return [...requests].sort((left, right) => compareText(left.label, right.label) || left.requestIndex - right.requestIndex);
 }
 
-async function readProgress(path: string): Promise<Progress | undefined> {
+/** This round's finished requests from a `progress.json` of the older format (it also held the earlier rounds'). */
+export async function readOldProgress(path: string, before: Progress): Promise<RequestLine[] | undefined> {
   const text = await readFile(path, 'utf8').catch(() => undefined);
-  return text === undefined ? undefined : progressSchema.parse(JSON.parse(text));
+  if (text === undefined) return undefined;
+  const old = progressSchema.parse(JSON.parse(text));
+  return old.requests
+    .filter((record) => record.requestIndex >= (before.labels[record.label]?.requests ?? 0))
+    .map(({ newUnique: _newUnique, ...line }) => line);
 }
 
 export interface PromptParts {
@@ -120,78 +138,123 @@ export function createGenerateActivity(deps: ActivityDeps) {
     const descriptions = input.labelDescriptions ? await deps.store.readJson(input.labelDescriptions, z.record(z.string(), z.string())) : {};
     const model = deps.models.get(input.generator.provider);
     const workDir = deps.store.workDir('generate', cacheKey);
-    const progressPath = join(workDir, 'progress.json');
     const before: Progress = previous ? await deps.store.readJson(previous, progressSchema) : { labels: {}, requests: [] };
-    const progress = (await readProgress(progressPath)) ?? structuredClone(before);
     const targetOf = (label: string) => input.uniqueTargetByLabel?.[label] ?? generation.samplesPerLabel;
+    const parse = (text: string, finishReason: RequestLine['finishReason']) =>
+      parseGeneratedLines(text, { minChars: generation.minChars, maxChars: generation.maxChars, finishReason }).kept;
     const context = Context.current();
-    let llmCalls = 0;
-    let failed = false;
+    // Every request in flight or waiting for a slot listens to the activity's cancellation.
+    setMaxListeners(2 * model.concurrency + 10, context.cancellationSignal);
 
-    const demosByLabel: Record<string, Example[]> = {};
-    // Labels run concurrently; the provider's own limiter bounds the requests in flight.
-    const generateLabel = async (label: string): Promise<void> => {
-      const demos =
-        input.demos === 'none'
-          ? []
-          : sampleDemos(train, { label, count: generation.demosPerLabel, seed: generation.demoSeed, maxWords: generation.demoMaxWords });
-      demosByLabel[label] = demos;
-      const state = (progress.labels[label] ??= { requests: 0, parsed: 0, samples: [] });
-      const seen = new Set(state.samples.map((sample) => normalizeForDedupe(sample.text)));
-      const parts: PromptParts = {
-        languageName: language.name,
-        script: language.script,
-        taskDescription: input.taskDescription ?? spec.task,
-        labelKind: spec.labelKind,
+    const demosByLabel: Record<string, Example[]> = Object.fromEntries(
+      spec.labels.map((label) => [
         label,
-        labelDescription: descriptions[label] ?? '',
-        count: generation.samplesPerRequest,
-      };
-      while (!failed && state.samples.length < targetOf(label) && state.requests < generation.maxRequestsPerLabel) {
-        const { messages, demosUsed } = await fitToContext(model, loaded, parts, demos, generation.sampling.maxTokens);
-        const requestIndex = state.requests;
-        const sampling = { ...generation.sampling, seed: (generation.sampling.seed ?? generation.demoSeed) * 100_003 + requestIndex };
-        const reply = await model.complete({ messages, sampling, signal: context.cancellationSignal });
-        llmCalls += 1;
-        // Once the attempt has failed, the retry owns the progress file: a late reply is not written.
-        if (failed) return;
-        const parsed = parseGeneratedLines(reply.text, { minChars: generation.minChars, maxChars: generation.maxChars, finishReason: reply.finishReason });
-        let newUnique = 0;
-        for (const text of parsed.kept) {
-          const normalized = normalizeForDedupe(text);
-          if (seen.has(normalized) || state.samples.length >= targetOf(label)) continue;
-          seen.add(normalized);
-          state.samples.push({ text, requestIndex });
-          newUnique += 1;
-        }
-        state.requests += 1;
-        state.parsed += parsed.kept.length;
-        progress.requests.push({
-          label,
-          requestIndex,
-          messages,
-          demosUsed,
-          model: reply.model,
-          sampling,
-          reply: reply.text,
-          finishReason: reply.finishReason,
-          usage: reply.usage,
-          parsed: parsed.kept.length,
-          newUnique,
-        });
-        await writeFileAtomic(progressPath, JSON.stringify(progress));
-        context.heartbeat({ label, requests: state.requests, unique: state.samples.length });
-      }
-    };
-    // A label's failure fails the attempt; the other labels stop after their request in flight.
-    await Promise.all(
-      spec.labels.map((label) =>
-        generateLabel(label).catch((error: unknown) => {
-          failed = true;
-          throw error;
-        }),
-      ),
+        input.demos === 'none' ? [] : sampleDemos(train, { label, count: generation.demosPerLabel, seed: generation.demoSeed, maxWords: generation.demoMaxWords }),
+      ]),
     );
+    const plans = new Map(
+      spec.labels.map((label) => {
+        const earlier = before.labels[label];
+        const plan = new LabelRequests({
+          target: targetOf(label),
+          maxRequests: generation.maxRequestsPerLabel,
+          samplesPerRequest: generation.samplesPerRequest,
+          earlier: { requests: earlier?.requests ?? 0, samples: earlier?.samples ?? [] },
+        });
+        return [label, plan];
+      }),
+    );
+    const planOf = (label: string): LabelRequests => {
+      const plan = plans.get(label);
+      if (!plan) throw new Error(`generation progress in ${workDir} has a request for label "${label}", which ${spec.name} does not have`);
+      return plan;
+    };
+
+    const oldProgressPath = join(workDir, 'progress.json');
+    const log = await openAppendLog(join(workDir, 'requests.jsonl'), requestLineSchema, { migrate: () => readOldProgress(oldProgressPath, before) });
+    await rm(oldProgressPath, { force: true });
+    /** This round's finished requests, one per label and index. */
+    const lines: RequestLine[] = [];
+    let llmCalls = 0;
+    try {
+      for (const line of log.entries) if (planOf(line.label).finish(line.requestIndex, parse(line.reply, line.finishReason))) lines.push(line);
+
+      const prompts = new Map<string, Promise<{ messages: ChatMessage[]; demosUsed: number }>>();
+      const promptFor = (label: string) => {
+        let prompt = prompts.get(label);
+        if (!prompt) {
+          const parts: PromptParts = {
+            languageName: language.name,
+            script: language.script,
+            taskDescription: input.taskDescription ?? spec.task,
+            labelKind: spec.labelKind,
+            label,
+            labelDescription: descriptions[label] ?? '',
+            count: generation.samplesPerRequest,
+          };
+          prompt = fitToContext(model, loaded, parts, demosByLabel[label] ?? [], generation.sampling.maxTokens);
+          prompts.set(label, prompt);
+        }
+        return prompt;
+      };
+
+      const send = async (label: string, plan: LabelRequests, requestIndex: number): Promise<void> => {
+        try {
+          const { messages, demosUsed } = await promptFor(label);
+          const sampling = { ...generation.sampling, seed: (generation.sampling.seed ?? generation.demoSeed) * 100_003 + requestIndex };
+          const reply = await model.complete({ messages, sampling, signal: context.cancellationSignal });
+          llmCalls += 1;
+          const kept = parse(reply.text, reply.finishReason);
+          const line: RequestLine = {
+            label,
+            requestIndex,
+            messages,
+            demosUsed,
+            model: reply.model,
+            sampling,
+            reply: reply.text,
+            finishReason: reply.finishReason,
+            usage: reply.usage,
+            parsed: kept.length,
+          };
+          await log.append(line);
+          plan.finish(requestIndex, kept);
+          lines.push(line);
+          context.heartbeat({ label, requests: plan.requests, unique: plan.samples.length });
+        } catch (error) {
+          plan.abandon(requestIndex);
+          throw error;
+        }
+      };
+
+      // Labels take turns at each free slot, so none waits behind another's whole target.
+      let turn = 0;
+      await keepInFlight(model.concurrency, () => {
+        for (let offset = 0; offset < spec.labels.length; offset += 1) {
+          const label = spec.labels[(turn + offset) % spec.labels.length] as string;
+          const plan = planOf(label);
+          const requestIndex = plan.next();
+          if (requestIndex === undefined) continue;
+          turn = (turn + offset + 1) % spec.labels.length;
+          return () => send(label, plan, requestIndex);
+        }
+        return undefined;
+      });
+    } finally {
+      await log.close();
+    }
+
+    const unsettled = spec.labels.filter((label) => !planOf(label).settled);
+    if (unsettled.length > 0) throw new Error(`generation finished with requests missing below finished ones for ${unsettled.join(', ')}`);
+    const parsedOf = (label: string) =>
+      (before.labels[label]?.parsed ?? 0) + lines.filter((line) => line.label === label).reduce((sum, line) => sum + line.parsed, 0);
+    const progress: Progress = {
+      labels: Object.fromEntries(
+        spec.labels.map((label) => [label, { requests: planOf(label).requests, parsed: parsedOf(label), samples: planOf(label).samples }]),
+      ),
+      // Sorted, so the state (whose hash keys the next round) does not depend on the order replies came in.
+      requests: sortRequests([...before.requests, ...lines.map((line) => ({ ...line, newUnique: planOf(line.label).addedBy(line.requestIndex) }))]),
+    };
 
     const byLabel = (pick: (label: string) => number) => Object.fromEntries(spec.labels.map((label) => [label, pick(label)]));
     const stateOf = (label: string) => progress.labels[label] ?? { requests: 0, parsed: 0, samples: [] };
@@ -205,7 +268,7 @@ export function createGenerateActivity(deps: ActivityDeps) {
     const output: GenerateOutput = {
       candidates: await deps.store.putJsonl(candidates),
       state: await deps.store.put(JSON.stringify(progress), 'json'),
-      requests: await deps.store.putJsonl(sortRequests(progress.requests)),
+      requests: await deps.store.putJsonl(progress.requests),
       demos: await deps.store.putJson(demosByLabel),
       requestsByLabel: byLabel((label) => stateOf(label).requests),
       parsedByLabel: byLabel((label) => stateOf(label).parsed),

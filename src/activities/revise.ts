@@ -2,13 +2,18 @@
  * Revise stage: the LLM judges every candidate (right label, a complete grammatical sample, the
  * target language), many at a time. The verdict is read from the start of the reply; anything
  * but a leading "yes" rejects. Rejects are kept with their verdict and the judge's reason.
- * Verdicts are saved as they arrive, so a retry judges only what is left.
+ *
+ * Candidates are judged at the provider's concurrency (`revision.concurrency` is no longer
+ * read: it stays in the schema so that existing configs parse and keep their data-product keys).
+ * Each verdict is one appended line of `judgements.jsonl` as it arrives, so a retry judges only
+ * what is left; a `judgements.json` of the older whole-file format is read once and turned into lines.
  */
-import { readFile } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
+import { setMaxListeners } from 'node:events';
 import { join } from 'node:path';
 import { Context } from '@temporalio/activity';
 import { z } from 'zod';
-import { writeFileAtomic } from '../artifacts/store';
+import { openAppendLog } from '../artifacts/append-log';
 import { getLanguage } from '../data/languages';
 import { isInExpectedScript } from '../stages/script-check';
 import { parseJudgeVerdict } from '../stages/verdict';
@@ -17,6 +22,7 @@ import { hashOf } from '../shared/hash';
 import { candidateSchema, countByLabel } from './rows';
 import { reviseInputSchema, reviseOutputSchema, type ReviseInput, type ReviseOutput } from './contracts';
 import type { ActivityDeps } from './deps';
+import { keepInFlight } from './keep-in-flight';
 import { loadPromptTemplate } from './prompt-files';
 import { templateMessages } from './prompt-messages';
 
@@ -26,18 +32,16 @@ const judgementSchema = z.object({
   reply: z.string(),
 });
 type Judgement = z.infer<typeof judgementSchema>;
-const judgementsSchema = z.record(z.string(), judgementSchema);
+/** A line of `judgements.jsonl`: one candidate's verdict. */
+const judgementLineSchema = judgementSchema.extend({ id: z.string() });
+type JudgementLine = z.infer<typeof judgementLineSchema>;
 
-/** Runs `work` over items with at most `limit` in flight. */
-async function forEachConcurrently<T>(items: readonly T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const lanes = Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (next < items.length) {
-      const item = items[next++] as T;
-      await work(item);
-    }
-  });
-  await Promise.all(lanes);
+/** The verdicts in a `judgements.json` of the older format (one object rewritten as verdicts came in). */
+export async function readOldJudgements(path: string): Promise<JudgementLine[] | undefined> {
+  const text = await readFile(path, 'utf8').catch(() => undefined);
+  if (text === undefined) return undefined;
+  const old = z.record(z.string(), judgementSchema).parse(JSON.parse(text));
+  return Object.entries(old).map(([id, judgement]) => ({ id, ...judgement }));
 }
 
 export function createReviseActivity(deps: ActivityDeps) {
@@ -54,46 +58,59 @@ export function createReviseActivity(deps: ActivityDeps) {
     const spec = input.dataset;
     const descriptions = input.labelDescriptions ? await deps.store.readJson(input.labelDescriptions, z.record(z.string(), z.string())) : {};
     const model = deps.models.get(input.generator.provider);
-    const progressPath = join(deps.store.workDir('revise', cacheKey), 'judgements.json');
-    const progressText = await readFile(progressPath, 'utf8').catch(() => undefined);
-    const judgements: Record<string, Judgement> = progressText ? judgementsSchema.parse(JSON.parse(progressText)) : {};
+    const workDir = deps.store.workDir('revise', cacheKey);
+    const oldProgressPath = join(workDir, 'judgements.json');
+    const log = await openAppendLog(join(workDir, 'judgements.jsonl'), judgementLineSchema, { migrate: () => readOldJudgements(oldProgressPath) });
+    await rm(oldProgressPath, { force: true });
+    const judgements = new Map<string, Judgement>();
+    for (const { id, ...judgement } of log.entries) if (!judgements.has(id)) judgements.set(id, judgement);
     const context = Context.current();
+    // Every request in flight or waiting for a slot listens to the activity's cancellation.
+    setMaxListeners(2 * model.concurrency + 10, context.cancellationSignal);
     let llmCalls = 0;
-    let sinceSave = 0;
 
-    const pending = candidates.filter((candidate) => !(candidate.id in judgements));
-    await forEachConcurrently(pending, input.revision.concurrency, async (candidate) => {
+    const judge = async (candidate: (typeof candidates)[number]): Promise<void> => {
+      let judgement: Judgement;
       // A cheap script check first: text in the wrong writing system never reaches the judge.
       if (!isInExpectedScript(candidate.text, language.script)) {
-        judgements[candidate.id] = { verdict: 'wrong_script', reason: `not written in ${language.script} script`, reply: '' };
-        return;
+        judgement = { verdict: 'wrong_script', reason: `not written in ${language.script} script`, reply: '' };
+      } else {
+        const messages = templateMessages(loaded, {
+          language: language.name,
+          script: language.script,
+          task: input.taskDescription ?? spec.task,
+          labelKind: spec.labelKind,
+          label: candidate.label,
+          labelDescription: descriptions[candidate.label] ?? '',
+          candidate: candidate.text,
+        });
+        const reply = await model.complete({ messages, sampling: input.revision.sampling, signal: context.cancellationSignal });
+        llmCalls += 1;
+        const parsed = parseJudgeVerdict(reply.text);
+        judgement = { verdict: parsed.verdict, reason: parsed.reason, reply: reply.text };
       }
-      const messages = templateMessages(loaded, {
-        language: language.name,
-        script: language.script,
-        task: input.taskDescription ?? spec.task,
-        labelKind: spec.labelKind,
-        label: candidate.label,
-        labelDescription: descriptions[candidate.label] ?? '',
-        candidate: candidate.text,
-      });
-      const reply = await model.complete({ messages, sampling: input.revision.sampling, signal: context.cancellationSignal });
-      llmCalls += 1;
-      const parsed = parseJudgeVerdict(reply.text);
-      judgements[candidate.id] = { verdict: parsed.verdict, reason: parsed.reason, reply: reply.text };
-      sinceSave += 1;
-      if (sinceSave >= 8) {
-        sinceSave = 0;
-        await writeFileAtomic(progressPath, JSON.stringify(judgements));
-      }
-      context.heartbeat({ judged: Object.keys(judgements).length, total: candidates.length });
-    });
-    await writeFileAtomic(progressPath, JSON.stringify(judgements));
+      await log.append({ id: candidate.id, ...judgement });
+      judgements.set(candidate.id, judgement);
+      context.heartbeat({ judged: judgements.size, total: candidates.length });
+    };
 
-    const accepted = candidates.filter((candidate) => judgements[candidate.id]?.verdict === 'yes');
+    const pending = candidates.filter((candidate) => !judgements.has(candidate.id));
+    let next = 0;
+    try {
+      await keepInFlight(model.concurrency, () => {
+        const candidate = pending[next];
+        if (!candidate) return undefined;
+        next += 1;
+        return () => judge(candidate);
+      });
+    } finally {
+      await log.close();
+    }
+
+    const accepted = candidates.filter((candidate) => judgements.get(candidate.id)?.verdict === 'yes');
     const rejected = candidates
-      .filter((candidate) => judgements[candidate.id]?.verdict !== 'yes')
-      .map((candidate) => ({ ...candidate, ...judgements[candidate.id] }));
+      .filter((candidate) => judgements.get(candidate.id)?.verdict !== 'yes')
+      .map((candidate) => ({ ...candidate, ...judgements.get(candidate.id) }));
 
     const output: ReviseOutput = {
       accepted: await deps.store.putJsonl(accepted),

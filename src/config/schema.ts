@@ -65,6 +65,10 @@ export const generationSchema = z.strictObject({
 });
 
 export const revisionSchema = z.strictObject({
+  /**
+   * Not read any more: the judge runs at its provider's `concurrency`, like generation. Kept so
+   * that configs that set it still parse and their data-product keys (which hash it) stay the same.
+   */
   concurrency: z.number().int().positive().max(1024).default(4),
   sampling: samplingSchema.default({ temperature: 0, topP: 1, repetitionPenalty: 1, maxTokens: 48 }),
   prompt: pathSchema.default('prompts/revise/judge.v1.md'),

@@ -50,6 +50,7 @@ export function createLocalGgufModel(config: LocalGgufConfig, deps: LocalGgufDep
   return {
     id,
     contextSize: config.contextSize,
+    concurrency: config.concurrency,
 
     complete(request) {
       return limiter.run(async () => {

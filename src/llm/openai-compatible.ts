@@ -49,6 +49,7 @@ export function createOpenAICompatibleModel(
   return {
     id: `openai-compatible:${config.model}`,
     contextSize: config.contextSize,
+    concurrency: config.concurrency,
 
     complete(request) {
       return limiter.run(async (): Promise<CompletionResult> => {

@@ -41,6 +41,11 @@ export interface LanguageModel {
   readonly id: string;
   /** Context window in tokens, when known. */
   readonly contextSize: number | undefined;
+  /**
+   * How many requests this instance runs at once (its limiter's bound; the rest wait in order).
+   * Callers keep this many in flight to keep the backend busy.
+   */
+  readonly concurrency: number;
   complete(request: CompletionRequest): Promise<CompletionResult>;
   /** Token count of a plain text under this model's tokenizer (approximate where the backend has none). */
   countTokens(text: string): Promise<number>;

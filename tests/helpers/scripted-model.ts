@@ -1,3 +1,5 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { createLimiter } from '../../src/llm/limiter';
 import type { CompletionRequest, CompletionResult, LanguageModel } from '../../src/llm/types';
 
 export type ScriptedReplies = readonly string[] | ((request: CompletionRequest, index: number) => string);
@@ -5,15 +7,32 @@ export type ScriptedReplies = readonly string[] | ((request: CompletionRequest, 
 export interface ScriptedModel extends LanguageModel {
   /** Every request received, in order. */
   readonly requests: CompletionRequest[];
+  /** Requests being answered right now, and the most there ever were at once. */
+  readonly inFlight: number;
+  readonly maxInFlight: number;
+  /** The requests being answered right now (a reply function sees its own among them). */
+  readonly inFlightRequests: ReadonlySet<CompletionRequest>;
+}
+
+export interface ScriptedModelOptions {
+  id?: string;
+  /** Requests answered at once, the rest wait (a provider's limiter); 4 unless set. */
+  concurrency?: number;
+  /** How long each answer takes; none unless set. */
+  latencyMs?: number;
 }
 
 /**
  * A LanguageModel for unit tests of other modules: answers from a script, records every request,
  * and throws when the script runs out rather than inventing an answer.
  */
-export function createScriptedModel(replies: ScriptedReplies, options: { id?: string } = {}): ScriptedModel {
+export function createScriptedModel(replies: ScriptedReplies, options: ScriptedModelOptions = {}): ScriptedModel {
   const requests: CompletionRequest[] = [];
+  const concurrency = options.concurrency ?? 4;
+  const limiter = createLimiter(concurrency);
   let closed = false;
+  const inFlightRequests = new Set<CompletionRequest>();
+  let maxInFlight = 0;
 
   function nextReply(request: CompletionRequest, index: number): string {
     if (typeof replies === 'function') return replies(request, index);
@@ -31,24 +50,26 @@ export function createScriptedModel(replies: ScriptedReplies, options: { id?: st
   return {
     id: options.id ?? 'scripted:fake',
     contextSize: undefined,
+    concurrency,
     requests,
+    inFlightRequests,
+    get inFlight() {
+      return inFlightRequests.size;
+    },
+    get maxInFlight() {
+      return maxInFlight;
+    },
 
-    async complete(request): Promise<CompletionResult> {
-      if (closed) throw new Error('Scripted model used after close()');
-      const index = requests.length;
-      requests.push(request);
-      const text = nextReply(request, index);
-      const completionTokens = countWords(text);
-      const length = completionTokens >= request.sampling.maxTokens;
-      return {
-        text,
-        finishReason: length ? 'length' : 'stop',
-        usage: {
-          promptTokens: request.messages.reduce((sum, message) => sum + countWords(message.content), 0),
-          completionTokens,
-        },
-        model: options.id ?? 'scripted:fake',
-      };
+    complete(request) {
+      return limiter.run(async () => {
+        inFlightRequests.add(request);
+        maxInFlight = Math.max(maxInFlight, inFlightRequests.size);
+        try {
+          return await answer(request);
+        } finally {
+          inFlightRequests.delete(request);
+        }
+      }, request.signal);
     },
 
     async countTokens(text) {
@@ -59,6 +80,25 @@ export function createScriptedModel(replies: ScriptedReplies, options: { id?: st
       closed = true;
     },
   };
+
+  async function answer(request: CompletionRequest): Promise<CompletionResult> {
+    if (closed) throw new Error('Scripted model used after close()');
+    const index = requests.length;
+    requests.push(request);
+    const text = nextReply(request, index);
+    if (options.latencyMs !== undefined) await sleep(options.latencyMs, undefined, { signal: request.signal });
+    const completionTokens = countWords(text);
+    const length = completionTokens >= request.sampling.maxTokens;
+    return {
+      text,
+      finishReason: length ? 'length' : 'stop',
+      usage: {
+        promptTokens: request.messages.reduce((sum, message) => sum + countWords(message.content), 0),
+        completionTokens,
+      },
+      model: options.id ?? 'scripted:fake',
+    };
+  }
 }
 
 function countWords(text: string): number {
