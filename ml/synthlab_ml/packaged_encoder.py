@@ -28,11 +28,13 @@ import shutil
 import sys
 import tempfile
 import time
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any, Iterator, Optional
+from typing import IO, TYPE_CHECKING, Any, Optional
+
+from synthlab_ml.supervision import exclusive_lock
 
 if TYPE_CHECKING:
     import numpy as np
@@ -359,26 +361,9 @@ def _write_folder(folder: Path, weights: Path, tokenizer_json: Path) -> None:
         raise RuntimeError(f"built folder does not load as BertModel: {info}")
 
 
-@contextmanager
-def _build_lock(root: Path, timeout_s: float = 600.0) -> Iterator[None]:
+def _build_lock(root: Path, timeout_s: float = 600.0) -> AbstractContextManager[None]:
     """One build at a time per venv (two set-up runs may race)."""
-    import fcntl
-
-    root.mkdir(parents=True, exist_ok=True)
-    with open(root / f".{ENCODER_NAME}.lock", "w") as handle:
-        deadline = time.monotonic() + timeout_s
-        while True:
-            try:
-                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                if time.monotonic() > deadline:
-                    raise RuntimeError(f"another build of {ENCODER_NAME} still holds {root} after {timeout_s:.0f}s")
-                time.sleep(0.5)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+    return exclusive_lock(root / f".{ENCODER_NAME}.lock", timeout_s, f"another build of {ENCODER_NAME}")
 
 
 def _folder_bytes(folder: Path) -> int:

@@ -13,7 +13,7 @@ import os
 import sys
 import threading
 import time
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import Iterator
 
@@ -38,10 +38,10 @@ def start_parent_watchdog(interval_s: float = 0.5) -> None:
 
 
 @contextmanager
-def exclusive_run_lock(run_dir: Path, timeout_s: float = 120.0) -> Iterator[None]:
-    """Hold an exclusive flock on run_dir/.lock; wait up to timeout_s for a previous holder."""
-    run_dir.mkdir(parents=True, exist_ok=True)
-    with open(run_dir / ".lock", "w") as handle:
+def exclusive_lock(lock_file: Path, timeout_s: float, holder: str) -> Iterator[None]:
+    """Hold an exclusive flock on lock_file; wait up to timeout_s for a previous holder (`holder` names it in the error)."""
+    lock_file.parent.mkdir(parents=True, exist_ok=True)
+    with open(lock_file, "w") as handle:
         deadline = time.monotonic() + timeout_s
         while True:
             try:
@@ -49,9 +49,14 @@ def exclusive_run_lock(run_dir: Path, timeout_s: float = 120.0) -> Iterator[None
                 break
             except BlockingIOError:
                 if time.monotonic() > deadline:
-                    raise RuntimeError(f"{run_dir} is still locked by another trainer after {timeout_s:.0f}s")
+                    raise RuntimeError(f"{lock_file.parent} is still locked by {holder} after {timeout_s:.0f}s")
                 time.sleep(0.5)
         try:
             yield
         finally:
             fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def exclusive_run_lock(run_dir: Path, timeout_s: float = 120.0) -> AbstractContextManager[None]:
+    """One trainer at a time in run_dir."""
+    return exclusive_lock(run_dir / ".lock", timeout_s, "another trainer")

@@ -40,14 +40,15 @@ export function synthlabCliArgs(...args: string[]): string[] {
   return ['--import', import.meta.resolve('tsx'), join(repoRoot, 'src', 'cli', 'main.ts'), ...args];
 }
 
-export const mlPython = join(repoRoot, 'ml', '.venv', 'bin', 'python');
-
 export type Env = Readonly<Record<string, string | undefined>>;
 
 /** The ML venv, where set-up installs the packaged models: `ml/.venv`, or `SYNTHLAB_ML_VENV`. */
 export function mlVenvDir(env: Env = process.env): string {
   return env.SYNTHLAB_ML_VENV ? resolve(env.SYNTHLAB_ML_VENV) : join(repoRoot, 'ml', '.venv');
 }
+
+/** The ML venv's Python (`SYNTHLAB_ML_VENV` moves it with the venv). */
+export const mlPython = join(mlVenvDir(), 'bin', 'python');
 
 /** `<venv>/lib/python3.*\/site-packages/<relative>` for each Python the venv has, newest last. */
 export function sitePackagesCandidates(venv: string, relative: string): string[] {

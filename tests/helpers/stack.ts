@@ -10,7 +10,8 @@ import { createModelSource, type ModelSource } from '../../src/activities/deps';
 import { ArtifactStore } from '../../src/artifacts/store';
 import { sweepRecordsOf } from '../../src/artifacts/sweep-records';
 import { parseSweepConfig } from '../../src/config/load';
-import type { SweepConfigInput } from '../../src/config/schema';
+import type { CellSpec } from '../../src/config/plan';
+import type { SweepConfigInput, TrainingSettings } from '../../src/config/schema';
 import { getDatasetSpec } from '../../src/data/registry';
 import { mlPython } from '../../src/infra/paths';
 import type { LanguageModel } from '../../src/llm/types';
@@ -91,4 +92,20 @@ export async function startInProcessWorkers(temporal: TestTemporal, model: Langu
 /** The per-cell and per-product results a finished sweep recorded beside its artifacts. */
 export function recordedResults(store: ArtifactStore, summary: SweepResult): Promise<SweepReportData> {
   return loadSweepResults(sweepRecordsOf(store), summary.sweepId, summary.failed);
+}
+
+/** A gold-baseline cell of `task` in `language` (the planner's shape), to run `cellWorkflow` alone. */
+export function goldCell(task: string, language: string, options: { seed: number; perLabel: number; training: TrainingSettings }): CellSpec {
+  return {
+    key: `${task}.${language}.gold.s${options.seed}`,
+    kind: 'gold',
+    task,
+    language,
+    strategy: 'gold',
+    generator: 'gold',
+    seed: options.seed,
+    dataProductKey: undefined,
+    perLabel: options.perLabel,
+    training: options.training,
+  };
 }

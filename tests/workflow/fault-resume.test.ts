@@ -13,7 +13,7 @@ import { repoRoot, synthlabCliArgs } from '../../src/infra/paths';
 import { getDatasetSpec } from '../../src/data/registry';
 import { TASK_QUEUES } from '../../src/shared/constants';
 import { cellWorkflow } from '../../src/workflows/cell';
-import { buildTinyModel, dataRoot, testSweepConfig } from '../helpers/stack';
+import { buildTinyModel, dataRoot, goldCell, testSweepConfig } from '../helpers/stack';
 import { trainerPids, waitFor } from '../helpers/processes';
 import { cliEnvFor, startTestTemporal, type TestTemporal } from '../helpers/temporal';
 
@@ -43,18 +43,7 @@ it('resumes training from the last checkpoint after the worker is killed with SI
     name: 'fault',
     training: { model: tinyModel, lr: 0.001, batchSize: 8, maxLength: 64, maxEpochs: 25, patience: 25, devPerLabel: 3, threads: 1, heartbeatTimeoutSeconds: 10 },
   });
-  const cell = {
-    key: 'sib200.cy.gold.s1',
-    kind: 'gold' as const,
-    task: 'sib200',
-    language: 'cy',
-    strategy: 'gold',
-    generator: 'gold',
-    seed: 1,
-    dataProductKey: undefined,
-    perLabel: 10,
-    training: config.training,
-  };
+  const cell = goldCell('sib200', 'cy', { seed: 1, perLabel: 10, training: config.training });
   const firstWorker = startWorker();
   const handle = await temporal.client.workflow.start(cellWorkflow, {
     workflowId: 'fault/cell',

@@ -13,7 +13,7 @@ import { trainerSettingsSchema, type TrainerSettings } from '../../src/config/sc
 import { getDatasetSpec } from '../../src/data/registry';
 import { TASK_QUEUES } from '../../src/shared/constants';
 import { cellWorkflow } from '../../src/workflows/cell';
-import { buildTinyModel, dataRoot, startInProcessWorkers, testSweepConfig, type InProcessWorkers } from '../helpers/stack';
+import { buildTinyModel, dataRoot, goldCell, type InProcessWorkers, startInProcessWorkers, testSweepConfig } from '../helpers/stack';
 import { startTestTemporal, type TestTemporal } from '../helpers/temporal';
 
 let temporal: TestTemporal;
@@ -75,18 +75,7 @@ it('sends every trainer setting, each with a non-default value, through the work
     name: 'settings',
     training: { ...NON_DEFAULT, model: tinyModel, devPerLabel: 2, threads: 1, heartbeatTimeoutSeconds: 30 },
   });
-  const cell = {
-    key: 'sib200.cy.gold.s1',
-    kind: 'gold' as const,
-    task: 'sib200',
-    language: 'cy',
-    strategy: 'gold',
-    generator: 'gold',
-    seed: 1,
-    dataProductKey: undefined,
-    perLabel: 3,
-    training: config.training,
-  };
+  const cell = goldCell('sib200', 'cy', { seed: 1, perLabel: 3, training: config.training });
   await temporal.client.workflow.execute(cellWorkflow, {
     workflowId: 'settings/cell',
     taskQueue: TASK_QUEUES.cpu,

@@ -19,7 +19,7 @@ import { workflowBundle } from '../../src/workers/create-workers';
 import { cellWorkflow } from '../../src/workflows/cell';
 import { sweepWorkflow } from '../../src/workflows/sweep';
 import { createScriptedModel } from '../helpers/scripted-model';
-import { buildTinyModel, dataRoot, recordedResults, startInProcessWorkers, sweepInput, testSweepConfig, type InProcessWorkers } from '../helpers/stack';
+import { buildTinyModel, dataRoot, goldCell, type InProcessWorkers, recordedResults, startInProcessWorkers, sweepInput, testSweepConfig } from '../helpers/stack';
 import { waitFor } from '../helpers/processes';
 import { startTestTemporal, type TestTemporal } from '../helpers/temporal';
 
@@ -177,18 +177,7 @@ describe('sweep workflow', () => {
 
   it('fails a cell on bad data with a typed, non-retryable error naming the problem', async () => {
     const config = testSweepConfig({ tinyModel, name: 'bad-data' });
-    const cell = {
-      key: 'sentiment.cy.gold.s1',
-      kind: 'gold' as const,
-      task: 'sentiment',
-      language: 'cy',
-      strategy: 'gold',
-      generator: 'gold',
-      seed: 1,
-      dataProductKey: undefined,
-      perLabel: 3,
-      training: config.training,
-    };
+    const cell = goldCell('sentiment', 'cy', { seed: 1, perLabel: 3, training: config.training });
     const error = await temporal.client.workflow
       .execute(cellWorkflow, {
         workflowId: 'bad-data-cell',
