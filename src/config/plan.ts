@@ -6,6 +6,7 @@
  * affect it, so every cell that differs only in seed or downstream settings shares it.
  */
 import { hashOf } from '../shared/hash';
+import type { CellTitleParts } from '../shared/summaries';
 import type { GenerationSettings, GeneratorConfig, LabelDescriptionsSettings, RevisionSettings, SweepConfig, TrainingSettings } from './schema';
 import { strategySettings, type StrategyName, type StrategySettings } from './strategies';
 
@@ -24,16 +25,9 @@ export interface DataProductSpec {
   labelDescriptions: LabelDescriptionsSettings | undefined;
 }
 
-export interface CellSpec {
+/** A cell: what its title names (strategy and generator are `gold` for the gold baseline), plus what it runs on. */
+export interface CellSpec extends CellTitleParts {
   key: string;
-  kind: 'synthetic' | 'gold';
-  task: string;
-  language: string;
-  /** A strategy name, or `gold` for the gold baseline. */
-  strategy: string;
-  /** Generator name, or `gold`. */
-  generator: string;
-  seed: number;
   dataProductKey: string | undefined;
   perLabel: number;
   training: TrainingSettings;

@@ -16,6 +16,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { repoRoot } from '../../src/infra/paths';
 import { startTestTemporal, type TestTemporal } from '../helpers/temporal';
+import { TOY_DATASET } from '../helpers/toy-dataset';
 
 type Category = 'yaml-encoding' | 'schema' | 'bounds' | 'secrets' | 'urls' | 'environment' | 'data-files' | 'models' | 'prompts' | 'names' | 'several';
 
@@ -48,15 +49,6 @@ const PRIVATE_TEXT = 'my-private-sentence-4711';
 const GOOD_TRAIN = 'id,text,label\n1,a fine day,pos\n2,a lovely film,pos\n3,great fun,pos\n4,a dull day,neg\n5,a bad film,neg\n6,no fun,neg\n';
 const GOOD_TEST = 'id,text,label\n1,nice,pos\n2,awful,neg\n';
 
-const TOY_DATASET = {
-  task: 'toy sentiment',
-  labelKind: 'sentiment',
-  format: 'csv',
-  files: { train: '{lang}-train.csv', test: '{lang}-test.csv' },
-  columns: { id: 'id', text: 'text', label: 'label' },
-  labels: ['pos', 'neg'],
-  languages: ['en'],
-};
 
 function baseConfig(name: string): Record<string, unknown> {
   return {

@@ -20,6 +20,7 @@ import { checkUtf8, decodeUtf8Strict, firstInvalidUtf8Offset, TextEncodingError 
 import { dataRootDefault } from '../../src/data/readers';
 import { repoRoot } from '../../src/infra/paths';
 import { parseTemplateFile } from '../../src/stages/prompts';
+import { TOY_DATASET } from '../helpers/toy-dataset';
 
 const scratch = mkdtempSync(join(tmpdir(), 'synthlab-preflight-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
@@ -41,15 +42,7 @@ const base = {
   selection: { perLabel: 2 },
   training: { model: 'packaged:all-minilm-l6-v2', devPerLabel: 1 },
   datasets: {
-    toy: {
-      task: 'toy sentiment',
-      labelKind: 'sentiment',
-      format: 'csv',
-      files: { train: '{lang}-train.csv', test: '{lang}-test.csv' },
-      columns: { id: 'id', text: 'text', label: 'label' },
-      labels: ['pos', 'neg'],
-      languages: ['en'],
-    },
+    toy: TOY_DATASET,
   },
 };
 
