@@ -62,6 +62,29 @@ export function createProgram(setExitCode: (code: number) => void): Command {
       setExitCode(await reportCommand(sweep, options.out ? { out: options.out } : {}));
     });
 
+  program
+    .command('codec-server')
+    .description('serve the payload encryption codec to the Temporal Web UI (POST /encode, /decode), with the keys of SYNTHLAB_ENCRYPTION_KEYS_FILE')
+    .option('--port <port>', 'port to listen on', '8888')
+    .option('--host <address>', 'address to listen on', '127.0.0.1')
+    .option('--ui-origin <origins...>', "the Web UI's origin(s) the browser calls from (default: the embedded stack's UI, http://127.0.0.1:8233 and http://localhost:8233)")
+    .option('--namespace <namespace>', 'the namespace it serves (default: TEMPORAL_NAMESPACE or default)')
+    .addHelpText('after', '\nWith SYNTHLAB_CODEC_SERVER_TOKEN set, every request needs `Authorization: Bearer <token>`.')
+    .action(async (options: { port: string; host: string; uiOrigin?: string[]; namespace?: string }) => {
+      const { codecServerCommand } = await import('./codec-server');
+      setExitCode(await codecServerCommand(options));
+    });
+
+  program
+    .command('encryption-key')
+    .description('create a payload encryption key file, or rotate one: a new current key, the old keys kept for decoding')
+    .argument('<file>', 'key file (JSON), e.g. .synthlab/encryption-keys.json')
+    .option('--id <key-id>', 'id of the new key (default: key-<UTC date and time>)')
+    .action(async (file: string, options: { id?: string }) => {
+      const { encryptionKeyCommand } = await import('./encryption-key');
+      setExitCode(await encryptionKeyCommand(file, options));
+    });
+
   return program;
 }
 

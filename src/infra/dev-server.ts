@@ -32,6 +32,8 @@ export interface StartDevServerOptions {
   /** Keep running after this process exits (`synthlab up`); tests leave it attached. */
   detached?: boolean;
   startTimeoutMs?: number;
+  /** The codec server the Web UI decodes payloads with (`synthlab codec-server`), e.g. http://127.0.0.1:8888. */
+  uiCodecEndpoint?: string;
 }
 
 export async function freePort(): Promise<number> {
@@ -177,6 +179,7 @@ async function startDevServerOnce(options: StartDevServerOptions): Promise<DevSe
       '--ui-port', String(uiPort),
       '--namespace', DEFAULT_NAMESPACE,
       '--log-level', 'warn',
+      ...(options.uiCodecEndpoint ? ['--ui-codec-endpoint', options.uiCodecEndpoint] : []),
       ...SQLITE_PRAGMAS.flatMap((pragma) => ['--sqlite-pragma', pragma]),
       ...Object.entries(DYNAMIC_CONFIG).flatMap(([key, value]) => ['--dynamic-config-value', `${key}=${value}`]),
       ...searchAttributeFlags,

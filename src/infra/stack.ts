@@ -82,7 +82,9 @@ export function stackPorts(): StackPorts {
 
 export async function stackUp(stateDir: string, ports: StackPorts = stackPorts()): Promise<StackInfo> {
   const existingServer = await runningDevServer(stateDir);
-  const server = existingServer ?? (await startDevServer({ stateDir, ...ports, detached: true }));
+  // SYNTHLAB_UI_CODEC_ENDPOINT: the UI decodes encrypted payloads through `synthlab codec-server`.
+  const uiCodecEndpoint = process.env.SYNTHLAB_UI_CODEC_ENDPOINT || undefined;
+  const server = existingServer ?? (await startDevServer({ stateDir, ...ports, detached: true, ...(uiCodecEndpoint ? { uiCodecEndpoint } : {}) }));
   const existingWorker = runningWorkerPid(stateDir);
   const workerPid = existingWorker ?? startWorkerProcess(stateDir);
   if (!existingWorker) await writeFileAtomic(workerInfoPath(stateDir), JSON.stringify({ pid: workerPid }));

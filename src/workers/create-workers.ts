@@ -3,6 +3,7 @@
  * (training and prediction, one activity at a time so runs never share a device).
  */
 import { fileURLToPath } from 'node:url';
+import type { DataConverter } from '@temporalio/common';
 import { bundleWorkflowCode, NativeConnection, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { createCpuActivities, createGpuActivities, type ActivityDeps } from '../activities';
 import { TASK_QUEUES } from '../shared/constants';
@@ -22,16 +23,33 @@ export interface CreateWorkersOptions {
    */
   activities?: { cpu: object; gpu: object };
   maxConcurrentGpuActivities?: number;
+  /**
+   * Payload codecs and failure converter (src/infra/encryption/data-converter.ts); the workflow
+   * bundle is built with its failure converter. Default: the SDK's, payloads in plain text.
+   */
+  dataConverter?: DataConverter;
 }
 
 const workflowsPath = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
 
-let bundlePromise: Promise<WorkflowBundleWithSourceMap> | undefined;
+const bundles = new Map<string, Promise<WorkflowBundleWithSourceMap>>();
 
-/** Bundles the workflow code once per process. */
-export function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
-  bundlePromise ??= bundleWorkflowCode({ workflowsPath, logger: { trace() {}, debug() {}, info() {}, warn: console.warn, error: console.error, log() {} } });
-  return bundlePromise;
+/**
+ * Bundles the workflow code once per process and failure converter: the sandbox converts the
+ * workflow's own errors, so with encryption on its bundle holds the converter that encodes them.
+ */
+export function workflowBundle(failureConverterPath?: string): Promise<WorkflowBundleWithSourceMap> {
+  const key = failureConverterPath ?? '';
+  let bundle = bundles.get(key);
+  if (!bundle) {
+    bundle = bundleWorkflowCode({
+      workflowsPath,
+      ...(failureConverterPath ? { failureConverterPath } : {}),
+      logger: { trace() {}, debug() {}, info() {}, warn: console.warn, error: console.error, log() {} },
+    });
+    bundles.set(key, bundle);
+  }
+  return bundle;
 }
 
 export async function createWorkers(options: CreateWorkersOptions): Promise<Worker[]> {
@@ -43,7 +61,8 @@ export async function createWorkers(options: CreateWorkersOptions): Promise<Work
         connection: options.connection,
         namespace: options.namespace,
         taskQueue: TASK_QUEUES.cpu,
-        workflowBundle: options.workflowBundle ?? (await workflowBundle()),
+        workflowBundle: options.workflowBundle ?? (await workflowBundle(options.dataConverter?.failureConverterPath)),
+        ...(options.dataConverter ? { dataConverter: options.dataConverter } : {}),
         activities: options.activities?.cpu ?? createCpuActivities(options.deps),
         maxConcurrentActivityTaskExecutions: options.maxConcurrentCpuActivities ?? 8,
       }),
@@ -55,6 +74,7 @@ export async function createWorkers(options: CreateWorkersOptions): Promise<Work
         connection: options.connection,
         namespace: options.namespace,
         taskQueue: TASK_QUEUES.gpu,
+        ...(options.dataConverter ? { dataConverter: options.dataConverter } : {}),
         activities: options.activities?.gpu ?? createGpuActivities(options.deps),
         maxConcurrentActivityTaskExecutions: options.maxConcurrentGpuActivities ?? 1,
       }),

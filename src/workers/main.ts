@@ -4,11 +4,14 @@
  */
 import { createModelSource } from '../activities/deps';
 import { ArtifactStore } from '../artifacts/store';
+import { dataConverterFromEnvironment } from '../infra/encryption/data-converter';
 import { connectWorkerConnection } from '../infra/worker-connection';
 import { artifactsDir } from '../infra/paths';
 import { createWorkers, runWorkers, type QueueName } from './create-workers';
 
 export async function runWorkerProcess(): Promise<void> {
+  // Read the keys before connecting: a bad key file stops the worker at once, naming the problem.
+  const dataConverter = dataConverterFromEnvironment();
   const { connection, settings } = await connectWorkerConnection();
   const queues = (process.env.SYNTHLAB_QUEUES?.split(',').map((queue) => queue.trim()) ?? ['cpu', 'gpu']) as QueueName[];
   const models = createModelSource();
@@ -19,11 +22,12 @@ export async function runWorkerProcess(): Promise<void> {
     deps: { store: new ArtifactStore(artifactsDir()), models },
     queues,
     maxConcurrentGpuActivities: gpuSlots,
+    dataConverter,
   });
   const stop = () => workers.forEach((worker) => worker.getState() === 'RUNNING' && worker.shutdown());
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
-  console.error(`[worker ${process.pid}] serving ${queues.join(', ')} on ${settings.address} (${gpuSlots} training slot(s))`);
+  console.error(`[worker ${process.pid}] serving ${queues.join(', ')} on ${settings.address} (${gpuSlots} training slot(s), payload encryption ${dataConverter.failureConverterPath ? 'on' : 'off'})`);
   try {
     await runWorkers(workers);
   } finally {
