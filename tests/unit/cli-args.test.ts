@@ -81,6 +81,8 @@ const COMMANDS: [string[], string[]][] = [
   [['sweep', 'resume'], ['--config <file>']],
   [['sweep', 'cancel'], []],
   [['sweep', 'show'], []],
+  [['codec-server'], ['--port <port>', '--host <address>', '--ui-origin <origins...>', '--namespace <namespace>']],
+  [['encryption-key'], ['--id <key-id>']],
 ];
 
 it.each(COMMANDS.map(([command, options]) => [['synthlab', ...command, '--help'].join(' '), command, options] as const))(

@@ -10,12 +10,15 @@
  */
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { METADATA_ENCODING_KEY, type Payload, type PayloadCodec } from '@temporalio/common';
-import { temporal } from '@temporalio/proto';
+import proto from '@temporalio/proto';
 import { ENCRYPTION_KEYS_FILE_VARIABLE, ENCRYPTION_KEYS_VARIABLE, type KeyRing } from './key-ring';
 
 /** The encoding Temporal's tools show for an encrypted payload. */
 export const ENCRYPTED_ENCODING = 'binary/encrypted';
 export const KEY_ID_METADATA_KEY = 'encryption-key-id';
+
+// A default import: the package is CommonJS, and Node's ESM loader (the CLI) finds no named exports in it.
+const ProtoPayload = proto.temporal.api.common.v1.Payload;
 
 const CIPHER = 'aes-256-gcm';
 const IV_BYTES = 12;
@@ -48,7 +51,7 @@ export class AesGcmPayloadCodec implements PayloadCodec {
       const iv = randomBytes(IV_BYTES);
       const cipher = createCipheriv(CIPHER, key, iv, { authTagLength: TAG_BYTES });
       cipher.setAAD(additionalData(keyId));
-      const plain = temporal.api.common.v1.Payload.encode(payload).finish();
+      const plain = ProtoPayload.encode(payload).finish();
       const data = Buffer.concat([iv, cipher.update(plain), cipher.final(), cipher.getAuthTag()]);
       return {
         metadata: { [METADATA_ENCODING_KEY]: Buffer.from(ENCRYPTED_ENCODING), [KEY_ID_METADATA_KEY]: Buffer.from(keyId) },
@@ -78,7 +81,7 @@ export class AesGcmPayloadCodec implements PayloadCodec {
         `an encrypted payload (key id "${keyId}") failed authentication: its bytes were altered, or the key under id "${keyId}" in ${this.keyRing.source} is not the one that encrypted it`,
       );
     }
-    return temporal.api.common.v1.Payload.decode(plain);
+    return ProtoPayload.decode(plain);
   }
 
   private keyOf(keyId: string): Buffer {
