@@ -75,7 +75,12 @@ export interface InProcessWorkers {
 export async function startInProcessWorkers(temporal: TestTemporal, model: LanguageModel | undefined): Promise<InProcessWorkers> {
   const store = new ArtifactStore(join(temporal.stateDir, 'artifacts'));
   const models = model ? createModelSource(() => model) : createModelSource();
-  const workers = await createWorkers({ connection: temporal.nativeConnection, namespace: 'default', deps: { store, models } });
+  const workers = await createWorkers({
+    connection: temporal.nativeConnection,
+    namespace: 'default',
+    deps: { store, models },
+    ...(temporal.dataConverter ? { dataConverter: temporal.dataConverter } : {}),
+  });
   const running = runWorkers(workers);
   return {
     workers,
