@@ -7,7 +7,7 @@ import { ArtifactStore } from '../artifacts/store';
 import { sweepRecordsOf } from '../artifacts/sweep-records';
 import { connectClient } from '../infra/client';
 import { artifactsDir, stateDir } from '../infra/paths';
-import { stackUp } from '../infra/stack';
+import { encryptionMismatch, stackUp } from '../infra/stack';
 import { workflowUiUrl } from '../infra/ui-links';
 import { loadChanceReferences } from '../report/load-chance';
 import { loadSweepResults } from '../report/load-sweep';
@@ -24,6 +24,11 @@ export async function demoCommand(configPath: string): Promise<number> {
   const loaded = await checkedSweepConfig(configPath);
   const stack = await stackUp(stateDir());
   console.log(`temporal ${stack.server.address}, worker pid ${stack.workerPid}, ui ${stack.server.uiUrl}`);
+  const mismatch = encryptionMismatch(stack);
+  if (mismatch) {
+    console.error(`synthlab: ${mismatch}`);
+    return 1;
+  }
   const connected = await connectClient();
   try {
     const handle = await startSweep(connected.client, loaded);

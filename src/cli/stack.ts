@@ -1,12 +1,18 @@
 /** `synthlab up` and `synthlab down`. */
 import { stateDir } from '../infra/paths';
-import { stackDown, stackUp } from '../infra/stack';
+import { encryptionMismatch, stackDown, stackUp } from '../infra/stack';
 
 export async function upCommand(): Promise<number> {
   const stack = await stackUp(stateDir());
   console.log(`temporal: ${stack.server.address} (${stack.reused.server ? 'already running' : 'started'}, pid ${stack.server.pid})`);
   console.log(`worker:   pid ${stack.workerPid} (${stack.reused.worker ? 'already running' : 'started'}), queues cpu + gpu`);
   console.log(`ui:       ${stack.server.uiUrl}`);
+  console.log(`payload encryption: ${stack.encryption.worker}`);
+  const mismatch = encryptionMismatch(stack);
+  if (mismatch) {
+    console.error(`synthlab: ${mismatch}`);
+    return 1;
+  }
   return 0;
 }
 

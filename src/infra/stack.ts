@@ -10,12 +10,33 @@ import { Connection } from '@temporalio/client';
 import { writeFileAtomic } from '../artifacts/store';
 import { DEFAULT_NAMESPACE, TASK_QUEUES } from '../shared/constants';
 import { isProcessAlive, runningDevServer, startDevServer, stopDevServer, stopProcess, type DevServerInfo } from './dev-server';
+import { keyRingFromEnvironment } from './encryption/key-ring';
 import { repoRoot, synthlabCliArgs } from './paths';
 
 export interface StackInfo {
   server: DevServerInfo;
   workerPid: number;
   reused: { server: boolean; worker: boolean };
+  /**
+   * The worker's payload encryption (`off`, or `on, current key <id>`) and what this environment
+   * asks for: they differ when the worker was started before the keys were set or rotated.
+   */
+  encryption: { worker: string; requested: string };
+}
+
+/** Why this stack cannot serve this environment's client, when its worker encrypts differently. */
+export function encryptionMismatch(stack: StackInfo): string | undefined {
+  if (stack.encryption.worker === stack.encryption.requested) return undefined;
+  return (
+    `the running worker has payload encryption ${stack.encryption.worker}, this environment asks for ${stack.encryption.requested}: ` +
+    '`synthlab down` and `synthlab up` restart it with the keys set here'
+  );
+}
+
+/** How a process started now would encrypt payloads (key ids only, never keys); a bad key file throws here. */
+function requestedEncryption(): string {
+  const keyRing = keyRingFromEnvironment();
+  return keyRing ? `on, current key ${keyRing.currentKeyId}` : 'off';
 }
 
 const DEFAULT_PORT = 7233;
@@ -25,11 +46,21 @@ function workerInfoPath(stateDir: string): string {
   return join(stateDir, 'worker.json');
 }
 
-function runningWorkerPid(stateDir: string): number | undefined {
+interface WorkerInfo {
+  pid: number;
+  /** Absent in files written before payload encryption existed: those workers run without it. */
+  encryption?: string;
+}
+
+function runningWorker(stateDir: string): Required<WorkerInfo> | undefined {
   const file = workerInfoPath(stateDir);
   if (!existsSync(file)) return undefined;
-  const { pid } = JSON.parse(readFileSync(file, 'utf8')) as { pid: number };
-  return isProcessAlive(pid) ? pid : undefined;
+  const { pid, encryption = 'off' } = JSON.parse(readFileSync(file, 'utf8')) as WorkerInfo;
+  return isProcessAlive(pid) ? { pid, encryption } : undefined;
+}
+
+function runningWorkerPid(stateDir: string): number | undefined {
+  return runningWorker(stateDir)?.pid;
 }
 
 /** Waits until every task queue has a poller, i.e. the worker is really serving. */
@@ -85,11 +116,17 @@ export async function stackUp(stateDir: string, ports: StackPorts = stackPorts()
   // SYNTHLAB_UI_CODEC_ENDPOINT: the UI decodes encrypted payloads through `synthlab codec-server`.
   const uiCodecEndpoint = process.env.SYNTHLAB_UI_CODEC_ENDPOINT || undefined;
   const server = existingServer ?? (await startDevServer({ stateDir, ...ports, detached: true, ...(uiCodecEndpoint ? { uiCodecEndpoint } : {}) }));
-  const existingWorker = runningWorkerPid(stateDir);
-  const workerPid = existingWorker ?? startWorkerProcess(stateDir);
-  if (!existingWorker) await writeFileAtomic(workerInfoPath(stateDir), JSON.stringify({ pid: workerPid }));
+  const requested = requestedEncryption();
+  const existingWorker = runningWorker(stateDir);
+  const workerPid = existingWorker?.pid ?? startWorkerProcess(stateDir);
+  if (!existingWorker) await writeFileAtomic(workerInfoPath(stateDir), JSON.stringify({ pid: workerPid, encryption: requested } satisfies WorkerInfo));
   await waitForPollers(server.address, DEFAULT_NAMESPACE);
-  return { server, workerPid, reused: { server: existingServer !== undefined, worker: existingWorker !== undefined } };
+  return {
+    server,
+    workerPid,
+    reused: { server: existingServer !== undefined, worker: existingWorker !== undefined },
+    encryption: { worker: existingWorker?.encryption ?? requested, requested },
+  };
 }
 
 export async function stackDown(stateDir: string): Promise<{ worker: boolean; server: boolean }> {

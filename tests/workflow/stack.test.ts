@@ -8,7 +8,8 @@ import { join } from 'node:path';
 import { Connection } from '@temporalio/client';
 import { afterAll, expect, it } from 'vitest';
 import { freePort, isProcessAlive } from '../../src/infra/dev-server';
-import { stackDown, stackUp } from '../../src/infra/stack';
+import { newKey } from '../../src/infra/encryption/key-ring';
+import { encryptionMismatch, stackDown, stackUp } from '../../src/infra/stack';
 import { SEARCH_ATTRIBUTE_KEYS } from '../../src/shared/search-attributes';
 
 let stateDir: string | undefined;
@@ -31,6 +32,18 @@ it('starts the stack once, detects it when already up, and stops it cleanly', as
   expect(second.reused).toEqual({ server: true, worker: true });
   expect(second.server.pid).toBe(first.server.pid);
   expect(second.workerPid).toBe(first.workerPid);
+  expect(first.encryption).toEqual({ worker: 'off', requested: 'off' });
+  expect(encryptionMismatch(second)).toBeUndefined();
+
+  // Keys set after the worker started: `up` reports that the running worker cannot serve them.
+  process.env.SYNTHLAB_ENCRYPTION_KEYS = JSON.stringify({ current: 'k1', keys: { k1: newKey() } });
+  try {
+    const withKeys = await stackUp(stateDir, ports);
+    expect(withKeys.encryption).toEqual({ worker: 'off', requested: 'on, current key k1' });
+    expect(encryptionMismatch(withKeys)).toMatch(/running worker has payload encryption off, this environment asks for on, current key k1: `synthlab down` and `synthlab up`/);
+  } finally {
+    delete process.env.SYNTHLAB_ENCRYPTION_KEYS;
+  }
 
   const connection = await Connection.connect({ address: first.server.address });
   const { customAttributes } = await connection.operatorService.listSearchAttributes({ namespace: 'default' });
