@@ -1,7 +1,7 @@
 /**
  * The `synthlab` command line (commands: ./program.ts). Every failure prints a clear message and
  * exits non-zero: argument errors 2 (commander has printed the error and the usage), bad input
- * (config, data, encryption keys) 2, anything else 1. A command's own exit code is the process's.
+ * (config, data, encryption keys, a payload the keys cannot decrypt) 2, anything else 1. A command's own exit code is the process's.
  */
 import { CommanderError } from 'commander';
 import { createProgram } from './program';
@@ -13,13 +13,14 @@ import { UsageError } from './usage-error';
  * when one is thrown they are loaded already.
  */
 async function isInputError(error: unknown): Promise<boolean> {
-  if (!(error instanceof Error) || !['ConfigError', 'DataError', 'EncryptionKeyError'].includes(error.name)) return false;
-  const [{ ConfigError }, { DataError }, { EncryptionKeyError }] = await Promise.all([
+  if (!(error instanceof Error) || !['ConfigError', 'DataError', 'EncryptionKeyError', 'PayloadEncryptionError'].includes(error.name)) return false;
+  const [{ ConfigError }, { DataError }, { EncryptionKeyError }, { PayloadEncryptionError }] = await Promise.all([
     import('../config/load'),
     import('../data/readers'),
     import('../infra/encryption/key-ring'),
+    import('../infra/encryption/aes-gcm-codec'),
   ]);
-  return error instanceof ConfigError || error instanceof DataError || error instanceof EncryptionKeyError;
+  return error instanceof ConfigError || error instanceof DataError || error instanceof EncryptionKeyError || error instanceof PayloadEncryptionError;
 }
 
 // A reader that stops early (`synthlab sweep status x | head -1`) is not an error: stop quietly,

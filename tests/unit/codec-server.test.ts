@@ -4,7 +4,7 @@
  * check, clear errors; and the real CLI process serving it until SIGTERM.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { defaultPayloadConverter } from '@temporalio/common';
@@ -150,5 +150,32 @@ describe('synthlab codec-server (the CLI process)', () => {
     expect(Buffer.from(payloads[0]!.data, 'base64').toString()).toBe('"hello"');
     child.kill('SIGTERM');
     expect(await exited).toBe(0);
+  });
+});
+
+describe('synthlab encryption-key (the CLI process)', () => {
+  const directory = mkdtempSync(join(tmpdir(), 'synthlab-encryption-key-'));
+  afterAll(() => rmSync(directory, { recursive: true, force: true }));
+  const run = (args: string[]) => spawnSync(process.execPath, synthlabCliArgs('encryption-key', ...args), { cwd: repoRoot, encoding: 'utf8' });
+
+  it('creates a key file readable by its owner only, rotates it keeping the old key, and refuses a reused id', () => {
+    const file = join(directory, 'keys.json');
+    const created = run([file, '--id', 'first']);
+    expect(created.stderr).toBe('');
+    expect(created.status).toBe(0);
+    expect(created.stdout).toContain(`created ${file}: current key "first"`);
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    const before = parseKeyRing(readFileSync(file, 'utf8'), file);
+
+    const rotated = run([file, '--id', 'second']);
+    expect(rotated.status).toBe(0);
+    expect(rotated.stdout).toContain(`rotated ${file}: current key "second", 1 older key(s) kept for decoding`);
+    const after = parseKeyRing(readFileSync(file, 'utf8'), file);
+    expect(after.currentKeyId).toBe('second');
+    expect(after.keys.get('first')?.equals(before.keys.get('first')!)).toBe(true);
+
+    const reused = run([file, '--id', 'second']);
+    expect(reused.status).toBe(2);
+    expect(reused.stderr).toMatch(/^synthlab: key id "second" is already in the key file; choose a new id$/m);
   });
 });

@@ -103,6 +103,11 @@ describe('with SYNTHLAB_ENCRYPTION_KEYS_FILE on worker and client', () => {
     const withoutKeys = synthlab(temporal, ['sweep', 'show', canaryGoldCellId], { SYNTHLAB_ENCRYPTION_KEYS_FILE: '' });
     expect(`${withoutKeys.stdout}${withoutKeys.stderr}`).toMatch(/encryption is off here: set SYNTHLAB_ENCRYPTION_KEYS_FILE/);
     expect(`${withoutKeys.stdout}${withoutKeys.stderr}`).not.toContain(CANARY_ERROR);
+    expect(withoutKeys.stderr).not.toMatch(/^\s+at /m);
+    const statusWithoutKeys = synthlab(temporal, ['sweep', 'status', 'secret'], { SYNTHLAB_ENCRYPTION_KEYS_FILE: '' });
+    expect(`${statusWithoutKeys.stdout}${statusWithoutKeys.stderr}`).toMatch(/encryption is off here: set SYNTHLAB_ENCRYPTION_KEYS_FILE/);
+    expect(statusWithoutKeys.stderr).not.toMatch(/^\s+at /m);
+    expect(withoutKeys.status).toBe(2);
   });
 });
 
