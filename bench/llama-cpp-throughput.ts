@@ -35,6 +35,10 @@ export interface LlamaCppMeasured {
   completionTokens: number;
   wallMs: number;
   maxOpen: number;
+  /** From the first request in to the last reply out, at the server (the proxy). */
+  activeMs: number;
+  /** Summed over requests: arrival to reply at the server. */
+  serverMs: number;
 }
 
 export interface LlamaCppRow {
@@ -103,7 +107,8 @@ function productInput(baseURL: string, concurrency: number, size: LlamaCppSize):
         maxRequestsPerLabel: size.requestsPerLabel,
         demosPerLabel: 2,
         demoMaxWords: 20,
-        sampling: { temperature: 0.4, topP: 0.9, repetitionPenalty: 1.2, maxTokens: size.maxTokens },
+        // A seed of its own per K: the generation at one K must not be the cached result of another.
+        sampling: { temperature: 0.4, topP: 0.9, repetitionPenalty: 1.2, maxTokens: size.maxTokens, seed: concurrency },
       },
       selection: { perLabel: 1 },
       training: { model: 'packaged:all-minilm-l6-v2' },
@@ -123,7 +128,7 @@ export interface LlamaCppSize {
 }
 
 function measured(stats: ProxyStats, wallMs: number): LlamaCppMeasured {
-  return { completions: stats.completions, completionTokens: stats.completionTokens, wallMs, maxOpen: stats.maxOpen };
+  return { completions: stats.completions, completionTokens: stats.completionTokens, wallMs, maxOpen: stats.maxOpen, activeMs: stats.activeMs, serverMs: stats.serverMs };
 }
 
 async function runSynthlab(client: Client, proxy: RecordingProxy, concurrency: number, size: LlamaCppSize): Promise<LlamaCppMeasured> {

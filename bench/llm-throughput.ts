@@ -238,15 +238,23 @@ function printLlamaCppRows(rows: readonly LlamaCppRow[]): void {
   for (const { concurrency, synthlab, direct } of rows) {
     console.log(
       `llama.cpp k=${concurrency}: ${synthlab.completions} requests, ${synthlab.completionTokens} completion tokens through synthlab (${direct.completionTokens} direct); ` +
-        `synthlab ${fixed(synthlab.wallMs / 1000)} s, direct ${fixed(direct.wallMs / 1000)} s; most open at the server: synthlab ${synthlab.maxOpen}, direct ${direct.maxOpen}`,
+        `synthlab ${fixed(synthlab.wallMs / 1000)} s (server busy ${fixed(synthlab.activeMs / 1000)} s, requests at the server ${fixed(synthlab.serverMs / 1000)} s), ` +
+        `direct ${fixed(direct.wallMs / 1000)} s (busy ${fixed(direct.activeMs / 1000)} s, at the server ${fixed(direct.serverMs / 1000)} s); ` +
+        `most open at the server: synthlab ${synthlab.maxOpen}, direct ${direct.maxOpen}`,
     );
   }
   const [first, ...others] = rows;
   if (!first) return;
   const ratio = (row: LlamaCppRow) => fixed(completionsPerSecond(row.synthlab) / completionsPerSecond(row.direct), 3);
+  // Replies differ in length between the two runs (llama-cpp-python's sampling is not reproducible
+  // across its prompt cache), so tokens per second of server time compares the backend's speed, and
+  // the busy share says how much of synthlab's wall time the server had work.
+  const tokensPerServerSecond = (measured: LlamaCppRow['synthlab']) => (measured.completionTokens * 1000) / measured.activeMs;
   console.log(
     `llm-throughput-llamacpp: k=${first.concurrency} requests=${first.synthlab.completions} direct_per_s=${fixed(completionsPerSecond(first.direct), 3)} ` +
       `synthlab_per_s=${fixed(completionsPerSecond(first.synthlab), 3)} ratio_direct=${ratio(first)} ` +
+      `synthlab_server_busy=${fixed(first.synthlab.activeMs / first.synthlab.wallMs, 3)} ` +
+      `server_tokens_per_s_synthlab=${fixed(tokensPerServerSecond(first.synthlab), 1)} server_tokens_per_s_direct=${fixed(tokensPerServerSecond(first.direct), 1)} ` +
       others.map((row) => `k${row.concurrency}_ratio_direct=${ratio(row)} k${row.concurrency}_synthlab_per_s=${fixed(completionsPerSecond(row.synthlab), 3)} `).join('') +
       'server_slots=1',
   );

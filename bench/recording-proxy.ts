@@ -27,6 +27,8 @@ export interface ProxyStats {
   maxOpen: number;
   /** Wall-clock ms from the first request's arrival to the last reply, since the last reset. */
   activeMs: number;
+  /** Sum over requests of the ms from arrival to reply: the time they spent at the server, queued or served. */
+  serverMs: number;
 }
 
 export interface RecordingProxy {
@@ -53,13 +55,15 @@ export async function startRecordingProxy(upstreamBaseURL: string): Promise<Reco
   let maxOpen = 0;
   let firstAt: number | undefined;
   let lastAt: number | undefined;
+  let serverMs = 0;
 
   const handle = async (request: IncomingMessage, response: ServerResponse) => {
     const text = request.method === 'POST' ? await readBody(request) : undefined;
     const isChat = request.method === 'POST' && (request.url ?? '').endsWith('/chat/completions');
+    const arrivedAt = performance.now();
     if (isChat && text !== undefined) {
       bodies.push(chatBodySchema.parse(JSON.parse(text)));
-      firstAt ??= performance.now();
+      firstAt ??= arrivedAt;
       open += 1;
       maxOpen = Math.max(maxOpen, open);
     }
@@ -80,6 +84,7 @@ export async function startRecordingProxy(upstreamBaseURL: string): Promise<Reco
       if (isChat) {
         open -= 1;
         lastAt = performance.now();
+        serverMs += lastAt - arrivedAt;
       }
     }
   };
@@ -96,7 +101,7 @@ export async function startRecordingProxy(upstreamBaseURL: string): Promise<Reco
 
   return {
     baseURL: `http://127.0.0.1:${port}/v1`,
-    stats: () => ({ completions, completionTokens, maxOpen, activeMs: firstAt === undefined || lastAt === undefined ? 0 : lastAt - firstAt }),
+    stats: () => ({ completions, completionTokens, maxOpen, activeMs: firstAt === undefined || lastAt === undefined ? 0 : lastAt - firstAt, serverMs }),
     requests: () => [...bodies],
     reset() {
       bodies = [];
@@ -105,6 +110,7 @@ export async function startRecordingProxy(upstreamBaseURL: string): Promise<Reco
       maxOpen = open;
       firstAt = undefined;
       lastAt = undefined;
+      serverMs = 0;
     },
     close: () =>
       new Promise<void>((resolve, reject) => {
