@@ -38,7 +38,7 @@ export function createSummarizeLabelsActivity(deps: ActivityDeps) {
     const { settings } = input;
     if (settings.source === 'file') {
       const descriptions = await descriptionsFromFile({ ...input, settings });
-      return { descriptions: await deps.store.putJson(descriptions), provenance: await deps.store.putJson({ source: settings.path }), llmCalls: 0 };
+      return { descriptions: await deps.store.putJson(descriptions), provenance: await deps.store.putJson({ source: settings.path }), llmCalls: 0, usage: usageOfRequests([]) };
     }
 
     const loaded = await loadPromptTemplate(settings.prompt);

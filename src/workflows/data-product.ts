@@ -21,7 +21,7 @@ import { generationPromptFile } from '../config/strategies';
 import type { DatasetSpec } from '../data/dataset-spec';
 import { CellStatusKey, StageKey } from '../shared/search-attributes';
 import { dataProductSummary, dataProductTitle } from '../shared/summaries';
-import { addLlmUsage } from '../shared/usage';
+import { addLlmUsage, type LlmUsage } from '../shared/usage';
 import { dataActivities, llmActivities, recordActivities } from './policies';
 import { nextRoundTargets, shortfallOf, type QuotaState } from './quota';
 
@@ -52,8 +52,8 @@ interface Made {
   counts: Omit<DataProductCounts, 'kept'> & Partial<Pick<DataProductCounts, 'kept'>>;
   rounds: number | undefined;
   llmCalls: number;
-  /** Generation's and revision's usage over all rounds (activities recorded before usage was counted add none). */
-  usage: Omit<DataProductUsage, 'summarizeLabels'>;
+  /** Generation's and revision's usage over all rounds; undefined when an activity's result was recorded before usage was counted. */
+  usage: Omit<DataProductUsage, 'summarizeLabels'> | undefined;
 }
 
 interface Context {
@@ -87,7 +87,7 @@ async function generateJudgeDedupeOnce(context: Context): Promise<Made> {
   let rejects: ArtifactRef | undefined;
   let rejectedByJudge: Record<string, number> = {};
   let llmCalls = generated.llmCalls;
-  let reviseUsage: Made['usage']['revise'];
+  let reviseUsage: LlmUsage | undefined;
   if (product.revision) {
     setStage('revise');
     const revised = await llmActivities.reviseSamples(reviseInput(context, product.revision, generated.candidates));
@@ -95,7 +95,7 @@ async function generateJudgeDedupeOnce(context: Context): Promise<Made> {
     rejects = revised.rejects;
     rejectedByJudge = revised.rejectedByLabel;
     llmCalls += revised.llmCalls;
-    reviseUsage = addLlmUsage(revised.usage);
+    reviseUsage = revised.usage && addLlmUsage(revised.usage);
   }
 
   setStage('dedupe');
@@ -115,7 +115,7 @@ async function generateJudgeDedupeOnce(context: Context): Promise<Made> {
     },
     rounds: undefined,
     llmCalls,
-    usage: { generate: addLlmUsage(generated.usage), ...(reviseUsage ? { revise: reviseUsage } : {}) },
+    usage: generated.usage && (!product.revision || reviseUsage) ? { generate: addLlmUsage(generated.usage), ...(reviseUsage ? { revise: reviseUsage } : {}) } : undefined,
   };
 }
 
@@ -143,6 +143,7 @@ async function generateJudgeDedupeUntilKept(context: Context): Promise<Made> {
   let llmCalls = 0;
   let generateUsage = addLlmUsage();
   let reviseUsage = addLlmUsage();
+  let usageMissing = false;
 
   const runRound = async (previous: Round | undefined, targets: Record<string, number>): Promise<Round> => {
     const number = (previous?.number ?? 0) + 1;
@@ -152,6 +153,7 @@ async function generateJudgeDedupeUntilKept(context: Context): Promise<Made> {
     const generated = await llmActivities.generateSamples({ ...context.generateInput, previous: previous?.generated.state, uniqueTargetByLabel: targets });
     llmCalls += generated.llmCalls;
     generateUsage = addLlmUsage(generateUsage, generated.usage);
+    usageMissing ||= generated.usage === undefined;
     let samples = generated.candidates;
     let rejects: ArtifactRef | undefined;
     if (product.revision) {
@@ -161,6 +163,7 @@ async function generateJudgeDedupeUntilKept(context: Context): Promise<Made> {
       rejects = revised.rejects;
       llmCalls += revised.llmCalls;
       reviseUsage = addLlmUsage(reviseUsage, revised.usage);
+      usageMissing ||= revised.usage === undefined;
     }
     setStage('dedupe');
     const kept = await dataActivities.keepSamples({
@@ -200,7 +203,7 @@ async function generateJudgeDedupeUntilKept(context: Context): Promise<Made> {
     },
     rounds: round.number,
     llmCalls,
-    usage: { generate: generateUsage, ...(product.revision ? { revise: reviseUsage } : {}) },
+    usage: usageMissing ? undefined : { generate: generateUsage, ...(product.revision ? { revise: reviseUsage } : {}) },
   };
 }
 
@@ -233,7 +236,7 @@ async function makeDataProduct(input: DataProductInput): Promise<DataProductOutc
     const summaries = await llmActivities.summarizeLabels({ dataRoot, dataset, generator: product.generator, settings: product.labelDescriptions });
     labelDescriptions = summaries.descriptions;
     llmCalls += summaries.llmCalls;
-    summarizeUsage = addLlmUsage(summaries.usage);
+    summarizeUsage = summaries.usage && addLlmUsage(summaries.usage);
   }
 
   const generateInput: GenerateInput = {
@@ -270,7 +273,8 @@ async function makeDataProduct(input: DataProductInput): Promise<DataProductOutc
     llmCalls,
     generator: product.generator.name,
     // Carried to the record only (no new command): what the product cost stays out of the sweep's history.
-    usage: { ...(summarizeUsage ? { summarizeLabels: summarizeUsage } : {}), ...made.usage },
+    // Left out when a stage's result was recorded before usage was counted: unknown, not zero.
+    ...(made.usage && (product.labelDescriptions === undefined || summarizeUsage) ? { usage: { ...(summarizeUsage ? { summarizeLabels: summarizeUsage } : {}), ...made.usage } } : {}),
   };
   await recordActivities.recordDataProduct({ sweepId, result });
   if (patched(STATUS_PATCH)) {
