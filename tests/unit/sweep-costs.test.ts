@@ -8,7 +8,7 @@ import { estimateSweep, LINE_OVERHEAD_TOKENS, type ProductPromptSizes } from '..
 import { parseSweepConfig } from '../../src/config/load';
 import { planSweep } from '../../src/config/plan';
 import type { SweepConfigInput } from '../../src/config/schema';
-import { costCsv, priceOf, sweepCosts } from '../../src/report/costs';
+import { costCsv, costMarkdown, priceOf, sweepCosts } from '../../src/report/costs';
 
 const LABELS = ['a', 'b', 'c'];
 const ref = (sha: string) => ({ uri: `file:///artifacts/${sha}`, sha256: sha.padEnd(64, '0'), bytes: 1 });
@@ -146,5 +146,20 @@ describe('cost table', () => {
     expect(rows.at(-1)).toBe(`sweep,,,,,63,6600,1290,13,160,8.5,5.88,USD`);
     // Without a price the price columns are blank.
     expect(costCsv(costs, {}).trim().split('\r\n').at(-1)).toBe('sweep,,,,,63,6600,1290,13,160,8.5,,');
+  });
+
+  it('writes the plan estimate beside the actuals in cost.md', () => {
+    const costs = sweepCosts([product('p1', false)], [cell('c1', 'cpu', 10, 1)]);
+    const markdown = costMarkdown('sweep/x', costs, {}, {
+      expected: { requests: 15, promptTokens: 1500, completionTokens: 300 },
+      atMost: { requests: 60, promptTokens: 6000, completionTokens: 1200 },
+      assumptions: 'every sample kept',
+    });
+    expect(markdown).toContain('- LLM: 30 LLM requests, 3,000 prompt + 600 completion tokens, 6.0 s waiting on the backend; price –');
+    expect(markdown).toContain('| LLM requests | 15 | 60 | 30 | 2.00 |');
+    expect(markdown).toContain('| completion tokens | 300 | 1,200 | 600 | 2.00 |');
+    expect(markdown).toContain('Assumptions: every sample kept.');
+    expect(markdown).toContain('| p1 | remote | revise | 20 | 2,000 | 100 | 2.0 s | – |');
+    expect(markdown).toContain('| cpu | 1 | 10.0 s | 1.0 s |');
   });
 });
