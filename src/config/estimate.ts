@@ -81,7 +81,8 @@ function tokensOf(sizes: Record<string, number> | undefined, label: string, what
 export function estimateDataProduct(product: DataProductSpec, labels: readonly string[], sizes: ProductPromptSizes): ProductEstimate {
   const { generation } = product;
   const expectedRequestsPerLabel = Math.min(generation.maxRequestsPerLabel, Math.ceil(generation.samplesPerLabel / generation.samplesPerRequest));
-  const expectedCompletion = Math.min(generation.sampling.maxTokens, generation.samplesPerRequest * (sizes.sampleTokens + LINE_OVERHEAD_TOKENS));
+  // Sizes are means over examples: whole tokens per request.
+  const expectedCompletion = Math.min(generation.sampling.maxTokens, Math.ceil(generation.samplesPerRequest * (sizes.sampleTokens + LINE_OVERHEAD_TOKENS)));
   const perLabel = labels.map((label) => {
     const prompt = tokensOf(sizes.generationPromptTokens, label, 'generation prompt');
     return {
@@ -99,7 +100,7 @@ export function estimateDataProduct(product: DataProductSpec, labels: readonly s
   if (product.revision) {
     if (sizes.judgePromptTokens === undefined) throw new Error(`no judge prompt size was measured for ${product.key}`);
     const judgeReply = product.revision.sampling.maxTokens;
-    const judgePrompt = sizes.judgePromptTokens + sizes.sampleTokens;
+    const judgePrompt = Math.ceil(sizes.judgePromptTokens + sizes.sampleTokens);
     const judged = (candidates: number): UsageEstimate => ({ requests: candidates, promptTokens: candidates * judgePrompt, completionTokens: candidates * judgeReply });
     revise = {
       expected: judged(generation.samplesPerLabel * labels.length),

@@ -73,6 +73,14 @@ describe('sweep plan estimate', () => {
     expect(estimateSweep(planSweep(config({ strategies: ['TargetDemos'], languages: ['cy'], generation: { samplesPerLabel: 100, samplesPerRequest: 40, maxRequestsPerLabel: 2 } })), () => LABELS, () => sizes).products[0]!.generate.expected.completionTokens).toBe(6 * 512);
   });
 
+  it('counts whole tokens when the measured sizes are means', () => {
+    const plan = planSweep(config({ strategies: ['TargetDemos+Revision'], languages: ['cy'] }));
+    const [product] = estimateSweep(plan, () => LABELS, () => ({ ...sizes, sampleTokens: 7.3, judgePromptTokens: 70.5 })).products;
+    // 10 samples × 9.3 tokens = 93 tokens a reply; the judge sees 70.5 + 7.3 = 77.8, so 78.
+    expect(product!.generate.expected.completionTokens).toBe(9 * 93);
+    expect(product!.revise!.expected.promptTokens).toBe(75 * 78);
+  });
+
   it('says which size is missing instead of estimating without it', () => {
     const plan = planSweep(config({ strategies: ['TargetDemos+Revision'], languages: ['cy'] }));
     expect(() => estimateSweep(plan, () => LABELS, () => ({ ...sizes, judgePromptTokens: undefined }))).toThrow(/no judge prompt size/);
