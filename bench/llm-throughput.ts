@@ -17,7 +17,13 @@
  * so direct driving can reach the ceiling and what is left is what synthlab costs. The last row
  * is one data product alone at K = 64: 7 labels, where one request per label in flight gave 7.
  *
- *   npm run bench -- llm-throughput [--keep]
+ * Then the same comparison against the real local llama.cpp server (bench/llama-cpp-throughput.ts:
+ * llama-cpp-python's server, which serves one request at a time), at K = 1 and K = 4, printed as
+ * `llm-throughput-llamacpp: …` before the final line.
+ *
+ *   npm run bench -- llm-throughput [--keep] [--no-llamacpp | --llamacpp-only]
+ *
+ * (`--llamacpp-only` runs the llama.cpp rows alone and so prints no final k=64 line.)
  *
  * Ends with:
  *   llm-throughput: k=64 direct_per_s=<x> synthlab_per_s=<x> ceiling_per_s=<x> ratio_direct=<x> ratio_ceiling=<x> single_product_ratio=<x>
@@ -37,10 +43,11 @@ import { startDevServer, stopProcess } from '../src/infra/dev-server';
 import { repoRoot, synthlabCliArgs } from '../src/infra/paths';
 import { waitForPollers } from '../src/infra/stack';
 import { createOpenAICompatibleModel } from '../src/llm/openai-compatible';
-import type { CompletionRequest } from '../src/llm/types';
 import { DEFAULT_NAMESPACE, TASK_QUEUES } from '../src/shared/constants';
 import type { DataProductInput, dataProductWorkflow } from '../src/workflows/data-product';
 import { capacityStatsSchema, isJudgePrompt, type CapacityStats, type ChatBody } from './capacity-server';
+import { requestOf } from './chat-bodies';
+import { completionsPerSecond, runLlamaCppRows, type LlamaCppRow } from './llama-cpp-throughput';
 
 interface Row {
   name: string;
@@ -169,20 +176,6 @@ async function runSynthlab(client: Client, row: Row, server: CapacityProcess): P
   return { completions: stats.completions, wallMs, stats };
 }
 
-function requestOf(body: ChatBody): CompletionRequest {
-  const number = (key: string, fallback: number) => (typeof body[key] === 'number' ? (body[key] as number) : fallback);
-  return {
-    messages: body.messages.map((message) => ({ role: message.role as 'system' | 'user' | 'assistant', content: message.content })),
-    sampling: {
-      temperature: number('temperature', 1),
-      topP: number('top_p', 1),
-      repetitionPenalty: number('repetition_penalty', 1),
-      maxTokens: body.max_tokens ?? 128,
-      ...(body.seed === undefined ? {} : { seed: body.seed }),
-    },
-  };
-}
-
 /** The same requests through the same provider class at the same concurrency: generations, then judgements. */
 async function runDirect(row: Row, server: CapacityProcess, bodies: readonly ChatBody[]): Promise<Measured> {
   const model = createOpenAICompatibleModel({
@@ -237,10 +230,45 @@ function printTable(results: readonly RowResult[]): void {
   for (const cells of [header, ...rows]) console.log(cells.map((cell, column) => cell.padStart(widths[column] ?? 0)).join('  '));
 }
 
+/** llama-cpp-python's server serves one request at a time; K = 4 shows that its lock queues the rest. */
+const LLAMA_CPP_CONCURRENCIES = [1, 4];
+const LLAMA_CPP_SIZE = { requestsPerLabel: 2, maxTokens: 64 };
+
+function printLlamaCppRows(rows: readonly LlamaCppRow[]): void {
+  for (const { concurrency, synthlab, direct } of rows) {
+    console.log(
+      `llama.cpp k=${concurrency}: ${synthlab.completions} requests, ${synthlab.completionTokens} completion tokens through synthlab (${direct.completionTokens} direct); ` +
+        `synthlab ${fixed(synthlab.wallMs / 1000)} s (server busy ${fixed(synthlab.activeMs / 1000)} s, requests at the server ${fixed(synthlab.serverMs / 1000)} s), ` +
+        `direct ${fixed(direct.wallMs / 1000)} s (busy ${fixed(direct.activeMs / 1000)} s, at the server ${fixed(direct.serverMs / 1000)} s); ` +
+        `most open at the server: synthlab ${synthlab.maxOpen}, direct ${direct.maxOpen}`,
+    );
+  }
+  const [first, ...others] = rows;
+  if (!first) return;
+  const ratio = (row: LlamaCppRow) => fixed(completionsPerSecond(row.synthlab) / completionsPerSecond(row.direct), 3);
+  // Replies differ in length between the two runs (llama-cpp-python's sampling is not reproducible
+  // across its prompt cache), so tokens per second of server time compares the backend's speed, and
+  // the busy share says how much of synthlab's wall time the server had work.
+  const tokensPerServerSecond = (measured: LlamaCppRow['synthlab']) => (measured.completionTokens * 1000) / measured.activeMs;
+  console.log(
+    `llm-throughput-llamacpp: k=${first.concurrency} requests=${first.synthlab.completions} direct_per_s=${fixed(completionsPerSecond(first.direct), 3)} ` +
+      `synthlab_per_s=${fixed(completionsPerSecond(first.synthlab), 3)} ratio_direct=${ratio(first)} ` +
+      `synthlab_server_busy=${fixed(first.synthlab.activeMs / first.synthlab.wallMs, 3)} ` +
+      `server_tokens_per_s_synthlab=${fixed(tokensPerServerSecond(first.synthlab), 1)} server_tokens_per_s_direct=${fixed(tokensPerServerSecond(first.direct), 1)} ` +
+      others.map((row) => `k${row.concurrency}_ratio_direct=${ratio(row)} k${row.concurrency}_synthlab_per_s=${fixed(completionsPerSecond(row.synthlab), 3)} `).join('') +
+      'server_slots=1',
+  );
+}
+
+const OPTIONS = ['--keep', '--no-llamacpp', '--llamacpp-only'];
+
 export async function run(args: string[]): Promise<number> {
   const keep = args.includes('--keep');
-  const unknown = args.filter((arg) => arg !== '--keep');
-  if (unknown.length > 0) throw new Error(`unknown option "${unknown[0]}" (known: --keep)`);
+  const unknown = args.filter((arg) => !OPTIONS.includes(arg));
+  if (unknown.length > 0) throw new Error(`unknown option "${unknown[0]}" (known: ${OPTIONS.join(', ')})`);
+  const llamaCpp = !args.includes('--no-llamacpp');
+  const capacity = !args.includes('--llamacpp-only');
+  if (!llamaCpp && !capacity) throw new Error('--no-llamacpp and --llamacpp-only leave nothing to run');
 
   const stateDir = await mkdtemp(join(tmpdir(), 'synthlab-llm-throughput-'));
   console.log(`llm-throughput: state folder ${stateDir}`);
@@ -248,11 +276,12 @@ export async function run(args: string[]): Promise<number> {
   const connection = await Connection.connect({ address: temporal.address });
   let worker: ChildProcess | undefined;
   const results: RowResult[] = [];
+  let llamaCppRows: LlamaCppRow[] = [];
   try {
     const client = new Client({ connection, namespace: DEFAULT_NAMESPACE });
     worker = startWorker(temporal.address, stateDir);
     await waitForPollers(temporal.address, DEFAULT_NAMESPACE, 180_000);
-    for (const row of ROWS) {
+    for (const row of capacity ? ROWS : []) {
       const server = await CapacityProcess.start(row.slots, row.tokenMs);
       try {
         const synthlab = await runSynthlab(client, row, server);
@@ -272,6 +301,7 @@ export async function run(args: string[]): Promise<number> {
         await server.stop();
       }
     }
+    if (llamaCpp) llamaCppRows = await runLlamaCppRows(client, { concurrencies: LLAMA_CPP_CONCURRENCIES, threads: 2, size: LLAMA_CPP_SIZE });
   } finally {
     if (worker?.pid !== undefined) await stopProcess(worker.pid, 15_000);
     await connection.close();
@@ -280,6 +310,8 @@ export async function run(args: string[]): Promise<number> {
   }
 
   console.log('');
+  printLlamaCppRows(llamaCppRows);
+  if (!capacity) return 0;
   printTable(results);
   const k64 = results.find((result) => result.row.name === 'k=64');
   const single = results.find((result) => result.row.name === 'k=64 one product');

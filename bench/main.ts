@@ -14,6 +14,10 @@ export const BENCHMARKS: Record<string, { description: string; load: () => Promi
     description: 'LLM requests per second through synthlab vs driving the server directly vs its ceiling, on a loopback server of K slots',
     load: () => import('./llm-throughput'),
   },
+  'plan-estimate': {
+    description: "how good sweep plan's estimate is: runs a config's data products (default configs/demo.yaml) and prints estimated beside actual requests and tokens",
+    load: () => import('./plan-estimate'),
+  },
   'revision-throughput': {
     description: 'LLM-as-judge revision throughput on the local GGUF model: one request at a time vs concurrent',
     load: () => import('./revision-throughput'),

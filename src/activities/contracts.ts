@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { artifactRefSchema } from '../artifacts/ref';
+import { deviceSecondsSchema, llmUsageSchema } from '../artifacts/results';
 import { generationSchema, generatorSchema, labelDescriptionsSchema, revisionSchema, trainingSchema } from '../config/schema';
 import { DatasetSpecSchema } from '../data/dataset-spec';
 
@@ -47,6 +48,8 @@ export const generateOutputSchema = z.strictObject({
   /** Unique candidates missing to reach the target (`uniqueTargetByLabel`, else `samplesPerLabel`). */
   shortfallByLabel: countsByLabelSchema,
   llmCalls: z.number().int().nonnegative(),
+  /** What this call's round of requests took, from its request log (a cached output reports the same); absent in older records. */
+  usage: llmUsageSchema.optional(),
 });
 export type GenerateOutput = z.infer<typeof generateOutputSchema>;
 
@@ -64,6 +67,8 @@ export const summarizeLabelsOutputSchema = z.strictObject({
   /** JSON of the prompts and raw replies that produced them (empty for a file). */
   provenance: artifactRefSchema,
   llmCalls: z.number().int().nonnegative(),
+  /** What the requests behind this output took (a cached output reports the same); absent in older records. */
+  usage: llmUsageSchema.optional(),
 });
 export type SummarizeLabelsOutput = z.infer<typeof summarizeLabelsOutputSchema>;
 
@@ -85,6 +90,8 @@ export const reviseOutputSchema = z.strictObject({
   rejects: artifactRefSchema,
   rejectedByLabel: countsByLabelSchema,
   llmCalls: z.number().int().nonnegative(),
+  /** What the requests behind this output took (a cached output reports the same); absent in older records. */
+  usage: llmUsageSchema.optional(),
 });
 export type ReviseOutput = z.infer<typeof reviseOutputSchema>;
 
@@ -159,6 +166,8 @@ export const fineTuneOutputSchema = z.strictObject({
   epochsRun: z.number().int(),
   resumedFromEpoch: z.number().int().nullable(),
   trainings: z.number().int().nonnegative(),
+  /** Wall seconds of training on its device (a reused run reports what making it took); absent in older records. */
+  compute: deviceSecondsSchema.optional(),
 });
 export type FineTuneOutput = z.infer<typeof fineTuneOutputSchema>;
 
@@ -177,6 +186,8 @@ export const evaluateOutputSchema = z.strictObject({
   predictions: artifactRefSchema,
   accuracy: z.number(),
   macroF1: z.number(),
+  /** Wall seconds of predicting the test split on its device; absent in older records. */
+  compute: deviceSecondsSchema.optional(),
 });
 export type EvaluateOutput = z.infer<typeof evaluateOutputSchema>;
 

@@ -8,11 +8,13 @@ import { join } from 'node:path';
 import { Context } from '@temporalio/activity';
 import { metricsSchema } from '../artifacts/metrics';
 import type { ArtifactRef } from '../artifacts/ref';
+import type { DeviceSeconds } from '../artifacts/results';
 import { pathOfRef } from '../artifacts/store';
 import { hashOf } from '../shared/hash';
 import { evaluateInputSchema, evaluateOutputSchema, type EvaluateInput, type EvaluateOutput } from './contracts';
 import type { ActivityDeps } from './deps';
 import { mlPredictConfig } from './ml-configs';
+import { deviceSeconds } from './fine-tune';
 import { runMlCommand } from './ml-runner';
 
 export const PREDICTIONS_FILE = 'predictions.jsonl';
@@ -24,7 +26,7 @@ export function evaluateCacheKey(input: { runKey: string; trainResult: ArtifactR
 }
 
 /** Stores the predictions and metrics the ML CLI wrote into `workDir` and records them under `cacheKey`. */
-export async function recordEvaluation(deps: ActivityDeps, cacheKey: string, workDir: string): Promise<EvaluateOutput> {
+export async function recordEvaluation(deps: ActivityDeps, cacheKey: string, workDir: string, compute: DeviceSeconds): Promise<EvaluateOutput> {
   const metricsText = await readFile(join(workDir, METRICS_FILE), 'utf8');
   const metrics = metricsSchema.parse(JSON.parse(metricsText));
   const output: EvaluateOutput = {
@@ -32,6 +34,7 @@ export async function recordEvaluation(deps: ActivityDeps, cacheKey: string, wor
     predictions: await deps.store.put(await readFile(join(workDir, PREDICTIONS_FILE)), 'jsonl'),
     accuracy: metrics.accuracy,
     macroF1: metrics.macro_f1,
+    compute,
   };
   await deps.store.record('evaluate', cacheKey, output);
   return output;
@@ -46,6 +49,7 @@ export function createEvaluateActivity(deps: ActivityDeps) {
 
     const workDir = deps.store.workDir('evaluate', cacheKey);
     const context = Context.current();
+    const startedAt = performance.now();
     await runMlCommand({
       command: 'predict',
       configPath: join(workDir, 'predict-config.json'),
@@ -63,6 +67,7 @@ export function createEvaluateActivity(deps: ActivityDeps) {
       signal: context.cancellationSignal,
       heartbeat: () => context.heartbeat(),
     });
-    return recordEvaluation(deps, cacheKey, workDir);
+    // `predict` does not name its device; the configured one is what it resolved (`auto` stays `auto`).
+    return recordEvaluation(deps, cacheKey, workDir, deviceSeconds(input.training.device, startedAt, performance.now()));
   };
 }

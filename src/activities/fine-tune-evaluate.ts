@@ -20,7 +20,7 @@ import {
 } from './contracts';
 import type { ActivityDeps } from './deps';
 import { evaluateCacheKey, METRICS_FILE, PREDICTIONS_FILE, recordEvaluation } from './evaluate';
-import { fineTuneRunKey, recordTrainedRun, reusedRun, trainConfigFor, TrainingProgress } from './fine-tune';
+import { deviceSeconds, fineTuneRunKey, recordTrainedRun, reusedRun, trainConfigFor, trainedDevice, TrainingProgress } from './fine-tune';
 import { evaluationFilesConfig } from './ml-configs';
 import { runMlCommand } from './ml-runner';
 
@@ -41,6 +41,8 @@ export function createFineTuneAndEvaluateActivity(deps: ActivityDeps) {
     const context = Context.current();
     const progress = new TrainingProgress();
     let phase: 'train' | 'evaluate' = 'train';
+    const startedAt = performance.now();
+    let evaluationStartedAt: number | undefined;
     await runMlCommand({
       command: 'train-evaluate',
       configPath: join(outputDir, 'train-evaluate-config.json'),
@@ -52,12 +54,26 @@ export function createFineTuneAndEvaluateActivity(deps: ActivityDeps) {
       signal: context.cancellationSignal,
       onEvent: (event) => {
         progress.observe(event);
-        if (event.event === 'evaluate') phase = 'evaluate';
+        if (event.event === 'evaluate') {
+          phase = 'evaluate';
+          evaluationStartedAt = performance.now();
+        }
       },
       heartbeat: () => context.heartbeat({ runKey, phase, ...progress.lastEpoch }),
     });
-    const trained = await recordTrainedRun(deps, runKey, outputDir, progress);
-    const evaluated = await recordEvaluation(deps, evaluateCacheKey({ ...scored, trainResult: trained.trainResult }), evaluationDir);
+    const endedAt = performance.now();
+    const trainedAt = evaluationStartedAt ?? endedAt;
+    // Prediction runs in the trainer's process, on its device.
+    const device = trainedDevice(progress, trainedBefore?.compute?.device ?? training.training.device);
+    // A run that had already finished (a retry after a failed evaluation) keeps what its training took.
+    const trainCompute = progress.started ? deviceSeconds(device, startedAt, trainedAt) : trainedBefore?.compute;
+    const trained = await recordTrainedRun(deps, runKey, outputDir, progress, trainCompute);
+    const evaluated = await recordEvaluation(
+      deps,
+      evaluateCacheKey({ ...scored, trainResult: trained.trainResult }),
+      evaluationDir,
+      deviceSeconds(device, trainedAt, endedAt),
+    );
     return { trained, evaluated };
   };
 }

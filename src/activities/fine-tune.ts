@@ -9,6 +9,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Context } from '@temporalio/activity';
 import { z } from 'zod';
+import type { DeviceSeconds } from '../artifacts/results';
 import { pathOfRef } from '../artifacts/store';
 import { pickTrainerSettings } from '../config/schema';
 import { hashOf } from '../shared/hash';
@@ -46,13 +47,30 @@ export class TrainingProgress {
   }
 }
 
+/** The device the trainer said it trained on (its `start` event), else the configured one. */
+export function trainedDevice(progress: TrainingProgress, configured: string): string {
+  const device = progress.started?.device;
+  return typeof device === 'string' && device.length > 0 ? device : configured;
+}
+
+/** Wall seconds from `startedAt` to `endedAt` (performance.now() values) on `device`, to the millisecond. */
+export function deviceSeconds(device: string, startedAt: number, endedAt: number): DeviceSeconds {
+  return { device, seconds: Math.round(Math.max(0, endedAt - startedAt)) / 1000 };
+}
+
 /** A run found in the records: this call neither trained nor resumed it. */
 export function reusedRun(run: FineTuneOutput): FineTuneOutput {
   return { ...run, trainings: 0, resumedFromEpoch: null };
 }
 
 /** Reads the finished run from `outputDir`, stores its result and records it under the run key. */
-export async function recordTrainedRun(deps: ActivityDeps, runKey: string, outputDir: string, progress: TrainingProgress): Promise<FineTuneOutput> {
+export async function recordTrainedRun(
+  deps: ActivityDeps,
+  runKey: string,
+  outputDir: string,
+  progress: TrainingProgress,
+  compute: DeviceSeconds | undefined,
+): Promise<FineTuneOutput> {
   const resultText = await readFile(join(outputDir, 'train_result.json'), 'utf8');
   const result = trainResultSchema.parse(JSON.parse(resultText));
   const resumed = progress.started?.resumed_from_epoch;
@@ -64,6 +82,7 @@ export async function recordTrainedRun(deps: ActivityDeps, runKey: string, outpu
     epochsRun: result.epochs_run,
     resumedFromEpoch: typeof resumed === 'number' ? resumed : null,
     trainings: progress.started ? 1 : 0,
+    ...(compute ? { compute } : {}),
   };
   await deps.store.record('fine-tune', runKey, output);
   return output;
@@ -79,6 +98,7 @@ export function createFineTuneActivity(deps: ActivityDeps) {
     const outputDir = deps.store.workDir('train', runKey);
     const context = Context.current();
     const progress = new TrainingProgress();
+    const startedAt = performance.now();
     await runMlCommand({
       command: 'train',
       configPath: join(outputDir, 'train-config.json'),
@@ -88,6 +108,8 @@ export function createFineTuneActivity(deps: ActivityDeps) {
       onEvent: (event) => progress.observe(event),
       heartbeat: () => context.heartbeat({ runKey, ...progress.lastEpoch }),
     });
-    return recordTrainedRun(deps, runKey, outputDir, progress);
+    // A run that had already finished (the trainer only re-read its result) took no training time that this call saw.
+    const compute = progress.started ? deviceSeconds(trainedDevice(progress, input.training.device), startedAt, performance.now()) : undefined;
+    return recordTrainedRun(deps, runKey, outputDir, progress, compute);
   };
 }

@@ -32,6 +32,7 @@ import { parseGeneratedLines } from '../stages/parse-generations';
 import { generatorIdentity } from '../config/plan';
 import { compareText } from '../shared/compare';
 import { hashOf } from '../shared/hash';
+import { usageOfRequests } from '../shared/usage';
 import { generateInputSchema, generateOutputSchema, type GenerateInput, type GenerateOutput } from './contracts';
 import type { ActivityDeps } from './deps';
 import { keepInFlight } from './keep-in-flight';
@@ -48,6 +49,8 @@ const requestRecordSchema = z.object({
   reply: z.string(),
   finishReason: z.enum(['stop', 'length', 'other']),
   usage: z.object({ promptTokens: z.number(), completionTokens: z.number() }),
+  /** Milliseconds the request waited on the backend; absent in lines written before it was measured. */
+  backendMs: z.number().optional(),
   parsed: z.number().int(),
   newUnique: z.number().int(),
 });
@@ -215,6 +218,7 @@ export function createGenerateActivity(deps: ActivityDeps) {
             reply: reply.text,
             finishReason: reply.finishReason,
             usage: reply.usage,
+            backendMs: Math.round(reply.backendMs),
             parsed: kept.length,
           };
           await log.append(line);
@@ -275,6 +279,8 @@ export function createGenerateActivity(deps: ActivityDeps) {
       uniqueByLabel: byLabel((label) => stateOf(label).samples.length),
       shortfallByLabel: byLabel((label) => Math.max(0, targetOf(label) - stateOf(label).samples.length)),
       llmCalls,
+      // Every finished request of this round, those a crashed attempt finished included.
+      usage: usageOfRequests(lines),
     };
     await deps.store.record('generate', cacheKey, { ...output, llmCalls: 0 });
     return output;

@@ -19,6 +19,7 @@ import { isInExpectedScript } from '../stages/script-check';
 import { parseJudgeVerdict } from '../stages/verdict';
 import { generatorIdentity } from '../config/plan';
 import { hashOf } from '../shared/hash';
+import { usageOfRequests, type RequestCost } from '../shared/usage';
 import { candidateSchema, countByLabel } from './rows';
 import { reviseInputSchema, reviseOutputSchema, type ReviseInput, type ReviseOutput } from './contracts';
 import type { ActivityDeps } from './deps';
@@ -32,8 +33,16 @@ const judgementSchema = z.object({
   reply: z.string(),
 });
 type Judgement = z.infer<typeof judgementSchema>;
-/** A line of `judgements.jsonl`: one candidate's verdict. */
-const judgementLineSchema = judgementSchema.extend({ id: z.string() });
+/**
+ * A line of `judgements.jsonl`: one candidate's verdict, with the judge request's tokens and the
+ * milliseconds it waited on the backend (none for a candidate the script check rejected; absent in
+ * lines written before they were recorded).
+ */
+const judgementLineSchema = judgementSchema.extend({
+  id: z.string(),
+  usage: z.object({ promptTokens: z.number(), completionTokens: z.number() }).optional(),
+  backendMs: z.number().optional(),
+});
 type JudgementLine = z.infer<typeof judgementLineSchema>;
 
 /** The verdicts in a `judgements.json` of the older format (one object rewritten as verdicts came in). */
@@ -63,7 +72,13 @@ export function createReviseActivity(deps: ActivityDeps) {
     const log = await openAppendLog(join(workDir, 'judgements.jsonl'), judgementLineSchema, { migrate: () => readOldJudgements(oldProgressPath) });
     await rm(oldProgressPath, { force: true });
     const judgements = new Map<string, Judgement>();
-    for (const { id, ...judgement } of log.entries) if (!judgements.has(id)) judgements.set(id, judgement);
+    /** What each judged candidate's request took, by id: the lines a crashed attempt left included. */
+    const costs = new Map<string, RequestCost>();
+    for (const { id, usage, backendMs, ...judgement } of log.entries) {
+      if (judgements.has(id)) continue;
+      judgements.set(id, judgement);
+      if (usage) costs.set(id, { usage, backendMs });
+    }
     const context = Context.current();
     // Every request in flight or waiting for a slot listens to the activity's cancellation.
     setMaxListeners(2 * model.concurrency + 10, context.cancellationSignal);
@@ -71,6 +86,7 @@ export function createReviseActivity(deps: ActivityDeps) {
 
     const judge = async (candidate: (typeof candidates)[number]): Promise<void> => {
       let judgement: Judgement;
+      let cost: RequestCost | undefined;
       // A cheap script check first: text in the wrong writing system never reaches the judge.
       if (!isInExpectedScript(candidate.text, language.script)) {
         judgement = { verdict: 'wrong_script', reason: `not written in ${language.script} script`, reply: '' };
@@ -88,9 +104,11 @@ export function createReviseActivity(deps: ActivityDeps) {
         llmCalls += 1;
         const parsed = parseJudgeVerdict(reply.text);
         judgement = { verdict: parsed.verdict, reason: parsed.reason, reply: reply.text };
+        cost = { usage: reply.usage, backendMs: Math.round(reply.backendMs) };
       }
-      await log.append({ id: candidate.id, ...judgement });
+      await log.append({ id: candidate.id, ...judgement, ...cost });
       judgements.set(candidate.id, judgement);
+      if (cost) costs.set(candidate.id, cost);
       context.heartbeat({ judged: judgements.size, total: candidates.length });
     };
 
@@ -117,6 +135,7 @@ export function createReviseActivity(deps: ActivityDeps) {
       rejects: await deps.store.putJsonl(rejected),
       rejectedByLabel: countByLabel(rejected),
       llmCalls,
+      usage: usageOfRequests(candidates.flatMap((candidate) => costs.get(candidate.id) ?? [])),
     };
     await deps.store.record('revise', cacheKey, { ...output, llmCalls: 0 });
     return output;

@@ -10,6 +10,7 @@ import { readDataFile, readSplit } from '../data/readers';
 import { resolveFromRepo } from '../infra/paths';
 import { generatorIdentity } from '../config/plan';
 import { hashOf } from '../shared/hash';
+import { usageOfRequests, type RequestCost } from '../shared/usage';
 import { sampleDemos } from '../stages/demos';
 import { summarizeLabelsInputSchema, summarizeLabelsOutputSchema, type SummarizeLabelsInput, type SummarizeLabelsOutput } from './contracts';
 import type { ActivityDeps } from './deps';
@@ -37,7 +38,7 @@ export function createSummarizeLabelsActivity(deps: ActivityDeps) {
     const { settings } = input;
     if (settings.source === 'file') {
       const descriptions = await descriptionsFromFile({ ...input, settings });
-      return { descriptions: await deps.store.putJson(descriptions), provenance: await deps.store.putJson({ source: settings.path }), llmCalls: 0 };
+      return { descriptions: await deps.store.putJson(descriptions), provenance: await deps.store.putJson({ source: settings.path }), llmCalls: 0, usage: usageOfRequests([]) };
     }
 
     const loaded = await loadPromptTemplate(settings.prompt);
@@ -50,6 +51,7 @@ export function createSummarizeLabelsActivity(deps: ActivityDeps) {
     const context = Context.current();
     const descriptions: Record<string, string> = {};
     const provenance: unknown[] = [];
+    const costs: RequestCost[] = [];
     for (const label of input.dataset.labels) {
       const examples = sampleDemos(english, { label, count: settings.examplesPerLabel, seed: settings.seed, maxWords: 128 });
       const messages = templateMessages(loaded, {
@@ -60,13 +62,16 @@ export function createSummarizeLabelsActivity(deps: ActivityDeps) {
       });
       const reply = await model.complete({ messages, sampling: settings.sampling, signal: context.cancellationSignal });
       descriptions[label] = cleanDescription(reply.text);
-      provenance.push({ label, messages, reply: reply.text, model: reply.model, usage: reply.usage, sampling: settings.sampling });
+      const backendMs = Math.round(reply.backendMs);
+      provenance.push({ label, messages, reply: reply.text, model: reply.model, usage: reply.usage, backendMs, sampling: settings.sampling });
+      costs.push({ usage: reply.usage, backendMs });
       context.heartbeat({ label });
     }
     const output: SummarizeLabelsOutput = {
       descriptions: await deps.store.putJson(descriptions),
       provenance: await deps.store.putJson(provenance),
       llmCalls: input.dataset.labels.length,
+      usage: usageOfRequests(costs),
     };
     await deps.store.record('summarize-labels', cacheKey, { ...output, llmCalls: 0 });
     return output;

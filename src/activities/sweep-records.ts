@@ -38,6 +38,7 @@ export function createOpenSweepActivity(deps: ActivityDeps) {
       configHash: input.configHash,
       cells: plan.cells.map((cell, index) => ({ key: cell.key, specHash: specHashes[index] ?? '' })),
       dataProducts: plan.dataProducts.map((product) => product.key),
+      prices: Object.fromEntries(input.config.generators.flatMap((generator) => (generator.price ? [[generator.name, generator.price]] : []))),
     });
     const cellRecords = await records.readCells(input.sweepId);
     const finished = new BitSet(plan.cells.length);

@@ -10,6 +10,44 @@ import { artifactRefSchema } from './ref';
 
 const countsByLabel = z.record(z.string(), z.number().int().nonnegative());
 
+/** A generator's price per 1,000 tokens (the config's `generators[].price`; the sweep's manifest keeps it for the report). */
+export const generatorPriceSchema = z.strictObject({
+  promptPer1kTokens: z.number().nonnegative().max(1_000_000),
+  completionPer1kTokens: z.number().nonnegative().max(1_000_000),
+  /** A label for the amounts in the cost table, e.g. `USD`. */
+  currency: z.string().min(1).max(16).optional(),
+});
+export type GeneratorPrice = z.infer<typeof generatorPriceSchema>;
+
+/** LLM work summed (src/shared/usage.ts): requests, tokens, and the seconds the requests waited on the backend. */
+export const llmUsageSchema = z.strictObject({
+  requests: z.number().int().nonnegative(),
+  promptTokens: z.number().int().nonnegative(),
+  completionTokens: z.number().int().nonnegative(),
+  backendSeconds: z.number().nonnegative(),
+});
+
+/** What making a data product took from its generator, per LLM stage (a stage the strategy does not run is absent). */
+export const dataProductUsageSchema = z.strictObject({
+  /** The label summaries it used; shared by every product of the same task and generator, so count them once per `labelDescriptions`. */
+  summarizeLabels: llmUsageSchema.optional(),
+  generate: llmUsageSchema,
+  revise: llmUsageSchema.optional(),
+});
+
+/** Wall seconds a device spent on one piece of ML work (the subprocess's phase, Python's start included). */
+export const deviceSecondsSchema = z.strictObject({
+  /** As torch names it: `cpu`, `cuda`, `cuda:0`, `mps`. */
+  device: z.string().min(1),
+  seconds: z.number().nonnegative(),
+});
+
+/** What a cell's training and prediction took. */
+export const cellComputeSchema = z.strictObject({
+  train: deviceSecondsSchema,
+  predict: deviceSecondsSchema,
+});
+
 export const cellResultSchema = z.strictObject({
   key: z.string().min(1),
   kind: z.enum(['synthetic', 'gold']),
@@ -26,6 +64,8 @@ export const cellResultSchema = z.strictObject({
   bestEpoch: z.number().int(),
   resumedFromEpoch: z.number().int().nullable(),
   trainings: z.number().int().nonnegative(),
+  /** Training and prediction seconds; absent in records written before they were measured. */
+  compute: cellComputeSchema.optional(),
 });
 
 export const dataProductCountsSchema = z.strictObject({
@@ -51,9 +91,16 @@ export const dataProductResultSchema = z.strictObject({
   /** Generate → judge → dedupe rounds it took to meet the quota of kept samples. Absent before rounds. */
   rounds: z.number().int().positive().optional(),
   llmCalls: z.number().int().nonnegative(),
+  /** The generator's name (the config's `generators[].name`). Absent in records written before usage was counted. */
+  generator: z.string().optional(),
+  /** What making it took from the generator (work redone after a crash counted once). Absent in older records. */
+  usage: dataProductUsageSchema.optional(),
 });
 
 export type CellResult = z.infer<typeof cellResultSchema>;
+export type CellCompute = z.infer<typeof cellComputeSchema>;
+export type DeviceSeconds = z.infer<typeof deviceSecondsSchema>;
+export type DataProductUsage = z.infer<typeof dataProductUsageSchema>;
 export type DataProductCounts = z.infer<typeof dataProductCountsSchema>;
 export type DataProductResult = z.infer<typeof dataProductResultSchema>;
 

@@ -12,7 +12,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { safeFileSegment } from '../shared/file-names';
-import { cellResultSchema, dataProductResultSchema, type CellResult, type DataProductResult } from './results';
+import { cellResultSchema, dataProductResultSchema, generatorPriceSchema, type CellResult, type DataProductResult } from './results';
 import { writeFileAtomic } from './store';
 
 const cellRecordSchema = z.strictObject({ specHash: z.string(), result: cellResultSchema });
@@ -22,6 +22,8 @@ const manifestSchema = z.strictObject({
   configHash: z.string(),
   cells: z.array(z.strictObject({ key: z.string(), specHash: z.string() })),
   dataProducts: z.array(z.string()),
+  /** Each generator's price per 1k tokens, where the config gives one (absent in manifests written before prices). */
+  prices: z.record(z.string(), generatorPriceSchema).optional(),
 });
 
 export type CellRecord = z.infer<typeof cellRecordSchema>;

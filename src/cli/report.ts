@@ -5,11 +5,33 @@ import { ArtifactStore } from '../artifacts/store';
 import { sweepRecordsOf } from '../artifacts/sweep-records';
 import { connectClient } from '../infra/client';
 import { artifactsDir, repoRoot } from '../infra/paths';
+import { ESTIMATE_ASSUMPTIONS } from '../config/estimate';
+import { planSweep } from '../config/plan';
+import type { EstimateComparison } from '../report/costs';
 import { loadSweepResults } from '../report/load-sweep';
 import { writeReport } from '../report/write-report';
 import { safeFileSegment } from '../shared/file-names';
 import { parseSweepReference } from '../shared/workflow-ids';
 import type { sweepWorkflow } from '../workflows/sweep';
+import { checkedSweepConfig } from './checked-config';
+import { estimatePlanUsage } from './sweep-estimate';
+
+/**
+ * The plan's estimate for the config the sweep ran, to print beside what it took; undefined (with
+ * the reason) when that config is gone or changed since.
+ */
+async function estimateOfRun(memo: Record<string, unknown> | undefined): Promise<{ estimate?: EstimateComparison; note?: string }> {
+  const configPath = typeof memo?.configPath === 'string' ? memo.configPath : undefined;
+  if (!configPath) return { note: 'the sweep recorded no config path' };
+  try {
+    const loaded = await checkedSweepConfig(configPath);
+    if (loaded.configHash !== memo?.configHash) return { note: `${configPath} changed since the sweep started` };
+    const estimate = await estimatePlanUsage(loaded, planSweep(loaded.config));
+    return { estimate: { ...estimate.total, assumptions: ESTIMATE_ASSUMPTIONS } };
+  } catch (error) {
+    return { note: `${configPath} could not be read again (${error instanceof Error ? error.message.split('\n')[0] : String(error)})` };
+  }
+}
 
 export async function reportCommand(reference: string, options: { out?: string }): Promise<number> {
   const { sweepId, name } = parseSweepReference(reference);
@@ -17,8 +39,11 @@ export async function reportCommand(reference: string, options: { out?: string }
   try {
     const handle = connected.client.workflow.getHandle<typeof sweepWorkflow>(sweepId);
     let status: string;
+    let memo: Record<string, unknown> | undefined;
     try {
-      status = (await handle.describe()).status.name;
+      const description = await handle.describe();
+      status = description.status.name;
+      memo = description.memo;
     } catch (error) {
       if (error instanceof WorkflowNotFoundError) {
         process.stderr.write(`synthlab: sweep ${sweepId} not found on ${connected.settings.address}\n`);
@@ -38,12 +63,14 @@ export async function reportCommand(reference: string, options: { out?: string }
     const store = new ArtifactStore(artifactsDir());
     const result = await loadSweepResults(sweepRecordsOf(store), sweepId, summary.failed);
     const outDir = options.out ? resolve(options.out) : join(repoRoot, 'results', safeFileSegment(name));
-    const written = await writeReport({ result, outDir, store });
+    const { estimate, note } = await estimateOfRun(memo);
+    const written = await writeReport({ result, outDir, store, estimate });
     console.log(
       `wrote ${written.files.length} files (${result.cells.length} runs, ${result.dataProducts.length} data products, ` +
         `${summary.failedTotal} failures, ${result.missingCells.length} planned cells without a result)`,
     );
     for (const missing of written.missingMetrics) console.log(`no confusion matrix for ${missing.key}: ${missing.message}`);
+    if (note) console.log(`cost.md has no plan estimate: ${note}`);
     console.log(`report: ${written.outDir}`);
     return 0;
   } finally {

@@ -1,7 +1,12 @@
 /** `synthlab sweep list|status|resume|cancel|show`: watching and steering sweeps that exist. */
 import { WorkflowNotFoundError, type Client, type WorkflowExecutionDescription } from '@temporalio/client';
 import { defaultPayloadConverter, type PayloadConverter } from '@temporalio/common';
+import { ArtifactStore } from '../artifacts/store';
+import { sweepRecordsOf } from '../artifacts/sweep-records';
 import { connectClient, type ConnectedClient } from '../infra/client';
+import { artifactsDir } from '../infra/paths';
+import { deviceLines, llmTotalsLine, sweepCosts, sweepPrice } from '../report/costs';
+import { loadSweepResults } from '../report/load-sweep';
 import { workflowSearchUiUrl, workflowUiUrl } from '../infra/ui-links';
 import { DISPLAYED_SEARCH_ATTRIBUTE_NAMES, StageKey } from '../shared/search-attributes';
 import { cellWorkflowId, dataProductWorkflowId, parseSweepReference } from '../shared/workflow-ids';
@@ -46,6 +51,23 @@ export function formatStatus(progress: SweepProgress, elapsedMs: number): string
     lines.push(`eta ~${etaSeconds >= 120 ? `${Math.round(etaSeconds / 60)} min` : `${etaSeconds} s`} (from the pace so far)`);
   }
   return lines.join('\n');
+}
+
+/**
+ * What the sweep has cost so far, from the records of its finished data products and cells in this
+ * machine's state folder (none when the sweep runs elsewhere).
+ */
+export async function costSoFarLines(sweepId: string, recordsRoot: string = artifactsDir()): Promise<string[]> {
+  const data = await loadSweepResults(sweepRecordsOf(new ArtifactStore(recordsRoot)), sweepId).catch(() => undefined);
+  if (!data) return [];
+  const costs = sweepCosts(data.dataProducts, data.cells);
+  const price = sweepPrice(costs, data.prices);
+  const planned = data.cells.length + data.missingCells.length;
+  return [
+    `cost so far (${data.dataProducts.length} data products and ${data.cells.length}/${planned} cells recorded): ${llmTotalsLine(costs.llm)}` +
+      (price ? `, price ${price.amount.toFixed(4)}${price.currency ? ` ${price.currency}` : ''}` : ''),
+    ...deviceLines(costs.devices).map((line) => `  ${line}`),
+  ];
 }
 
 /** Runs a command with a client; a workflow id that does not exist is a clear error and exit code 1. */
@@ -131,10 +153,12 @@ export async function sweepStatusCommand(sweep: string, options: { watch: boolea
         const progress = await handle.query<SweepProgress>('progress').catch(() => undefined);
         if (progress) console.log(formatStatus(progress, elapsed));
         else console.log(await countsFromVisibility(connected.client, handle.workflowId));
+        for (const line of await costSoFarLines(handle.workflowId)) console.log(line);
       } else if (description.status.name === 'COMPLETED') {
         const result = (await handle.result()) as SweepResult;
         console.log(formatStatus(finalProgress(result), elapsed));
         console.log(`runs: ${result.runs}, cells reused from earlier runs: ${result.cells.reused}, llm calls: ${result.llmCalls}, trainings: ${result.trainings}`);
+        for (const line of await costSoFarLines(handle.workflowId)) console.log(line);
         const stages = result.failedTotal > 0 ? await failedStages(connected.client, handle.workflowId) : new Map<string, string>();
         for (const failure of result.failed) {
           const stage = stages.get(failure.kind === 'cell' ? cellWorkflowId(handle.workflowId, failure.key) : dataProductWorkflowId(handle.workflowId, failure.key));

@@ -1,14 +1,22 @@
 /**
- * `synthlab sweep plan`: the pre-flight (the same as `sweep start` runs) and what the sweep would
- * run. Loads no Temporal client: it needs no server.
+ * `synthlab sweep plan`: the pre-flight (the same as `sweep start` runs), what the sweep would
+ * run, and an estimate of the LLM requests and tokens it will take. Loads no Temporal client: it
+ * needs no server.
  */
+import { ESTIMATE_ASSUMPTIONS } from '../config/estimate';
 import { planSweep } from '../config/plan';
 import { checkedSweepConfig } from './checked-config';
+import { estimateLines, estimatePlanUsage } from './sweep-estimate';
 
 export async function sweepPlanCommand(configPath: string, options: { configOnly?: boolean } = {}): Promise<number> {
   const loaded = await checkedSweepConfig(configPath, { machineChecks: options.configOnly !== true });
   const plan = planSweep(loaded.config);
   console.log(`plan: data_products=${plan.dataProducts.length} cells=${plan.cells.length} label_summaries=${plan.labelSummaries.length}`);
-  if (options.configOnly) console.log('checked the config only (--config-only): its data files, models, prompt files and environment variables were not; `sweep start` checks them');
+  if (options.configOnly) {
+    console.log('checked the config only (--config-only): its data files, models, prompt files and environment variables were not; `sweep start` checks them');
+    console.log('no estimate of requests and tokens: it renders the prompts from the data files, which --config-only does not read');
+    return 0;
+  }
+  for (const line of estimateLines(await estimatePlanUsage(loaded, plan), ESTIMATE_ASSUMPTIONS)) console.log(line);
   return 0;
 }

@@ -3,6 +3,7 @@
  * workflows and activities receive a config that is already known to be well formed.
  */
 import { z } from 'zod';
+import { generatorPriceSchema } from '../artifacts/results';
 import { providerConfigSchema } from '../llm/provider-config';
 import { STRATEGY_NAMES, type StrategyName } from './strategies';
 
@@ -31,6 +32,11 @@ export const generatorSchema = z.strictObject({
     .max(64)
     .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'letters, digits, ".", "_" and "-" only'),
   provider: providerConfigSchema,
+  /**
+   * What the generator's tokens cost, for the report's cost table. Not part of any key (see
+   * `generatorIdentity`): setting or changing a price reruns nothing.
+   */
+  price: generatorPriceSchema.optional(),
 });
 
 const taskSchema = z.strictObject({

@@ -56,6 +56,7 @@ export function createLocalGgufModel(config: LocalGgufConfig, deps: LocalGgufDep
       return limiter.run(async () => {
         const { model, sequences } = await ensureLoaded();
         try {
+          // Timed from the sequence on: loading the model and waiting for a free sequence are not the backend serving this request.
           return await sequences.use((sequence) => generate(model, sequence, request, id), request.signal);
         } catch (error) {
           throw classifyLocalError(error, id);
@@ -85,6 +86,7 @@ async function generate(
   request: CompletionRequest,
   modelId: string,
 ): Promise<CompletionResult> {
+  const started = performance.now();
   const { history, prompt } = toChatHistory(request.messages);
   // Each request is independent: start from an empty sequence and an explicit history (this also
   // replaces node-llama-cpp's default system prompt when the request has none).
@@ -114,6 +116,7 @@ async function generate(
       text: result.responseText,
       finishReason,
       usage: { promptTokens, completionTokens },
+      backendMs: performance.now() - started,
       model: modelId,
     };
   } finally {

@@ -68,11 +68,13 @@ export function createOpenAICompatibleModel(
             : { repetition_penalty: sampling.repetitionPenalty, repeat_penalty: sampling.repetitionPenalty }),
         };
         let response: OpenAI.Chat.Completions.ChatCompletion;
+        const sent = performance.now();
         try {
           response = await client.chat.completions.create(body, request.signal ? { signal: request.signal } : {});
         } catch (error) {
           throw classifyRemoteError(error, errorContext);
         }
+        const backendMs = performance.now() - sent;
         const choice = response.choices[0];
         if (!choice) {
           throw ApplicationFailure.create({
@@ -89,6 +91,7 @@ export function createOpenAICompatibleModel(
             promptTokens: response.usage?.prompt_tokens ?? approximateTokenCount(request.messages.map((m) => m.content).join('\n')),
             completionTokens: response.usage?.completion_tokens ?? approximateTokenCount(text),
           },
+          backendMs,
           model: response.model || config.model,
         };
       }, request.signal);

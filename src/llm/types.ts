@@ -32,6 +32,11 @@ export interface CompletionResult {
   text: string;
   finishReason: 'stop' | 'length' | 'other';
   usage: TokenUsage;
+  /**
+   * Wall milliseconds from sending the request to the whole reply: the time spent waiting on the
+   * backend, not counting a wait for a free slot of this model's own limiter.
+   */
+  backendMs: number;
   /** The model id the backend reports having used. */
   model: string;
 }

@@ -2,7 +2,7 @@
  * A sweep's results as the report needs them, read from the sweep records: the cells and data
  * products its current manifest plans, where a record for exactly that cell exists.
  */
-import type { CellResult, DataProductResult, FailedItem } from '../artifacts/results';
+import type { CellResult, DataProductResult, FailedItem, GeneratorPrice } from '../artifacts/results';
 import type { SweepRecords } from '../artifacts/sweep-records';
 
 export interface SweepReportData {
@@ -12,6 +12,8 @@ export interface SweepReportData {
   failed: FailedItem[];
   /** Planned cells that have no record (failed, cancelled or not run yet). */
   missingCells: string[];
+  /** Each generator's price per 1k tokens, where the config gave one. */
+  prices: Record<string, GeneratorPrice>;
 }
 
 export async function loadSweepResults(records: SweepRecords, sweepId: string, failed: FailedItem[] = []): Promise<SweepReportData> {
@@ -30,5 +32,5 @@ export async function loadSweepResults(records: SweepRecords, sweepId: string, f
     const product = productRecords.get(key);
     return product ? [product] : [];
   });
-  return { sweepId, cells, dataProducts, failed, missingCells };
+  return { sweepId, cells, dataProducts, failed, missingCells, prices: manifest.prices ?? {} };
 }

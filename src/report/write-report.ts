@@ -1,12 +1,15 @@
 /**
  * Writes a sweep's report folder: runs.csv, results-<task>.md, one confusion-matrix SVG per run
- * (named by its metrics artifact hash), gap-to-gold.svg and data-products.csv. Each file is written
+ * (named by its metrics artifact hash), gap-to-gold.svg, data-products.csv, and the cost table
+ * (cost.csv, cost.md: LLM requests, tokens and backend time, training and prediction seconds per
+ * device, the price where the config gives one). Each file is written
  * atomically (temporary file + rename), so a reader never sees a half-written file.
  */
 import { join, resolve } from 'node:path';
 import { metricsSchema } from '../artifacts/metrics';
 import { type ArtifactStore, writeFileAtomic } from '../artifacts/store';
 import { aggregateByTask, gapChartData } from './aggregate';
+import { costCsv, costMarkdown, sweepCosts, type EstimateComparison } from './costs';
 import { dataProductsCsv, runsCsv, sortCells } from './csv';
 import { loadChanceReferences } from './load-chance';
 import type { SweepReportData } from './load-sweep';
@@ -16,7 +19,9 @@ import { points } from './summary-table';
 import { confusionMatrixSvg, gapToGoldSvg } from './svg';
 
 export interface WriteReportOptions {
-  result: Pick<SweepReportData, 'sweepId' | 'cells' | 'dataProducts' | 'failed'>;
+  result: Pick<SweepReportData, 'sweepId' | 'cells' | 'dataProducts' | 'failed'> & Partial<Pick<SweepReportData, 'prices'>>;
+  /** The plan's estimate of LLM requests and tokens, shown beside the actuals in cost.md. */
+  estimate?: EstimateComparison | undefined;
   outDir: string;
   /** Where the metrics artifacts are read from (hash-checked). */
   store: ArtifactStore;
@@ -29,7 +34,7 @@ export interface WrittenReport {
   missingMetrics: { key: string; message: string }[];
 }
 
-export async function writeReport({ result, outDir, store }: WriteReportOptions): Promise<WrittenReport> {
+export async function writeReport({ result, outDir, store, estimate }: WriteReportOptions): Promise<WrittenReport> {
   const root = resolve(outDir);
   const files: string[] = [];
   const write = async (relative: string, content: string) => {
@@ -40,6 +45,9 @@ export async function writeReport({ result, outDir, store }: WriteReportOptions)
 
   await write('runs.csv', runsCsv(result.cells));
   await write('data-products.csv', dataProductsCsv(result.dataProducts));
+  const costs = sweepCosts(result.dataProducts, result.cells);
+  await write('cost.csv', costCsv(costs, result.prices ?? {}));
+  await write('cost.md', costMarkdown(result.sweepId, costs, result.prices ?? {}, estimate));
 
   const byTask = aggregateByTask(result.cells, await loadChanceReferences(store, result.cells));
   for (const task of byTask) {

@@ -93,6 +93,8 @@ export async function cellWorkflow({ sweepId, dataRoot, cell, dataset, source }:
       bestEpoch: trained.bestEpoch,
       resumedFromEpoch: trained.resumedFromEpoch,
       trainings: trained.trainings,
+      // Carried to the record only: what the cell cost stays out of the sweep's history.
+      ...(trained.compute && evaluated.compute ? { compute: { train: trained.compute, predict: evaluated.compute } } : {}),
     };
     // The spec hash ties the record to exactly these inputs: a resumed sweep reuses it only for the same cell.
     await cellLocalActivities.recordCellResult({ sweepId, specHash: cellSpecHash(cell), result });

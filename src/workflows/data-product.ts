@@ -14,13 +14,14 @@
 import { patched, setCurrentDetails, upsertSearchAttributes } from '@temporalio/workflow';
 import type { GenerateInput, GenerateOutput, KeepSamplesOutput } from '../activities/contracts';
 import type { ArtifactRef } from '../artifacts/ref';
-import type { DataProductCounts, DataProductOutcome, DataProductResult } from '../artifacts/results';
+import type { DataProductCounts, DataProductOutcome, DataProductResult, DataProductUsage } from '../artifacts/results';
 import type { DataProductSpec } from '../config/plan';
 import type { RevisionSettings } from '../config/schema';
 import { generationPromptFile } from '../config/strategies';
 import type { DatasetSpec } from '../data/dataset-spec';
 import { CellStatusKey, StageKey } from '../shared/search-attributes';
 import { dataProductSummary, dataProductTitle } from '../shared/summaries';
+import { addLlmUsage, type LlmUsage } from '../shared/usage';
 import { dataActivities, llmActivities, recordActivities } from './policies';
 import { nextRoundTargets, shortfallOf, type QuotaState } from './quota';
 
@@ -51,6 +52,8 @@ interface Made {
   counts: Omit<DataProductCounts, 'kept'> & Partial<Pick<DataProductCounts, 'kept'>>;
   rounds: number | undefined;
   llmCalls: number;
+  /** Generation's and revision's usage over all rounds; undefined when an activity's result was recorded before usage was counted. */
+  usage: Omit<DataProductUsage, 'summarizeLabels'> | undefined;
 }
 
 interface Context {
@@ -84,6 +87,7 @@ async function generateJudgeDedupeOnce(context: Context): Promise<Made> {
   let rejects: ArtifactRef | undefined;
   let rejectedByJudge: Record<string, number> = {};
   let llmCalls = generated.llmCalls;
+  let reviseUsage: LlmUsage | undefined;
   if (product.revision) {
     setStage('revise');
     const revised = await llmActivities.reviseSamples(reviseInput(context, product.revision, generated.candidates));
@@ -91,6 +95,7 @@ async function generateJudgeDedupeOnce(context: Context): Promise<Made> {
     rejects = revised.rejects;
     rejectedByJudge = revised.rejectedByLabel;
     llmCalls += revised.llmCalls;
+    reviseUsage = revised.usage && addLlmUsage(revised.usage);
   }
 
   setStage('dedupe');
@@ -110,6 +115,7 @@ async function generateJudgeDedupeOnce(context: Context): Promise<Made> {
     },
     rounds: undefined,
     llmCalls,
+    usage: generated.usage && (!product.revision || reviseUsage) ? { generate: addLlmUsage(generated.usage), ...(reviseUsage ? { revise: reviseUsage } : {}) } : undefined,
   };
 }
 
@@ -135,6 +141,9 @@ async function generateJudgeDedupeUntilKept(context: Context): Promise<Made> {
     requestsByLabel: round?.generated.requestsByLabel ?? {},
   });
   let llmCalls = 0;
+  let generateUsage = addLlmUsage();
+  let reviseUsage = addLlmUsage();
+  let usageMissing = false;
 
   const runRound = async (previous: Round | undefined, targets: Record<string, number>): Promise<Round> => {
     const number = (previous?.number ?? 0) + 1;
@@ -143,6 +152,8 @@ async function generateJudgeDedupeUntilKept(context: Context): Promise<Made> {
     setStage('generate');
     const generated = await llmActivities.generateSamples({ ...context.generateInput, previous: previous?.generated.state, uniqueTargetByLabel: targets });
     llmCalls += generated.llmCalls;
+    generateUsage = addLlmUsage(generateUsage, generated.usage);
+    usageMissing ||= generated.usage === undefined;
     let samples = generated.candidates;
     let rejects: ArtifactRef | undefined;
     if (product.revision) {
@@ -151,6 +162,8 @@ async function generateJudgeDedupeUntilKept(context: Context): Promise<Made> {
       samples = revised.accepted;
       rejects = revised.rejects;
       llmCalls += revised.llmCalls;
+      reviseUsage = addLlmUsage(reviseUsage, revised.usage);
+      usageMissing ||= revised.usage === undefined;
     }
     setStage('dedupe');
     const kept = await dataActivities.keepSamples({
@@ -190,6 +203,7 @@ async function generateJudgeDedupeUntilKept(context: Context): Promise<Made> {
     },
     rounds: round.number,
     llmCalls,
+    usage: usageMissing ? undefined : { generate: generateUsage, ...(product.revision ? { revise: reviseUsage } : {}) },
   };
 }
 
@@ -216,11 +230,13 @@ async function makeDataProduct(input: DataProductInput): Promise<DataProductOutc
 
   let labelDescriptions: ArtifactRef | undefined;
   let llmCalls = 0;
+  let summarizeUsage: DataProductUsage['summarizeLabels'];
   if (product.labelDescriptions) {
     setStage('summarize-labels');
     const summaries = await llmActivities.summarizeLabels({ dataRoot, dataset, generator: product.generator, settings: product.labelDescriptions });
     labelDescriptions = summaries.descriptions;
     llmCalls += summaries.llmCalls;
+    summarizeUsage = summaries.usage && addLlmUsage(summaries.usage);
   }
 
   const generateInput: GenerateInput = {
@@ -255,6 +271,10 @@ async function makeDataProduct(input: DataProductInput): Promise<DataProductOutc
     counts,
     ...(made.rounds !== undefined ? { rounds: made.rounds } : {}),
     llmCalls,
+    generator: product.generator.name,
+    // Carried to the record only (no new command): what the product cost stays out of the sweep's history.
+    // Left out when a stage's result was recorded before usage was counted: unknown, not zero.
+    ...(made.usage && (product.labelDescriptions === undefined || summarizeUsage) ? { usage: { ...(summarizeUsage ? { summarizeLabels: summarizeUsage } : {}), ...made.usage } } : {}),
   };
   await recordActivities.recordDataProduct({ sweepId, result });
   if (patched(STATUS_PATCH)) {

@@ -83,6 +83,7 @@ export function createScriptedModel(replies: ScriptedReplies, options: ScriptedM
 
   async function answer(request: CompletionRequest): Promise<CompletionResult> {
     if (closed) throw new Error('Scripted model used after close()');
+    const started = performance.now();
     const index = requests.length;
     requests.push(request);
     const text = nextReply(request, index);
@@ -96,6 +97,7 @@ export function createScriptedModel(replies: ScriptedReplies, options: ScriptedM
         promptTokens: request.messages.reduce((sum, message) => sum + countWords(message.content), 0),
         completionTokens,
       },
+      backendMs: performance.now() - started,
       model: options.id ?? 'scripted:fake',
     };
   }

@@ -4,6 +4,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { createLanguageModel } from '../../src/llm/factory';
 import { unloadAllLocalModels } from '../../src/llm/local-gguf-runtime';
 import { resolveModelPath } from '../../src/llm/packaged-models';
+import { openPromptTokenCounter } from '../../src/llm/prompt-tokens';
 import { parseProviderConfig } from '../../src/llm/provider-config';
 import { request } from '../helpers/chat-request';
 
@@ -41,6 +42,22 @@ describe('local-gguf provider (real SmolLM2-135M)', () => {
     expect(result.usage.completionTokens).toBeLessThanOrEqual(24);
     expect(['stop', 'length']).toContain(result.finishReason);
     expect(await model.countTokens('hello world')).toBeGreaterThan(0);
+    // The time at the backend is measured, within the call's own.
+    expect(result.backendMs).toBeGreaterThan(0);
+    expect(result.backendMs).toBeLessThanOrEqual(performance.now() - started);
+  });
+
+  it("counts a prompt for sweep plan's estimate exactly as a request reports it, loading only the vocabulary", async () => {
+    const counter = await openPromptTokenCounter(parseProviderConfig({ kind: 'local-gguf', model: PACKAGED }));
+    try {
+      expect(counter.exact).toBe(true);
+      const asked = request('Write two sentences about rain in Cardiff.', 4);
+      const result = await model.complete(asked);
+      expect(counter.countMessages(asked.messages)).toBe(result.usage.promptTokens);
+      expect(counter.countText('hello world')).toBe(await model.countTokens('hello world'));
+    } finally {
+      await counter.close();
+    }
   });
 
   it("reports 'length' when maxTokens is hit", async () => {

@@ -59,6 +59,8 @@ describe('openai-compatible provider against llama-cpp-python (real SmolLM2-135M
     expect(result.usage.completionTokens).toBeGreaterThan(0);
     expect(result.usage.completionTokens).toBeLessThanOrEqual(24);
     expect(['stop', 'length']).toContain(result.finishReason);
+    expect(result.backendMs).toBeGreaterThan(0);
+    expect(result.backendMs).toBeLessThanOrEqual(performance.now() - started);
     const short = await model.complete(request('Write a long story about a dragon.', 4));
     expect(short.finishReason).toBe('length');
     await model.close();

@@ -106,7 +106,8 @@ it('synthlab sweep plan configs/demo.yaml plans the demo sweep', () => {
   const run = synthlab(['sweep', 'plan', 'configs/demo.yaml']);
   expect(run.stderr).toBe('');
   expect(run.status).toBe(0);
-  expect(run.stdout).toBe('plan: data_products=2 cells=8 label_summaries=0\n');
+  expect(run.stdout).toMatch(/^plan: data_products=2 cells=8 label_summaries=0\nestimate: llm_requests=14 prompt_tokens=\d+ completion_tokens=2800 \(at most: llm_requests=28 /);
+  expect(run.stdout).toMatch(/\nassumptions: expected: every sample .*\n$/);
 });
 
 it('bad input in a config is `synthlab: <message>` and exit 2, without a stack trace', () => {

@@ -36,7 +36,7 @@ it('reuses a run trained and scored by the separate fineTune and evaluateModel a
     await writeFile(join(outputDir, 'train_result.json'), JSON.stringify({ event: 'done', best_epoch: 2, epochs_run: 4, best_dir: join(outputDir, 'best') }));
     const progress = new TrainingProgress();
     progress.observe({ event: 'start', resumed_from_epoch: null });
-    const trained = await recordTrainedRun(deps, runKey, outputDir, progress);
+    const trained = await recordTrainedRun(deps, runKey, outputDir, progress, { device: 'cpu', seconds: 12.5 });
 
     const key = evaluateCacheKey({ runKey, trainResult: trained.trainResult, test, labels: training.labels, maxLength: training.training.maxLength });
     const evaluationDir = store.workDir('evaluate', key);
@@ -44,13 +44,16 @@ it('reuses a run trained and scored by the separate fineTune and evaluateModel a
     const metrics = { accuracy: 1, macro_f1: 0.75, per_class_f1: { a: 1, b: 0.5 }, confusion_matrix: [[1, 0], [0, 0]], labels: ['a', 'b'], n: 1 };
     await writeFile(join(evaluationDir, METRICS_FILE), JSON.stringify(metrics));
     await writeFile(join(evaluationDir, PREDICTIONS_FILE), JSON.stringify({ pred: 'a', probs: [0.9, 0.1] }) + '\n');
-    const evaluated = await recordEvaluation(deps, key, evaluationDir);
+    const evaluated = await recordEvaluation(deps, key, evaluationDir, { device: 'cpu', seconds: 1.25 });
 
     // Outside an activity context: any attempt to run the ML CLI (it needs the context) would throw.
     const reused = await createFineTuneAndEvaluateActivity(deps)({ ...training, training: { ...training.training, threads: 2 }, test });
     expect(reused.evaluated).toEqual(evaluated);
     expect(reused.trained).toEqual({ ...trained, trainings: 0, resumedFromEpoch: null });
     expect(reused.evaluated.macroF1).toBe(0.75);
+    // A reused run reports what making it took.
+    expect(reused.trained.compute).toEqual({ device: 'cpu', seconds: 12.5 });
+    expect(reused.evaluated.compute).toEqual({ device: 'cpu', seconds: 1.25 });
 
     // A different test split is a different evaluation: not reused.
     await expect(createFineTuneAndEvaluateActivity(deps)({ ...training, test: await rows('b') })).rejects.toThrow(/activity context/i);

@@ -61,7 +61,7 @@ describe('writeReport', () => {
     const out = join(dir, 'results', 't');
     const written = await writeReport({ result, outDir: out, store });
     expect(written.missingMetrics).toEqual([]);
-    expect((await readdir(out)).sort()).toEqual(['confusion', 'data-products.csv', 'gap-to-gold.svg', 'results-sib200.md', 'runs.csv']);
+    expect((await readdir(out)).sort()).toEqual(['confusion', 'cost.csv', 'cost.md', 'data-products.csv', 'gap-to-gold.svg', 'results-sib200.md', 'runs.csv']);
     const firstImage = `sib200.cy.TargetDemos.smollm2.s1.${first.sha256.slice(0, 8)}.svg`;
     expect((await readdir(join(out, 'confusion'))).sort()).toEqual([firstImage, `sib200.cy.gold.s1.${gold.sha256.slice(0, 8)}.svg`].sort());
     expect(await readFile(join(out, 'confusion', firstImage), 'utf8')).toContain('>science/technology</text>');
@@ -83,6 +83,6 @@ describe('writeReport', () => {
     const written = await writeReport({ result, outDir: join(dir, 'out'), store });
     expect(written.missingMetrics.map((entry) => entry.key)).toEqual(['k.s1']);
     expect((await readFile(join(dir, 'out', 'runs.csv'), 'utf8')).split('\r\n')[1]).toMatch(/^sib200,cy,TargetDemos,smollm2,1,/);
-    expect((await readdir(join(dir, 'out'))).sort()).toEqual(['data-products.csv', 'gap-to-gold.svg', 'results-sib200.md', 'runs.csv']);
+    expect((await readdir(join(dir, 'out'))).sort()).toEqual(['cost.csv', 'cost.md', 'data-products.csv', 'gap-to-gold.svg', 'results-sib200.md', 'runs.csv']);
   });
 });

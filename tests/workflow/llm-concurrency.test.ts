@@ -160,6 +160,12 @@ describe('a generation whose worker is killed', () => {
         .filter((line) => line.endsWith('}'))
         .map((line) => lineSchema.parse(JSON.parse(line)));
 
+    const finalLinesTokens = (text: string) =>
+      text
+        .split('\n')
+        .filter((line) => line.endsWith('}'))
+        .reduce((sum, line) => sum + z.object({ usage: z.object({ completionTokens: z.number() }) }).parse(JSON.parse(line)).usage.completionTokens, 0);
+
     /** Runs the product on a fresh worker until `completions` more requests were answered, then kills the worker. */
     const runAndKill = async (completions: number) => {
       const worker = startWorker();
@@ -198,6 +204,9 @@ describe('a generation whose worker is killed', () => {
         `${made} requests recorded, ${sentInAll} sent (${sentInAll - made} redone)`,
     );
     expect(outcome.summary).not.toContain('short');
+    // Its usage counts each recorded request once: those the killed workers finished, those read from the old file, the rest.
+    expect(result.usage?.generate.requests).toBe(made);
+    expect(result.usage?.generate.completionTokens).toBe(finalLinesTokens(await readFile(path, 'utf8')));
     expect(result.counts.kept).toEqual(Object.fromEntries(labels.map((label) => [label, 24])));
     for (const kill of [first, second]) {
       expect(kill.recorded).toBeGreaterThan(0);
