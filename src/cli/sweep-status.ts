@@ -11,6 +11,9 @@ import type { SweepProgress, SweepResult } from '../workflows/sweep';
 import { failedChildLines, failedChildren, workflowFailure } from './failures';
 import { idOf, withClient } from './with-client';
 
+/** `TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW` of the Temporal API. */
+const WORKFLOW_TASK_QUEUE_TYPE = 1;
+
 const BAR_WIDTH = 30;
 
 function bar(done: number, failed: number, total: number): string {
@@ -80,6 +83,21 @@ async function countsFromVisibility(client: Client, sweepId: string): Promise<st
   return lines.join('\n');
 }
 
+/** The longest a worker may take to answer the progress query before the server's records are shown instead. */
+const PROGRESS_QUERY_DEADLINE_MS = 10_000;
+
+/**
+ * The sweep's progress from its worker, or undefined when none answers. A query that no worker
+ * polls for waits for its deadline (half a minute by default), so it is sent only when a worker
+ * polls the sweep's task queue, and with a shorter deadline (a worker that stopped a moment ago is
+ * still listed as a poller).
+ */
+async function progressFromWorker(client: Client, namespace: string, taskQueue: string, query: () => Promise<SweepProgress>): Promise<SweepProgress | undefined> {
+  const { pollers } = await client.workflowService.describeTaskQueue({ namespace, taskQueue: { name: taskQueue }, taskQueueType: WORKFLOW_TASK_QUEUE_TYPE });
+  if (!pollers?.length) return undefined;
+  return client.withDeadline(Date.now() + PROGRESS_QUERY_DEADLINE_MS, query).catch(() => undefined);
+}
+
 /** The visibility query that lists a sweep's failed cells (the UI's search box takes it as is). */
 export function failedCellsQuery(sweepId: string): string {
   return `SweepId = '${sweepId}' AND WorkflowType = 'cellWorkflow' AND CellStatus = 'failed'`;
@@ -98,7 +116,7 @@ export async function sweepStatusCommand(sweep: string, options: { watch: boolea
       console.log(`failed cells: temporal workflow list --query "${failedQuery}"`);
       if (uiUrl) console.log(`failed cells in the ui: ${workflowSearchUiUrl(uiUrl, namespace, failedQuery)}`);
       if (description.status.name === 'RUNNING') {
-        const progress = await handle.query<SweepProgress>('progress').catch(() => undefined);
+        const progress = await progressFromWorker(connected.client, connected.settings.namespace, description.taskQueue, () => handle.query<SweepProgress>('progress'));
         if (progress) console.log(formatStatus(progress, elapsed));
         else console.log(await countsFromVisibility(connected.client, handle.workflowId));
       } else if (description.status.name === 'COMPLETED') {
