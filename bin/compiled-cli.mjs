@@ -18,8 +18,8 @@ export const COMPILED_CLI_DIR = join('dist', 'cli');
 /** current.json: the build in use. */
 export const CURRENT_BUILD_FILE = 'current.json';
 
-/** Files outside the bundle whose change changes the output: the build's own options. */
-export const BUILD_CONFIGURATION_FILES = ['scripts/build-cli.mjs', 'bin/compiled-cli.mjs', 'tsconfig.json'];
+/** Files outside src/ whose change changes the output: the build's options, and the npm packages (bundled, or how they load). */
+export const BUILD_CONFIGURATION_FILES = ['scripts/build-cli.mjs', 'bin/compiled-cli.mjs', 'tsconfig.json', 'package-lock.json'];
 
 /** One hash over the files' relative paths and contents, in the given order. */
 export function hashFiles(root, relativePaths) {

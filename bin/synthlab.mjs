@@ -7,6 +7,7 @@
 // The CLI runs in this process (importing tsx registers its loader, as `node --import tsx` does),
 // not in a child: a signal that stops this process (`kill`, `timeout --foreground`) stops the CLI,
 // with no child left running, and there is one Node start instead of two.
+import module from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { currentCompiledCli } from './compiled-cli.mjs';
@@ -23,6 +24,9 @@ if (process.env.npm_lifecycle_event === 'npx') {
   }, 500);
   watch.unref();
 }
+
+// Node 22 and later keep the compiled code of every module between runs (Node 20 has no such cache).
+module.enableCompileCache?.();
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const compiled = process.env.SYNTHLAB_CLI_SOURCE === '1' ? { reason: 'SYNTHLAB_CLI_SOURCE=1' } : currentCompiledCli(root);

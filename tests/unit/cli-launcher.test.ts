@@ -18,6 +18,16 @@ afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 const COMPILED = /^synthlab \(launcher\): running the compiled CLI (\S+)$/m;
 const SOURCES = /^synthlab \(launcher\): running the sources \S+ through tsx: (.+)$/m;
 const HEAVY_MODULES = /\/node_modules\/(@temporalio|zod|yaml|openai|node-llama-cpp)\//;
+/** The same, as esbuild names the modules it bundled (zod is bundled; required-package: is a package loaded with require()). */
+const HEAVY_SOURCES = /(^|\/)node_modules\/(zod|yaml)\/|^required-package:|^src\/(config|data|workers|activities|llm|workflows|infra)\//;
+
+/** What the loaded files of the build were made of: esbuild starts each bundled module with a `// <path>` line. */
+function bundledSources(modules: string[]): string[] {
+  return modules
+    .filter((url) => url.includes('/dist/cli/'))
+    .flatMap((url) => readFileSync(fileURLToPath(url), 'utf8').match(/^\/\/ \S+$/gm) ?? [])
+    .map((line) => line.slice(3));
+}
 
 /** Runs `<root>/bin/synthlab.mjs` with the launcher's report on; with `recordModules`, also the URLs of the modules it loaded. */
 function launch(root: string, args: string[], options: { env?: NodeJS.ProcessEnv; recordModules?: boolean } = {}) {
@@ -50,6 +60,8 @@ describe('the repository after a build', () => {
     expect(compiled.modules.some((url) => url.includes('/dist/cli/'))).toBe(true);
     expect(compiled.modules.filter((url) => url.includes('/src/'))).toEqual([]);
     expect(compiled.modules.filter((url) => HEAVY_MODULES.test(url))).toEqual([]);
+    expect(bundledSources(compiled.modules)).toContain('src/cli/program.ts');
+    expect(bundledSources(compiled.modules).filter((source) => HEAVY_SOURCES.test(source))).toEqual([]);
 
     const sources = launch(repoRoot, ['--help'], { env: { SYNTHLAB_CLI_SOURCE: '1' } });
     expect(sources.stderr).toMatch(SOURCES);
@@ -58,11 +70,14 @@ describe('the repository after a build', () => {
     expect(compiled.stdout).toBe(sources.stdout);
   });
 
-  it('a command that reads the config and its files works from dist/ (paths from the repo root)', () => {
-    const run = launch(repoRoot, ['sweep', 'plan', 'configs/demo.yaml']);
+  it('a command that reads the config and its files works from dist/ (paths from the repo root), and the module check sees what it loads', () => {
+    const run = launch(repoRoot, ['sweep', 'plan', 'configs/demo.yaml'], { recordModules: true });
     expect(run.stderr).toMatch(COMPILED);
     expect(run.status).toBe(0);
     expect(run.stdout).toBe('plan: data_products=2 cells=8 label_summaries=0\n');
+    expect(bundledSources(run.modules)).toContain('src/config/load.ts');
+    expect(bundledSources(run.modules).some((source) => /(^|\/)node_modules\/zod\//.test(source))).toBe(true);
+    expect(run.modules.some((url) => url.includes('/node_modules/yaml/'))).toBe(true);
   });
 
   it('exit codes and messages are the same: bad input 2, an unknown flag 2, without a stack trace', () => {
@@ -82,7 +97,7 @@ describe('a copy of the repository whose build goes missing or stale', () => {
   const program = join(root, 'src', 'cli', 'program.ts');
 
   beforeAll(() => {
-    for (const path of ['bin', 'src', 'scripts/build-cli.mjs', 'package.json', 'tsconfig.json']) cpSync(join(repoRoot, path), join(root, path), { recursive: true });
+    for (const path of ['bin', 'src', 'scripts/build-cli.mjs', 'package.json', 'package-lock.json', 'tsconfig.json']) cpSync(join(repoRoot, path), join(root, path), { recursive: true });
     symlinkSync(join(repoRoot, 'node_modules'), join(root, 'node_modules'));
   });
 

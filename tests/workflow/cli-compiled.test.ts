@@ -5,7 +5,9 @@
  * the real build and the demo config; the sweep is cancelled as soon as its progress is seen.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { repoRoot } from '../../src/infra/paths';
 import { waitFor } from '../helpers/processes';
@@ -32,6 +34,20 @@ function synthlab(...args: string[]) {
   return spawnSync(process.execPath, [launcher, ...args], { cwd: repoRoot, encoding: 'utf8', env: { ...cliEnvFor(temporal), SYNTHLAB_CLI_DEBUG: '1' } });
 }
 
+/** Runs the CLI with the module recorder; returns the run and the sources it loaded (node_modules URLs, and the build's bundled modules). */
+function synthlabRecorded(...args: string[]) {
+  const recordFile = join(temporal.stateDir, `modules-${args.join('-')}.txt`);
+  const run = spawnSync(process.execPath, ['--import', fileURLToPath(new URL('../helpers/record-modules.mjs', import.meta.url)), launcher, ...args], {
+    cwd: repoRoot,
+    encoding: 'utf8',
+    env: { ...cliEnvFor(temporal), SYNTHLAB_CLI_DEBUG: '1', SYNTHLAB_RECORD_MODULES: recordFile },
+  });
+  const modules = readFileSync(recordFile, 'utf8').split('\n').filter(Boolean);
+  // esbuild starts each module it bundled with a `// <path>` line.
+  const bundled = modules.filter((url) => url.includes('/dist/cli/')).flatMap((url) => readFileSync(fileURLToPath(url), 'utf8').match(/^\/\/ \S+$/gm) ?? []);
+  return { ...run, sources: [...modules, ...bundled.map((line) => line.slice(3))] };
+}
+
 it('a worker run from dist/ bundles src/workflows and runs the demo sweep; start, status and cancel run from dist/', async () => {
   const child = spawn(process.execPath, [launcher, 'worker'], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'], env: { ...cliEnvFor(temporal), SYNTHLAB_CLI_DEBUG: '1' } });
   worker = child;
@@ -48,12 +64,15 @@ it('a worker run from dist/ bundles src/workflows and runs the demo sweep; start
   expect(start.stdout).toMatch(/^sweep sweep\/demo started /);
 
   // The progress query is answered by workflow code the compiled worker bundled from src/workflows.
-  const status = synthlab('sweep', 'status', 'demo');
+  const status = synthlabRecorded('sweep', 'status', 'demo');
   expect(status.stderr).toMatch(COMPILED);
   expect(status.status, status.stderr).toBe(0);
   expect(status.stdout).toMatch(/^sweep\/demo: RUNNING, \d+ s$/m);
   expect(status.stdout).toMatch(/^data products \[[#x.]+\] \d+\/2 done/m);
   expect(status.stdout).toMatch(/^cells {9}\[[#x.]+\] \d+\/8 done/m);
+  // `status` loads the Temporal client, and none of the config, pre-flight, data, LLM or worker code.
+  expect(status.sources.some((source) => source.includes('/node_modules/@temporalio/client/'))).toBe(true);
+  expect(status.sources.filter((source) => /\/node_modules\/(yaml|openai|node-llama-cpp|@temporalio\/worker)\/|^src\/(config|data|activities|llm|workers|stages|report)\//.test(source))).toEqual([]);
 
   const cancel = synthlab('sweep', 'cancel', 'demo');
   expect(cancel.status, cancel.stderr).toBe(0);
