@@ -115,6 +115,14 @@ async function bundle() {
     sourcemap: true,
     metafile: true,
     logLevel: 'warning',
+  }).catch((error) => {
+    rmSync(scratch, { recursive: true, force: true });
+    // esbuild has printed the errors, with file and line.
+    if (Array.isArray(error.errors)) {
+      log('build failed; nothing changed in dist/');
+      process.exit(1);
+    }
+    throw error;
   });
   // The sources; bundled packages and how the others load are covered by package-lock.json.
   const inputs = Object.keys(result.metafile.inputs).filter((input) => input.startsWith('src/')).sort();
