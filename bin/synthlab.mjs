@@ -3,6 +3,8 @@
 // `npm run build` make it; bin/compiled-cli.mjs says when it is current), otherwise the TypeScript
 // sources through tsx, which is slower to start but always runs what is in src/.
 // SYNTHLAB_CLI_DEBUG=1 says on stderr which one runs and why; SYNTHLAB_CLI_SOURCE=1 runs the sources.
+// A stack trace from the build names dist/ files; NODE_OPTIONS=--enable-source-maps maps them to
+// src/ (not on by default: it parses the source maps of every package loaded, which costs start time).
 //
 // The CLI runs in this process (importing tsx registers its loader, as `node --import tsx` does),
 // not in a child: a signal that stops this process (`kill`, `timeout --foreground`) stops the CLI,
