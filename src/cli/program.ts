@@ -123,7 +123,7 @@ function addSweepCommands(sweep: Command, setExitCode: (code: number) => void): 
     .argument('<sweep>', 'sweep name (e.g. demo) or id (sweep/demo)')
     .option('--watch', 'print it again every 5 s until the sweep closes')
     .action(async (name: string, options: { watch?: boolean }) => {
-      const { sweepStatusCommand } = await import('./sweep-manage');
+      const { sweepStatusCommand } = await import('./sweep-status');
       setExitCode(await sweepStatusCommand(name, { watch: options.watch === true }));
     });
 

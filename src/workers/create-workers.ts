@@ -2,10 +2,11 @@
  * Builds the two workers of one process: `cpu` (workflows, LLM calls, data stages) and `gpu`
  * (training and prediction, one activity at a time so runs never share a device).
  */
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import type { DataConverter } from '@temporalio/common';
 import { bundleWorkflowCode, NativeConnection, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { createCpuActivities, createGpuActivities, type ActivityDeps } from '../activities';
+import { repoRoot } from '../infra/paths';
 import { TASK_QUEUES } from '../shared/constants';
 
 export type QueueName = keyof typeof TASK_QUEUES;
@@ -30,7 +31,9 @@ export interface CreateWorkersOptions {
   dataConverter?: DataConverter;
 }
 
-const workflowsPath = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
+// From the repo root, not from this module: the compiled CLI runs this module from dist/, and the
+// worker bundles the workflow sources themselves.
+const workflowsPath = join(repoRoot, 'src', 'workflows', 'index.ts');
 
 const bundles = new Map<string, Promise<WorkflowBundleWithSourceMap>>();
 

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { TASK_QUEUES } from '../../src/shared/constants';
 import type { CompletionRequest } from '../../src/llm/types';
-import { costSoFarLines } from '../../src/cli/sweep-manage';
+import { costSoFarLines } from '../../src/cli/cost-so-far';
 import { writeReport } from '../../src/report/write-report';
 import { sweepWorkflow } from '../../src/workflows/sweep';
 import { createScriptedModel } from '../helpers/scripted-model';

@@ -1,0 +1,66 @@
+/**
+ * The compiled CLI in dist/cli/: where it is and whether it is current. Shared by the launcher
+ * (bin/synthlab.mjs, which runs it when current) and the build (scripts/build-cli.mjs, which
+ * writes it). Plain Node built-ins only: the launcher loads this at every start.
+ *
+ * A build lives in its own folder, dist/cli/<hash of its inputs>/, and dist/cli/current.json names
+ * it, with the source files the bundle was made of and their hash. A build is current when those
+ * files still hash the same: a file the bundle does not contain (a workflow, a test) cannot make it
+ * stale, and a new file only matters once an input imports it, which changes that input.
+ */
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+/** The folder that holds the builds and current.json, relative to the repo root. */
+export const COMPILED_CLI_DIR = join('dist', 'cli');
+
+/** current.json: the build in use. */
+export const CURRENT_BUILD_FILE = 'current.json';
+
+/** Files outside src/ whose change changes the output: the build's options, and the npm packages (bundled, or how they load). */
+export const BUILD_CONFIGURATION_FILES = ['scripts/build-cli.mjs', 'bin/compiled-cli.mjs', 'tsconfig.json', 'package-lock.json'];
+
+/** One hash over the files' relative paths and contents, in the given order. */
+export function hashFiles(root, relativePaths) {
+  const hash = createHash('sha256');
+  for (const relativePath of relativePaths) {
+    hash.update(relativePath).update('\0').update(readFileSync(join(root, relativePath))).update('\0');
+  }
+  return hash.digest('hex');
+}
+
+/** The parsed current.json, or undefined when it is missing or unreadable. */
+export function readCurrentBuild(root) {
+  try {
+    const build = JSON.parse(readFileSync(join(root, COMPILED_CLI_DIR, CURRENT_BUILD_FILE), 'utf8'));
+    const wellFormed =
+      typeof build?.folder === 'string' &&
+      typeof build.entry === 'string' &&
+      typeof build.inputsHash === 'string' &&
+      Array.isArray(build.inputs) &&
+      build.inputs.every((input) => typeof input === 'string');
+    return wellFormed ? build : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The compiled entry to run, `{ entry }` (an absolute path), or `{ reason }` why the TypeScript
+ * sources must run instead.
+ */
+export function currentCompiledCli(root) {
+  const build = readCurrentBuild(root);
+  if (!build) return { reason: `no compiled CLI in ${COMPILED_CLI_DIR}/ (\`npm run build\` or \`npm run setup\` makes it)` };
+  let inputsHash;
+  try {
+    inputsHash = hashFiles(root, build.inputs);
+  } catch (error) {
+    return { reason: `the compiled CLI is stale: ${error.code === 'ENOENT' ? `${error.path} is gone` : error.message} (\`npm run build\`)` };
+  }
+  if (inputsHash !== build.inputsHash) return { reason: 'the compiled CLI is stale: sources changed since `npm run build`' };
+  const entry = join(root, COMPILED_CLI_DIR, build.folder, build.entry);
+  if (!existsSync(entry)) return { reason: `the compiled CLI's entry ${entry} is missing (\`npm run build\`)` };
+  return { entry };
+}
