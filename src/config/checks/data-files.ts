@@ -47,6 +47,11 @@ export function splitsRead(config: DataCheckConfig, datasets: Record<string, Dat
     }
     if (readsEnglishTrain) add({ task, taskIndex, language: 'en', split: 'train' });
   });
+  // Study D: the students are scored on the evaluation dataset's test split in each evaluation language.
+  config.tasks.forEach(({ evaluation }, taskIndex) => {
+    if (evaluation === undefined || datasets[evaluation.dataset] === undefined) return;
+    for (const language of evaluation.languages) add({ task: evaluation.dataset, taskIndex, language, split: 'test' });
+  });
   return [...reads.values()];
 }
 
