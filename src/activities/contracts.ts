@@ -181,7 +181,11 @@ export const evaluateOutputSchema = z.strictObject({
 export type EvaluateOutput = z.infer<typeof evaluateOutputSchema>;
 
 /** A cell's GPU work as one activity: fine-tune, then score the test split with the best checkpoint. */
-export const fineTuneAndEvaluateInputSchema = fineTuneInputSchema.extend({ test: artifactRefSchema });
+export const fineTuneAndEvaluateInputSchema = fineTuneInputSchema.extend({
+  test: artifactRefSchema,
+  /** Study D: score the test split over these labels only (a target with fewer labels than the source). */
+  scoreLabels: z.array(z.string()).min(2).optional(),
+});
 export type FineTuneAndEvaluateInput = z.infer<typeof fineTuneAndEvaluateInputSchema>;
 
 export const fineTuneAndEvaluateOutputSchema = z.strictObject({
