@@ -149,8 +149,16 @@ export const trainerSettingsSchema = z.strictObject({
   keepCheckpointsWhenDone: z.boolean().default(false),
   /** Student temperature of the KL loss on soft-labelled rows. */
   softLabelTemperature: z.number().positive().max(100).default(1.5),
-  /** How a batch's loss is computed (ml/synthlab_ml/regimes.py). */
-  regime: z.enum(['standard']).default('standard'),
+  /**
+   * The order in which a run sees its rows' parts (train rows carry `part`: synthetic or gold; ml/synthlab_ml/regimes.py).
+   * `mix` (= `standard`, the old name): one shuffled set of all rows; `warmup`: synthetic rows first, then
+   * gold rows from the first phase's best weights (fresh optimizer and schedule); `reverse`: gold first, then synthetic.
+   */
+  regime: z.enum(['standard', 'mix', 'warmup', 'reverse']).default('standard'),
+  /** Batches whose gradients are summed before one optimizer step (effective batch = batchSize × this). */
+  gradientAccumulation: z.number().int().min(1).max(1024).default(1),
+  /** Keep one checkpoint per epoch of the (last phase of the) finished run, for per-epoch predictions (dataset cartography). */
+  keepEpochCheckpoints: z.boolean().default(false),
   predictBatchSize: z.number().int().positive().max(4096).default(64),
   device: z.enum(['auto', 'cpu', 'cuda']).default('auto'),
   // --- The training recipe (ml/README.md, "train"): measured in bench/trainer-quality.ts. ---
@@ -171,7 +179,7 @@ export const trainerSettingsSchema = z.strictObject({
 });
 export type TrainerSettings = z.infer<typeof trainerSettingsSchema>;
 
-/** Combinations of trainer settings that cannot work: both need the mean-pooled head. */
+/** Combinations of trainer settings that cannot work (the same rules as TrainerSettings in ml/synthlab_ml/config.py). */
 export function trainerSettingsProblems(settings: TrainerSettings): { field: keyof TrainerSettings; message: string }[] {
   const problems: { field: keyof TrainerSettings; message: string }[] = [];
   if (settings.method === 'linear-probe' && settings.pooling !== 'mean') {
@@ -179,6 +187,9 @@ export function trainerSettingsProblems(settings: TrainerSettings): { field: key
   }
   if (settings.method === 'fine-tune' && settings.headInit === 'linear-probe' && settings.pooling !== 'mean') {
     problems.push({ field: 'headInit', message: `headInit "linear-probe" needs the mean-pooled head: set pooling to "mean" or headInit to "random" (got pooling "${settings.pooling}")` });
+  }
+  if (settings.method === 'linear-probe' && (settings.regime === 'warmup' || settings.regime === 'reverse')) {
+    problems.push({ field: 'regime', message: `method "linear-probe" fits all rows at once and has no phases: set regime to "mix" or method to "fine-tune" (got regime "${settings.regime}")` });
   }
   return problems;
 }
