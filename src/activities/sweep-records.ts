@@ -4,10 +4,9 @@
  */
 import { z } from 'zod';
 import { sweepRecordsOf } from '../artifacts/sweep-records';
-import { planSweep } from '../config/plan';
+import { cellSpecHash, planSweep } from '../config/plan';
 import { sweepConfigSchema } from '../config/schema';
 import { BitSet } from '../shared/bitset';
-import { cellSpecHash } from '../shared/hash';
 import { cellResultSchema, dataProductResultSchema, teacherOutcomeSchema, type DataProductOutcome, type TeacherOutcome } from '../artifacts/results';
 import type { ActivityDeps } from './deps';
 

@@ -9,6 +9,7 @@ import { hashOf } from '../shared/hash';
 import type { CellTitleParts } from '../shared/summaries';
 import {
   usesStudyD,
+  withoutUnchangedLaterSettings,
   type EmbeddingSettings,
   type GenerationSettings,
   type GeneratorConfig,
@@ -129,6 +130,15 @@ export function dataProductKey(spec: Omit<DataProductSpec, 'key'>): string {
   return `${readable}.${hashOf(affecting).slice(0, 10)}`;
 }
 
+/**
+ * A cell's spec hash: the cell records its result under it, and a resumed sweep treats the cell
+ * as finished only when today's spec has the same hash. Trainer settings added later are left out
+ * at their unchanged value, so cells recorded before them stay finished.
+ */
+export function cellSpecHash(cell: CellSpec): string {
+  return hashOf({ ...cell, training: withoutUnchangedLaterSettings(cell.training) });
+}
+
 /** A teacher's key: readable, and hashed from exactly what it is trained from. */
 export function teacherKey(spec: Omit<TeacherSpec, 'key'>): string {
   return `${spec.task}.${spec.language}.teacher.${hashOf(spec).slice(0, 10)}`;
@@ -238,7 +248,9 @@ function planStudyD(config: SweepConfig): SweepPlan {
     for (const language of config.languages) {
       let teacher: TeacherSpec | undefined;
       if (config.teacher !== undefined) {
-        const withoutKey = { task: task.dataset, language, training: config.teacher.training, perLabel: config.teacher.perLabel, seed: config.teacher.seed };
+        // Cartography reads one prediction per epoch: the teacher keeps its epoch checkpoints.
+        const training = { ...config.teacher.training, keepEpochCheckpoints: true };
+        const withoutKey = { task: task.dataset, language, training, perLabel: config.teacher.perLabel, seed: config.teacher.seed };
         teacher = { key: teacherKey(withoutKey), ...withoutKey };
         teachers.push(teacher);
       }

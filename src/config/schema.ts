@@ -194,6 +194,21 @@ export function trainerSettingsProblems(settings: TrainerSettings): { field: key
   return problems;
 }
 
+/**
+ * Trainer settings added after runs and cells were first keyed, each with the value that trains
+ * exactly as before. Keys leave a setting out at that value (`withoutUnchangedLaterSettings`), so
+ * the cells, spec hashes and training runs recorded before it keep their keys.
+ */
+export const LATER_TRAINER_SETTINGS = { gradientAccumulation: 1, keepEpochCheckpoints: false } as const;
+
+export function withoutUnchangedLaterSettings<Settings extends Partial<TrainerSettings>>(settings: Settings): Partial<Settings> {
+  const kept: Partial<Settings> = { ...settings };
+  for (const [field, unchanged] of Object.entries(LATER_TRAINER_SETTINGS)) {
+    if ((kept as Record<string, unknown>)[field] === unchanged) delete (kept as Record<string, unknown>)[field];
+  }
+  return kept;
+}
+
 /** The trainer's settings picked out of a wider object (the config's `training`), unknown keys dropped. */
 export const pickTrainerSettings = (training: TrainerSettings): TrainerSettings => z.object(trainerSettingsSchema.shape).parse(training);
 

@@ -8,9 +8,8 @@ import { patched, setCurrentDetails, upsertSearchAttributes } from '@temporalio/
 import type { FineTuneInput } from '../activities/contracts';
 import type { ArtifactRef } from '../artifacts/ref';
 import type { AnnotationRefs, CellOutcome, CellResult } from '../artifacts/results';
-import type { CellSpec } from '../config/plan';
+import { cellSpecHash, type CellSpec } from '../config/plan';
 import type { DatasetSpec } from '../data/dataset-spec';
-import { cellSpecHash } from '../shared/hash';
 import { CellStatusKey, MacroF1Key, StageKey } from '../shared/search-attributes';
 import { cellSummary, cellTitle } from '../shared/summaries';
 import { cellLocalActivities, gpuActivitiesWith } from './policies';

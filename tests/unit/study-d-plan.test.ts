@@ -7,9 +7,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, parseSweepConfig, readSweepConfig } from '../../src/config/load';
-import { planCounts, planSweep } from '../../src/config/plan';
+import { cellSpecHash, planCounts, planSweep } from '../../src/config/plan';
 import { repoRoot } from '../../src/infra/paths';
-import { cellSpecHash } from '../../src/shared/hash';
 
 interface Pinned {
   file: string;
