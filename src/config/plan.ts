@@ -7,19 +7,17 @@
  */
 import { hashOf } from '../shared/hash';
 import type { CellTitleParts } from '../shared/summaries';
-import {
-  usesStudyD,
-  withoutUnchangedLaterSettings,
-  type EmbeddingSettings,
-  type GenerationSettings,
-  type GeneratorConfig,
-  type LabelDescriptionsSettings,
-  type RevisionSettings,
-  type SweepConfig,
-  type TrainingSettings,
+import type {
+  EmbeddingSettings,
+  GenerationSettings,
+  GeneratorConfig,
+  LabelDescriptionsSettings,
+  RevisionSettings,
+  SweepConfig,
+  TrainingSettings,
 } from './schema';
 import { strategySettings, type StrategyName, type StrategySettings } from './strategies';
-import { methodNeedsEpochs, type Annotator, type BaselineName, type LabelKind, type SelectionMethodName } from './study-d';
+import { methodNeedsEpochs, usesStudyD, withoutUnchangedLaterSettings, type Annotator, type BaselineName, type LabelKind, type SelectionMethodName } from './study-d';
 
 /** The model trained on a task's source data that annotates the generations (study D): one per task, source language and settings. */
 export interface TeacherSpec {

@@ -12,6 +12,7 @@ import {
   labelKindNeedsTeacher,
   methodNeedsTeacher,
   SELECTION_METHOD_NAMES,
+  usesStudyD,
   type Annotator,
   type BaselineName,
   type LabelKind,
@@ -180,6 +181,8 @@ export const trainerSettingsSchema = z.strictObject({
 export type TrainerSettings = z.infer<typeof trainerSettingsSchema>;
 
 /** Combinations of trainer settings that cannot work (the same rules as TrainerSettings in ml/synthlab_ml/config.py). */
+export { LATER_TRAINER_SETTINGS, usesStudyD, withoutUnchangedLaterSettings } from './study-d';
+
 export function trainerSettingsProblems(settings: TrainerSettings): { field: keyof TrainerSettings; message: string }[] {
   const problems: { field: keyof TrainerSettings; message: string }[] = [];
   if (settings.method === 'linear-probe' && settings.pooling !== 'mean') {
@@ -192,21 +195,6 @@ export function trainerSettingsProblems(settings: TrainerSettings): { field: key
     problems.push({ field: 'regime', message: `method "linear-probe" fits all rows at once and has no phases: set regime to "mix" or method to "fine-tune" (got regime "${settings.regime}")` });
   }
   return problems;
-}
-
-/**
- * Trainer settings added after runs and cells were first keyed, each with the value that trains
- * exactly as before. Keys leave a setting out at that value (`withoutUnchangedLaterSettings`), so
- * the cells, spec hashes and training runs recorded before it keep their keys.
- */
-export const LATER_TRAINER_SETTINGS = { gradientAccumulation: 1, keepEpochCheckpoints: false } as const;
-
-export function withoutUnchangedLaterSettings<Settings extends Partial<TrainerSettings>>(settings: Settings): Partial<Settings> {
-  const kept: Partial<Settings> = { ...settings };
-  for (const [field, unchanged] of Object.entries(LATER_TRAINER_SETTINGS)) {
-    if ((kept as Record<string, unknown>)[field] === unchanged) delete (kept as Record<string, unknown>)[field];
-  }
-  return kept;
 }
 
 /** The trainer's settings picked out of a wider object (the config's `training`), unknown keys dropped. */
@@ -423,22 +411,6 @@ function plannedCellCount(config: SweepConfigShape): number {
 }
 
 type SweepConfigShape = z.infer<typeof sweepConfigObjectSchema>;
-
-/** Whether a config uses any of study D's settings: then cells are keyed and run the study D way. */
-export function usesStudyD(config: Pick<SweepConfigShape, 'teacher' | 'annotation' | 'baselines' | 'selection' | 'tasks'>): boolean {
-  const selection = config.selection;
-  return (
-    config.teacher !== undefined ||
-    config.annotation !== undefined ||
-    config.baselines !== undefined ||
-    selection.methods !== undefined ||
-    selection.labels !== undefined ||
-    selection.embedding !== undefined ||
-    selection.withSource !== undefined ||
-    selection.sourcePerLabel !== undefined ||
-    config.tasks.some((task) => task.evaluation !== undefined)
-  );
-}
 
 /** Study D's cross-field rules: what needs a teacher, and that the teacher annotates when it is there. */
 function studyDProblems(config: SweepConfigShape): { path: (string | number)[]; message: string }[] {

@@ -32,3 +32,44 @@ export function methodNeedsEpochs(method: SelectionMethodName): boolean {
 export function labelKindNeedsTeacher(kind: LabelKind): boolean {
   return kind !== 'prompt';
 }
+
+/** The config fields that turn study D on (the config's own type lives in schema.ts, which loads zod). */
+interface StudyDSettingsView {
+  teacher?: unknown;
+  annotation?: unknown;
+  baselines?: unknown;
+  selection: { methods?: unknown; labels?: unknown; embedding?: unknown; withSource?: unknown; sourcePerLabel?: unknown };
+  tasks: readonly { evaluation?: unknown }[];
+}
+
+/** Whether a config uses any of study D's settings: then cells are keyed and run the study D way. */
+export function usesStudyD(config: StudyDSettingsView): boolean {
+  const selection = config.selection;
+  return (
+    config.teacher !== undefined ||
+    config.annotation !== undefined ||
+    config.baselines !== undefined ||
+    selection.methods !== undefined ||
+    selection.labels !== undefined ||
+    selection.embedding !== undefined ||
+    selection.withSource !== undefined ||
+    selection.sourcePerLabel !== undefined ||
+    config.tasks.some((task) => task.evaluation !== undefined)
+  );
+}
+
+/**
+ * Trainer settings added after runs and cells were first keyed, each with the value that trains
+ * exactly as before. Keys leave a setting out at that value (`withoutUnchangedLaterSettings`), so
+ * the cells, spec hashes and training runs recorded before it keep their keys.
+ */
+export const LATER_TRAINER_SETTINGS = { gradientAccumulation: 1, keepEpochCheckpoints: false } as const;
+
+export function withoutUnchangedLaterSettings<Settings extends Record<string, unknown>>(settings: Settings): Partial<Settings> {
+  const kept: Partial<Settings> = { ...settings };
+  for (const [field, unchanged] of Object.entries(LATER_TRAINER_SETTINGS)) {
+    if ((kept as Record<string, unknown>)[field] === unchanged) delete (kept as Record<string, unknown>)[field];
+  }
+  return kept;
+}
+
