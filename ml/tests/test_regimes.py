@@ -148,19 +148,20 @@ def test_accumulated_gradients_equal_one_large_batch(dropout_free_model: Path, s
     assert any(not torch.allclose(one[name], wrong[name], rtol=1e-4, atol=1e-7) for name in one)
 
 
-def test_accumulation_steps_like_a_batch_n_times_larger(capsys, train_config, dropout_free_model: Path) -> None:
+def test_accumulation_steps_like_a_batch_n_times_larger(capsys, train_config, dropout_free_model: Path, tmp_path: Path) -> None:
     """One optimizer step of 3 × 16 rows and one of 48 rows give the same weights (dropout off)."""
     common = dict(model=str(dropout_free_model), maxEpochs=1, warmupRatio=0.0, classifierDropout=0.0, lr=1e-4)
 
     def trained(**settings) -> tuple[dict[str, torch.Tensor], dict]:
-        code, events, _ = run_cli(capsys, "train", "--config", str(train_config(**common, **settings)))
+        output_dir = tmp_path / "-".join(f"{key}{value}" for key, value in settings.items())
+        code, events, _ = run_cli(capsys, "train", "--config", str(train_config(**common, **settings, output_dir=str(output_dir))))
         assert code == 0
         return load_file(str(Path(events[-1]["best_dir"]) / "model.safetensors")), events
 
     accumulated, events_a = trained(batchSize=16, gradientAccumulation=3)
     large, events_b = trained(batchSize=48, gradientAccumulation=1)
     assert events_a[0]["steps_per_epoch"] == 1 and events_b[0]["steps_per_epoch"] == 1
-    epoch_a, epoch_b = ([e for e in events if e["event"] == "epoch"][0] for e in (events_a, events_b))
+    epoch_a, epoch_b = ([e for e in events if e["event"] == "epoch"][0] for events in (events_a, events_b))
     assert epoch_a["global_step"] == 1 and math.isclose(epoch_a["train_loss"], epoch_b["train_loss"], rel_tol=1e-5)
     differences = {name: (accumulated[name] - large[name]).abs().max().item() for name in large}
     assert max(differences.values()) < 1e-4 * 0.05, max(differences.items(), key=lambda item: item[1])

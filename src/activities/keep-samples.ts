@@ -15,7 +15,7 @@ import { keepSamplesInputSchema, type KeepSamplesInput, type KeepSamplesOutput }
 import type { ActivityDeps } from './deps';
 import { candidateSchema, countByLabel, type Candidate } from './rows';
 
-const demosSchema = z.record(z.string(), z.array(z.object({ text: z.string() }).loose()));
+const demosSchema = z.record(z.string(), z.array(z.object({ text: z.string(), textPair: z.string().optional() }).loose()));
 const removedRowSchema = candidateSchema.extend({ reason: z.string() });
 
 /** The reason recorded for an accepted, unique sample that came after its label's quota was full. */
@@ -39,8 +39,8 @@ export function createKeepSamplesActivity(deps: ActivityDeps) {
 
     const deduped = dedupeSamples([...previousKept, ...roundSamples], {
       against: [
-        ...test.map((example) => ({ text: example.text, source: 'test' as const })),
-        ...Object.values(demos).flatMap((list) => list.map((demo) => ({ text: demo.text, source: 'demo' as const }))),
+        ...test.map((example) => ({ text: example.text, textPair: example.textPair, source: 'test' as const })),
+        ...Object.values(demos).flatMap((list) => list.map((demo) => ({ text: demo.text, textPair: demo.textPair, source: 'demo' as const }))),
       ],
     });
     const kept: Candidate[] = [];

@@ -38,7 +38,7 @@ export function createSelectActivity(deps: ActivityDeps) {
     const { dev, goldPool } = await devAndGoldPool(spec, input);
     const test = await readSplit(spec, { dataRoot: input.dataRoot, language: input.language, split: 'test' });
     const pool: TrainingRow[] = input.source
-      ? (await deps.store.readJsonl(input.source, syntheticRowSchema)).map(({ id, text, label }) => ({ id, text, label }))
+      ? (await deps.store.readJsonl(input.source, syntheticRowSchema)).map(({ id, text, textPair, label }) => ({ id, text, ...(textPair === undefined ? {} : { text_pair: textPair }), label }))
       : goldPool.map(toTrainingRow);
     if (pool.length === 0) {
       // Say it here, where the cause is known, rather than let the trainer fail on an empty file.

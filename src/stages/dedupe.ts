@@ -1,8 +1,10 @@
-import { normalizeForDedupe } from './normalize';
+import { dedupeKeyOf } from './text-pairs';
 
 export interface DedupeSample {
   id: string;
   text: string;
+  /** The second text of a pair (NLI's hypothesis): pairs are keyed on both texts (text-pairs.ts). */
+  textPair?: string | undefined;
   label: string;
 }
 
@@ -10,6 +12,7 @@ export type ReferenceSource = 'demo' | 'test' | 'gold-train';
 
 export interface DedupeReference {
   text: string;
+  textPair?: string | undefined;
   source: ReferenceSource;
 }
 
@@ -42,7 +45,8 @@ const REFERENCE_REASON: Record<ReferenceSource, DedupeRemovalReason> = {
 
 /**
  * Removes samples that match a reference text (test split, demos, gold train — no leakage), then
- * duplicates among the samples after normalizeForDedupe: the first occurrence wins within a label,
+ * duplicates among the samples after normalizeForDedupe (a pair: both its texts, text-pairs.ts; a pair
+ * never matches a single text): the first occurrence wins within a label,
  * and a text that occurs under two different labels is ambiguous, so all its copies go.
  * Kept samples stay in input order; `removed` is in input order too.
  */
@@ -52,7 +56,7 @@ export function dedupeSamples<T extends DedupeSample>(
 ): DedupeResult<T> {
   const referenceSources = new Map<string, Set<ReferenceSource>>();
   for (const reference of options.against ?? []) {
-    const key = normalizeForDedupe(reference.text);
+    const key = dedupeKeyOf(reference);
     if (key === '') continue;
     const sources = referenceSources.get(key) ?? new Set<ReferenceSource>();
     sources.add(reference.source);
@@ -62,7 +66,7 @@ export function dedupeSamples<T extends DedupeSample>(
   const decisions = new Map<T, DedupeRemoval<T>>();
   const groups = new Map<string, T[]>();
   for (const sample of samples) {
-    const key = normalizeForDedupe(sample.text);
+    const key = dedupeKeyOf(sample);
     if (key === '') {
       decisions.set(sample, { sample, reason: 'empty_after_normalization' });
       continue;
