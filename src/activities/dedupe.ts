@@ -22,10 +22,11 @@ export function createDedupeActivity(deps: ActivityDeps) {
         ...test.map((example) => ({ text: example.text, textPair: example.textPair, source: 'test' as const })),
         ...Object.values(demos).flatMap((list) => list.map((demo) => ({ text: demo.text, textPair: demo.textPair, source: 'demo' as const }))),
       ],
+      nearDuplicates: input.nearDuplicates,
     });
     return {
       kept: await deps.store.putJsonl(result.kept),
-      removed: await deps.store.putJsonl(result.removed.map((removal) => ({ ...removal.sample, reason: removal.reason, duplicateOf: removal.duplicateOf }))),
+      removed: await deps.store.putJsonl(result.removed.map((removal) => ({ ...removal.sample, reason: removal.reason, duplicateOf: removal.duplicateOf, similarity: removal.similarity }))),
       removedByLabel: countByLabel(result.removed.map((removal) => removal.sample)),
     };
   };

@@ -56,7 +56,7 @@ const requestRecordSchema = z.object({
 });
 type RequestRecord = z.infer<typeof requestRecordSchema>;
 /** A line of `requests.jsonl`: a finished request. How many new samples it gave is known only once lower indices are in. */
-const requestLineSchema = requestRecordSchema.omit({ newUnique: true });
+export const requestLineSchema = requestRecordSchema.omit({ newUnique: true });
 type RequestLine = z.infer<typeof requestLineSchema>;
 
 const labelProgressSchema = z.object({

@@ -42,6 +42,7 @@ export function createKeepSamplesActivity(deps: ActivityDeps) {
         ...test.map((example) => ({ text: example.text, textPair: example.textPair, source: 'test' as const })),
         ...Object.values(demos).flatMap((list) => list.map((demo) => ({ text: demo.text, textPair: demo.textPair, source: 'demo' as const }))),
       ],
+      nearDuplicates: input.nearDuplicates,
     });
     const kept: Candidate[] = [];
     const overQuota: Candidate[] = [];
@@ -55,7 +56,7 @@ export function createKeepSamplesActivity(deps: ActivityDeps) {
         overQuota.push(sample);
       }
     }
-    const removedThisRound = deduped.removed.map((removal) => ({ ...removal.sample, reason: removal.reason, duplicateOf: removal.duplicateOf }));
+    const removedThisRound = deduped.removed.map((removal) => ({ ...removal.sample, reason: removal.reason, duplicateOf: removal.duplicateOf, similarity: removal.similarity }));
     const removed = [...previousRemoved, ...removedThisRound, ...overQuota.map((sample) => ({ ...sample, reason: OVER_QUOTA }))];
     const rejects = [...previousRejects, ...roundRejects];
 

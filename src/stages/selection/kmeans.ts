@@ -5,9 +5,11 @@
  *
  * Pure and deterministic: randomness comes only from SeededRandom(seed), and the result depends on
  * the order of `rows` (callers pass them in id order). Linear in the rows per iteration; the
- * triangle inequality skips most distance computations (Hamerly's bounds in the iterations, the
- * nearest-centre bound while seeding), so a class of 40,000 rows x 384 dimensions and 25 clusters
- * takes about as long as a few plain passes. Equal distances go to the lower cluster index.
+ * triangle inequality skips most distance computations: Elkan's bounds (an upper bound on each
+ * row's distance to its centroid, a lower bound per row and centroid) in the iterations, the same
+ * bounds while seeding. Elkan rather than Hamerly's single lower bound, because in 384 dimensions
+ * distances crowd together and one bound for all other centroids skips almost nothing.
+ * Equal distances go to the lower cluster index.
  */
 import { SeededRandom, type Seed } from '../../data/seeded-random';
 
@@ -52,54 +54,74 @@ export function kMeans(vectors: Float32Array, dimension: number, rows: readonly 
   const assignments = new Int32Array(count);
   if (count === 0) return { assignments, centroids: new Float64Array(0), iterations: 0 };
   const offsets = Int32Array.from(rows, (row) => row * dimension);
-  // Seeding leaves every row's nearest seed, its distance and a lower bound on the second nearest:
-  // the first assignment, and Hamerly's bounds, without another pass.
+  // Seeding leaves every row's nearest seed and its distance (the first assignment) and a lower
+  // bound on its distance to every seed, without another pass.
   const upper = new Float64Array(count);
-  const lower = new Float64Array(count);
+  const lower = new Float64Array(count * clusters);
   const centroids = seedCentroids(vectors, dimension, offsets, clusters, new SeededRandom(options.seed), { assignments, upper, lower });
   const sums = new Float64Array(clusters * dimension);
   const sizes = new Int32Array(clusters);
   for (let position = 0; position < count; position += 1) addRow(sums, sizes, vectors, offsets[position] as number, assignments[position] as number, dimension, 1);
 
-  const halfGap = new Float64Array(clusters);
+  const halfGaps = new Float64Array(clusters * clusters);
+  const nearestHalfGap = new Float64Array(clusters);
   const moved = new Float64Array(clusters);
+  const candidates = new Int32Array(clusters);
+  const dots = new Float64Array(clusters);
   let iterations = 0;
   for (;;) {
     iterations += 1;
     updateCentroids(centroids, sums, sizes, clusters, dimension, moved);
-    let mostMoved = -1;
-    let farthest = 0;
-    let secondFarthest = 0;
-    for (let cluster = 0; cluster < clusters; cluster += 1) {
-      const distance = moved[cluster] as number;
-      if (distance > farthest) {
-        secondFarthest = farthest;
-        farthest = distance;
-        mostMoved = cluster;
-      } else if (distance > secondFarthest) secondFarthest = distance;
-    }
     for (let position = 0; position < count; position += 1) {
-      const cluster = assignments[position] as number;
-      upper[position] = (upper[position] as number) + (moved[cluster] as number);
-      lower[position] = (lower[position] as number) - (cluster === mostMoved ? secondFarthest : farthest);
+      upper[position] = (upper[position] as number) + (moved[assignments[position] as number] as number);
+      const start = position * clusters;
+      for (let cluster = 0; cluster < clusters; cluster += 1) {
+        lower[start + cluster] = Math.max(0, (lower[start + cluster] as number) - (moved[cluster] as number));
+      }
     }
     if (iterations >= maxIterations) break;
-    centroidHalfGaps(centroids, clusters, dimension, halfGap);
+    centroidHalfGaps(centroids, clusters, dimension, halfGaps, nearestHalfGap);
 
     let changed = 0;
     for (let position = 0; position < count; position += 1) {
-      const cluster = assignments[position] as number;
-      const bound = Math.max(halfGap[cluster] as number, lower[position] as number);
-      if ((upper[position] as number) <= bound) continue;
+      const was = assignments[position] as number;
+      if ((upper[position] as number) <= (nearestHalfGap[was] as number)) continue;
       const offset = offsets[position] as number;
-      upper[position] = unitDistance(dotWithRow(vectors, offset, centroids, cluster * dimension, dimension));
-      if ((upper[position] as number) <= bound) continue;
-      assignNearest(vectors, offset, centroids, clusters, dimension, position, assignments, upper, lower);
-      const now = assignments[position] as number;
-      if (now !== cluster) {
+      const start = position * clusters;
+      const gapsFrom = was * clusters;
+      // The clusters the bounds cannot rule out, first with the loose upper bound, then with the exact distance.
+      let bound = upper[position] as number;
+      let open = 0;
+      for (let cluster = 0; cluster < clusters; cluster += 1) {
+        if (cluster !== was && bound > (lower[start + cluster] as number) && bound > (halfGaps[gapsFrom + cluster] as number)) open += 1;
+      }
+      if (open === 0) continue;
+      bound = unitDistance(dotWithRow(vectors, offset, centroids, was * dimension, dimension));
+      lower[start + was] = bound;
+      open = 0;
+      for (let cluster = 0; cluster < clusters; cluster += 1) {
+        if (cluster !== was && bound > (lower[start + cluster] as number) && bound > (halfGaps[gapsFrom + cluster] as number)) {
+          candidates[open] = cluster;
+          open += 1;
+        }
+      }
+      rowDotCentroids(vectors, offset, centroids, candidates, open, dimension, dots);
+      let assigned = was;
+      for (let index = 0; index < open; index += 1) {
+        const cluster = candidates[index] as number;
+        const distance = unitDistance(dots[index] as number);
+        lower[start + cluster] = distance;
+        if (distance < bound || (distance === bound && cluster < assigned)) {
+          assigned = cluster;
+          bound = distance;
+        }
+      }
+      upper[position] = bound;
+      if (assigned !== was) {
+        assignments[position] = assigned;
         changed += 1;
-        addRow(sums, sizes, vectors, offset, cluster, dimension, -1);
-        addRow(sums, sizes, vectors, offset, now, dimension, 1);
+        addRow(sums, sizes, vectors, offset, was, dimension, -1);
+        addRow(sums, sizes, vectors, offset, assigned, dimension, 1);
       }
     }
     if (changed === 0) break;
@@ -110,7 +132,7 @@ export function kMeans(vectors: Float32Array, dimension: number, rows: readonly 
 /**
  * k-means++: the first centre uniformly, each next one with probability proportional to its squared
  * distance from the nearest chosen centre. Fills `nearest` with each row's nearest centre, its
- * distance, and a lower bound on the distance to the second nearest.
+ * distance, and a lower bound on its distance to every centre (rows x clusters).
  */
 function seedCentroids(
   vectors: Float32Array,
@@ -122,9 +144,8 @@ function seedCentroids(
 ): Float64Array {
   const count = offsets.length;
   const centroids = new Float64Array(clusters * dimension);
-  const { assignments: nearestCentre, upper: nearestDistance, lower: secondDistance } = nearest;
+  const { assignments: nearestCentre, upper: nearestDistance, lower } = nearest;
   nearestDistance.fill(Number.POSITIVE_INFINITY);
-  secondDistance.fill(Number.POSITIVE_INFINITY);
   nearestCentre.fill(-1);
   const chosen = new Uint8Array(count);
   const centreGap = new Float64Array(clusters);
@@ -167,8 +188,7 @@ function seedCentroids(
       const nearestSoFar = nearestCentre[position] as number;
       // The new centre is at least gap - current away, so it cannot be nearer when the gap is at least twice the distance.
       if (nearestSoFar >= 0 && (centreGap[nearestSoFar] as number) >= 2 * current) {
-        const bound = (centreGap[nearestSoFar] as number) - current;
-        if (bound < (secondDistance[position] as number)) secondDistance[position] = bound;
+        lower[position * clusters + centre] = (centreGap[nearestSoFar] as number) - current;
       } else {
         toCompute[computeCount] = position;
         computeCount += 1;
@@ -178,12 +198,11 @@ function seedCentroids(
     for (let index = 0; index < computeCount; index += 1) {
       const position = toCompute[index] as number;
       const distance = unitDistance(distances[index] as number);
-      const current = nearestDistance[position] as number;
-      if (distance < current) {
-        secondDistance[position] = current;
+      lower[position * clusters + centre] = distance;
+      if (distance < (nearestDistance[position] as number)) {
         nearestDistance[position] = distance;
         nearestCentre[position] = centre;
-      } else if (distance < (secondDistance[position] as number)) secondDistance[position] = distance;
+      }
     }
   }
   return centroids;
@@ -225,44 +244,22 @@ function rowsDotCentroid(
   for (; index < count; index += 1) out[index] = dotWithRow(vectors, offsets[positions[index] as number] as number, centroids, centroidOffset, dimension);
 }
 
-function normalise(values: Float64Array, offset: number, dimension: number): boolean {
-  let squared = 0;
-  for (let axis = 0; axis < dimension; axis += 1) squared += (values[offset + axis] as number) ** 2;
-  if (!(squared > 0)) return false;
-  const scale = 1 / Math.sqrt(squared);
-  for (let axis = 0; axis < dimension; axis += 1) values[offset + axis] = (values[offset + axis] as number) * scale;
-  return true;
-}
-
-/** Sets the row's cluster to its nearest centroid, `upper` to that distance and `lower` to the second nearest. */
-function assignNearest(
+/** Dot products of one row with the listed centroids, four at a time (each row value is loaded once per four). */
+function rowDotCentroids(
   vectors: Float32Array,
   offset: number,
   centroids: Float64Array,
-  clusters: number,
+  clusters: Int32Array,
+  count: number,
   dimension: number,
-  position: number,
-  assignments: Int32Array,
-  upper: Float64Array,
-  lower: Float64Array,
+  out: Float64Array,
 ): void {
-  let best = -1;
-  let bestDot = Number.NEGATIVE_INFINITY;
-  let secondDot = Number.NEGATIVE_INFINITY;
-  const consider = (cluster: number, dot: number) => {
-    if (dot > bestDot) {
-      secondDot = bestDot;
-      bestDot = dot;
-      best = cluster;
-    } else if (dot > secondDot) secondDot = dot;
-  };
-  let cluster = 0;
-  // Four centroids at a time: each row value is loaded once per four dot products.
-  for (; cluster + 3 < clusters; cluster += 4) {
-    const first = cluster * dimension;
-    const second = first + dimension;
-    const third = second + dimension;
-    const fourth = third + dimension;
+  let index = 0;
+  for (; index + 3 < count; index += 4) {
+    const first = (clusters[index] as number) * dimension;
+    const second = (clusters[index + 1] as number) * dimension;
+    const third = (clusters[index + 2] as number) * dimension;
+    const fourth = (clusters[index + 3] as number) * dimension;
     let sum0 = 0;
     let sum1 = 0;
     let sum2 = 0;
@@ -274,15 +271,21 @@ function assignNearest(
       sum2 += value * (centroids[third + axis] as number);
       sum3 += value * (centroids[fourth + axis] as number);
     }
-    consider(cluster, sum0);
-    consider(cluster + 1, sum1);
-    consider(cluster + 2, sum2);
-    consider(cluster + 3, sum3);
+    out[index] = sum0;
+    out[index + 1] = sum1;
+    out[index + 2] = sum2;
+    out[index + 3] = sum3;
   }
-  for (; cluster < clusters; cluster += 1) consider(cluster, dotWithRow(vectors, offset, centroids, cluster * dimension, dimension));
-  assignments[position] = best;
-  upper[position] = unitDistance(bestDot);
-  lower[position] = clusters > 1 ? unitDistance(secondDot) : Number.POSITIVE_INFINITY;
+  for (; index < count; index += 1) out[index] = dotWithRow(vectors, offset, centroids, (clusters[index] as number) * dimension, dimension);
+}
+
+function normalise(values: Float64Array, offset: number, dimension: number): boolean {
+  let squared = 0;
+  for (let axis = 0; axis < dimension; axis += 1) squared += (values[offset + axis] as number) ** 2;
+  if (!(squared > 0)) return false;
+  const scale = 1 / Math.sqrt(squared);
+  for (let axis = 0; axis < dimension; axis += 1) values[offset + axis] = (values[offset + axis] as number) * scale;
+  return true;
 }
 
 function addRow(sums: Float64Array, sizes: Int32Array, vectors: Float32Array, offset: number, cluster: number, dimension: number, sign: 1 | -1): void {
@@ -307,16 +310,22 @@ function updateCentroids(centroids: Float64Array, sums: Float64Array, sizes: Int
   }
 }
 
-/** Half the distance from each centroid to its nearest other centroid: a row nearer than that to its own cannot be nearer to another. */
-function centroidHalfGaps(centroids: Float64Array, clusters: number, dimension: number, halfGap: Float64Array): void {
-  halfGap.fill(Number.POSITIVE_INFINITY);
+/**
+ * Half the distance between every two centroids, and from each to its nearest other: a row nearer
+ * than that to its own centroid cannot be nearer to another.
+ */
+function centroidHalfGaps(centroids: Float64Array, clusters: number, dimension: number, halfGaps: Float64Array, nearestHalfGap: Float64Array): void {
+  nearestHalfGap.fill(Number.POSITIVE_INFINITY);
   for (let left = 0; left < clusters; left += 1) {
+    halfGaps[left * clusters + left] = 0;
     for (let right = left + 1; right < clusters; right += 1) {
       let dot = 0;
       for (let axis = 0; axis < dimension; axis += 1) dot += (centroids[left * dimension + axis] as number) * (centroids[right * dimension + axis] as number);
       const half = unitDistance(dot) / 2;
-      if (half < (halfGap[left] as number)) halfGap[left] = half;
-      if (half < (halfGap[right] as number)) halfGap[right] = half;
+      halfGaps[left * clusters + right] = half;
+      halfGaps[right * clusters + left] = half;
+      if (half < (nearestHalfGap[left] as number)) nearestHalfGap[left] = half;
+      if (half < (nearestHalfGap[right] as number)) nearestHalfGap[right] = half;
     }
   }
 }
