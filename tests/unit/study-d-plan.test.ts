@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, parseSweepConfig, readSweepConfig } from '../../src/config/load';
+import { collectDatasets, ConfigError, parseSweepConfig, readSweepConfig } from '../../src/config/load';
 import { cellSpecHash, planCounts, planSweep } from '../../src/config/plan';
 import { repoRoot } from '../../src/infra/paths';
 
@@ -83,6 +83,24 @@ describe('study D config', () => {
   it('refuses a method listed twice and an unknown baseline', () => {
     expect(problemsOf({ ...studyD, selection: { ...studyD.selection, methods: ['top', 'top'] } })).toMatch(/selection\.methods: listed twice: top/);
     expect(problemsOf({ ...studyD, baselines: ['SRC', 'GOLD'] })).toMatch(/unknown baseline "GOLD"; valid baselines: SRC, GEN, SRC\+GEN/);
+  });
+});
+
+describe('study D evaluation datasets', () => {
+  const datasetProblems = (evaluation: { dataset: string; languages: string[] }) =>
+    collectDatasets({ tasks: [{ dataset: 'sst5', evaluation }], datasets: {}, languages: ['en'], allowPathsOutsideDataRoot: undefined }).problems.map((problem) => `${problem.field}: ${problem.message}`);
+
+  it('accepts a target whose labels are a subset of the task\'s, in languages that have a test split', () => {
+    expect(datasetProblems({ dataset: 'sentiment', languages: ['de', 'sw', 'sl'] })).toEqual([]);
+  });
+
+  it('names a language without a test split and labels the task does not have', () => {
+    expect(datasetProblems({ dataset: 'sentiment', languages: ['de', 'cy'] })).toEqual([
+      'tasks.0.evaluation.languages: dataset "sentiment" has no test split for "cy" (it has one for: az, de, en, he, id, ro, sl, sw, te, th)',
+    ]);
+    expect(datasetProblems({ dataset: 'xnli', languages: ['hi'] })).toEqual([
+      'tasks.0.evaluation.dataset: dataset "xnli" has labels the task "sst5" does not (entailment, contradiction); an evaluation dataset\'s labels must be the task\'s labels or a subset of them (task labels: negative, neutral, positive)',
+    ]);
   });
 });
 
