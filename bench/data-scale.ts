@@ -109,7 +109,7 @@ function targetsOf(total: number): number[] {
 }
 
 /** Stage 1: the generate stage's bookkeeping with a scripted model that answers at once. */
-async function generateBookkeeping(store: ArtifactStore, workDir: string, texts: SyntheticTexts, samples: number) {
+export async function generateBookkeeping(store: ArtifactStore, workDir: string, texts: SyntheticTexts, samples: number) {
   const targets = targetsOf(samples);
   const plans = LABELS.map(
     (_, label) =>
