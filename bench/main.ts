@@ -10,6 +10,10 @@ export const BENCHMARKS: Record<string, { description: string; load: () => Promi
     description: "a cell's GPU work on the real ML CLI: train + predict (two Python processes) vs train-evaluate (one)",
     load: () => import('./cell-training'),
   },
+  'data-scale': {
+    description: "study D's data stages on N synthetic rows: generate bookkeeping, exact + near-duplicate dedupe, npy artifacts, the five selection methods",
+    load: () => import('./data-scale'),
+  },
   'llm-throughput': {
     description: 'LLM requests per second through synthlab vs driving the server directly vs its ceiling, on a loopback server of K slots',
     load: () => import('./llm-throughput'),

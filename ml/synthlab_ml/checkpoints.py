@@ -23,6 +23,10 @@ BEST_INFO_FILE = "best_info.json"
 
 @dataclass
 class TrainerState:
+    """Where a run stands. `epoch` counts every epoch of the run (it names checkpoints/epoch-<N>); the
+    rest is per phase (regimes.py): `phase_epoch`, the best epoch (phase-local; `best_checkpoint` is its
+    run-wide number), patience. `phases` summarises the finished phases."""
+
     epoch: int = 0
     global_step: int = 0
     best_score: Optional[float] = None
@@ -30,10 +34,18 @@ class TrainerState:
     epochs_without_improvement: int = 0
     labels: list[str] = field(default_factory=list)
     history: list[dict[str, Any]] = field(default_factory=list)
+    phase: int = 0
+    phase_parts: list[str] = field(default_factory=list)
+    phase_epoch: int = 0
+    best_checkpoint: Optional[int] = None
+    phases: list[dict[str, Any]] = field(default_factory=list)
 
     @classmethod
     def from_dict(cls, raw: dict[str, Any]) -> "TrainerState":
         known = {k: raw[k] for k in asdict(cls()) if k in raw}
+        # Checkpoints written before phases existed: one phase, whose epochs are the run's.
+        known.setdefault("phase_epoch", known.get("epoch", 0))
+        known.setdefault("best_checkpoint", known.get("best_epoch"))
         return cls(**known)
 
 
@@ -82,7 +94,7 @@ def clean_partial(output_dir: Path) -> None:
                 recover_dir(child.with_name(child.name[: -len(".old")]))
 
 
-def _temp_dir(parent: Path, name: str) -> Path:
+def temp_dir(parent: Path, name: str) -> Path:
     parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".tmp-{name}-", dir=parent))
     tmp.chmod(default_mode(is_dir=True))
@@ -99,7 +111,7 @@ def save_checkpoint(
     rng_state: dict[str, Any],
 ) -> Checkpoint:
     final = checkpoint_root / f"epoch-{state.epoch}"
-    tmp = _temp_dir(checkpoint_root, final.name)
+    tmp = temp_dir(checkpoint_root, final.name)
     try:
         model.save_pretrained(tmp, safe_serialization=True)
         tokenizer.save_pretrained(tmp)
@@ -153,7 +165,7 @@ def publish_best(checkpoint: Checkpoint, best_dir: Path, score: Optional[float])
 
 def publish_dir(fill: Callable[[Path], None], best_dir: Path, info: dict[str, Any]) -> None:
     """Fill a temp dir with `fill`, add best_info.json, and move it into place as best/ atomically."""
-    tmp = _temp_dir(best_dir.parent, best_dir.name)
+    tmp = temp_dir(best_dir.parent, best_dir.name)
     try:
         fill(tmp)
         atomic_write_json(tmp / BEST_INFO_FILE, info)

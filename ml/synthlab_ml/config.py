@@ -47,7 +47,9 @@ class TrainerSettings(_Strict):
     keep_checkpoints: int
     keep_checkpoints_when_done: bool
     soft_label_temperature: float
-    regime: Literal["standard"]
+    regime: Literal["standard", "mix", "warmup", "reverse"]
+    gradient_accumulation: int
+    keep_epoch_checkpoints: bool
     predict_batch_size: int
     device: Literal["auto", "cpu", "cuda"]
     method: Literal["fine-tune", "linear-probe"]
@@ -65,6 +67,9 @@ class TrainerSettings(_Strict):
             raise ValueError(f"method 'linear-probe' works on mean-pooled vectors: set 'pooling' to 'mean', got {self.pooling!r}")
         if self.method == "fine-tune" and self.head_init == "linear-probe" and self.pooling != "mean":
             raise ValueError(f"headInit 'linear-probe' needs the mean-pooled head: set 'pooling' to 'mean', got {self.pooling!r}")
+        if self.method == "linear-probe" and self.regime in ("warmup", "reverse"):
+            raise ValueError(f"method 'linear-probe' fits all rows at once and has no phases: set 'regime' to 'mix' "
+                             f"or 'method' to 'fine-tune', got regime {self.regime!r}")
         return self
 
 
@@ -117,12 +122,32 @@ class TrainConfig(_Strict):
     _labels = field_validator("labels")(_check_labels)
 
 
+def _check_score_labels(score_labels: Optional[list[str]], labels: list[str]) -> None:
+    """`score_labels`: a non-empty subset of `labels` without repeats (the argmax and the metrics are restricted to it)."""
+    if score_labels is None:
+        return
+    if not score_labels:
+        raise ValueError("key 'score_labels': must be a non-empty list (omit it to score every label)")
+    unknown = [label for label in score_labels if label not in labels]
+    if unknown:
+        raise ValueError(f"key 'score_labels': {unknown[0]!r} is not in labels {labels}")
+    repeated = sorted({label for label in score_labels if score_labels.count(label) > 1})
+    if repeated:
+        raise ValueError(f"key 'score_labels': {repeated[0]!r} is listed twice")
+
+
 class TrainEvaluateConfig(TrainConfig):
     """`train-evaluate`: a `train` config plus where to predict and score the test split."""
 
     test_file: str
     predictions_file: str
     metrics_file: str
+    score_labels: Optional[list[str]] = None  # optional by nature: scoring every label is the usual case
+
+    @model_validator(mode="after")
+    def _score_labels_are_labels(self) -> "TrainEvaluateConfig":
+        _check_score_labels(self.score_labels, self.labels)
+        return self
 
 
 class PredictConfig(_Strict):
@@ -132,8 +157,27 @@ class PredictConfig(_Strict):
     output_file: str
     metrics_file: Optional[str] = None  # optional by nature: predicting unlabelled rows writes no metrics
     settings: TrainerSettings
+    # "best": the best model only; "every-epoch": also every epoch checkpoint the run kept (keepEpochCheckpoints),
+    # whose probabilities go to `probabilities_file` as [E, N, C].
+    checkpoints: Literal["best", "every-epoch"]
+    probabilities_file: Optional[str] = None
+    score_labels: Optional[list[str]] = None
 
     _labels = field_validator("labels")(_check_labels)
+
+    @field_validator("probabilities_file")
+    @classmethod
+    def _npy(cls, value: Optional[str]) -> Optional[str]:
+        if value is not None and Path(value).suffix.lower() != ".npy":
+            raise ValueError("must end in .npy")
+        return value
+
+    @model_validator(mode="after")
+    def _consistent(self) -> "PredictConfig":
+        _check_score_labels(self.score_labels, self.labels)
+        if self.checkpoints == "every-epoch" and self.probabilities_file is None:
+            raise ValueError("key 'probabilities_file': checkpoints 'every-epoch' writes its predictions there, so it is required")
+        return self
 
 
 class EmbedConfig(_Strict):
@@ -187,6 +231,10 @@ def _describe(issue: Any) -> str:
         return f"missing required key '{key}'"
     if issue["type"] == "extra_forbidden":
         return f"unknown key '{key}'"
+    if issue["type"] == "value_error" and isinstance(issue.get("input"), dict):
+        # A model validator's rule across keys: its message names the keys; the whole object adds nothing.
+        message = str(issue["msg"]).removeprefix("Value error, ")
+        return f"key '{key}': {message}" if key else message
     return f"key '{key}': {issue['msg']}, got {json.dumps(issue.get('input'), default=str)}"
 
 

@@ -6,9 +6,12 @@ import json
 import math
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Optional
+from typing import Literal, Optional
 
 from synthlab_ml.errors import DataError
+
+Part = Literal["synthetic", "gold"]
+PARTS: tuple[Part, ...] = ("synthetic", "gold")
 
 
 @dataclass
@@ -18,6 +21,7 @@ class Example:
     label: Optional[int] = None  # index into the labels list
     soft_label: Optional[list[float]] = None  # normalised distribution, labels order
     line: int = 0
+    part: Part = "gold"  # which part of a training set the row belongs to (the phases of regimes.py)
 
 
 def read_examples(
@@ -27,9 +31,10 @@ def read_examples(
     label_required: bool = False,
     allow_soft: bool = False,
 ) -> list[Example]:
-    """Read `{"text", "label"?, "text_pair"?, "soft_label"?}` rows.
+    """Read `{"text", "label"?, "text_pair"?, "soft_label"?, "part"?}` rows.
 
     A row with a soft_label but no label gets the soft label's argmax as its hard label.
+    `part` is "synthetic" or "gold" (absent: "gold"); only the training regimes look at it.
     """
     path = Path(path)
     if not path.is_file():
@@ -69,6 +74,10 @@ def _parse_row(
     if pair is not None and not isinstance(pair, str):
         raise DataError(f"{where}: field 'text_pair' must be a string")
 
+    part = row.get("part", "gold")
+    if part not in PARTS:
+        raise DataError(f"{where}: field 'part' must be one of {list(PARTS)}, got {json.dumps(part)}")
+
     soft: Optional[list[float]] = None
     if row.get("soft_label") is not None:
         if not allow_soft:
@@ -87,7 +96,7 @@ def _parse_row(
         label = max(range(len(soft)), key=soft.__getitem__)
     elif label_required:
         raise DataError(f"{where}: field 'label' is missing")
-    return Example(text=text, text_pair=pair, label=label, soft_label=soft, line=lineno)
+    return Example(text=text, text_pair=pair, label=label, soft_label=soft, line=lineno, part=part)
 
 
 def _parse_soft(value: object, where: str, n_labels: int) -> list[float]:

@@ -11,7 +11,7 @@ import math
 import shutil
 import sys
 import time
-from dataclasses import asdict
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Optional
 
@@ -32,7 +32,8 @@ from synthlab_ml.modeling import (
 )
 from synthlab_ml.pooled import MeanPooledClassifier
 from synthlab_ml.probe import fit_probe, pooled_features
-from synthlab_ml.regimes import build_regime
+from synthlab_ml.epoch_checkpoints import EPOCHS_DIR, drop_epoch_checkpoints, list_epoch_checkpoints, save_epoch_checkpoint
+from synthlab_ml.regimes import Phase, Regime, build_regime
 from synthlab_ml.runtime import (
     configure_threads, get_rng_state, resolve_device, seed_everything, set_rng_state,
 )
@@ -70,10 +71,14 @@ def _train(config: TrainConfig, emit: EventWriter) -> int:
     device = resolve_device(config.settings.device)
     train_rows = read_examples(config.train_file, config.labels, label_required=True, allow_soft=True)
     dev_rows = read_examples(config.dev_file, config.labels, label_required=True)
+    regime = build_regime(config)
+    phases = regime.phases(train_rows)
+    parts = [phase.part for phase in phases]
 
     out.mkdir(parents=True, exist_ok=True)
     checkpoint_root = out / "checkpoints"
     best_dir = out / "best"
+    epochs_root = out / EPOCHS_DIR
     clean_partial(out)
     resume = latest_checkpoint(checkpoint_root)
 
@@ -84,133 +89,231 @@ def _train(config: TrainConfig, emit: EventWriter) -> int:
         if state.labels and state.labels != config.labels:
             raise ConfigError(f"{resume.path}: checkpoint labels {state.labels} differ from config labels "
                               f"{config.labels}; use a fresh output_dir")
-        log(f"resuming from {resume.path}")
+        if (state.phase_parts or ["all"]) != parts:
+            raise ConfigError(f"{resume.path}: the checkpoint trains the phases {state.phase_parts or ['all']} but regime "
+                              f"{config.settings.regime!r} on this train file makes {parts}; use a fresh output_dir")
+        state.phase_parts = parts
+        log(f"resuming from {resume.path} (phase {state.phase + 1} of {len(phases)}: {parts[state.phase]})")
         tokenizer = load_tokenizer(str(resume.path))
         model = load_trained_classifier(str(resume.path))
     else:
         check_model_source(config.model, "model")
-        state = TrainerState(labels=list(config.labels))
+        state = TrainerState(labels=list(config.labels), phase_parts=parts)
+        drop_epoch_checkpoints(epochs_root, 0)  # left by a run killed before its first checkpoint
         tokenizer = load_tokenizer(config.model)
         model = _build_model(config)
-    if config.settings.freeze_embeddings:
-        model.get_input_embeddings().weight.requires_grad_(False)
+    _freeze(model, config)
     model.to(device)
 
-    train_enc = Encoded(tokenizer, train_rows, config.settings.max_length)
     dev_enc = Encoded(tokenizer, dev_rows, config.settings.max_length)
-    steps_per_pass = math.ceil(len(train_rows) / config.settings.batch_size)
-    passes = passes_per_epoch(config, steps_per_pass)
-    steps_per_epoch = steps_per_pass * passes
-    optimizer, scheduler = _build_optimizer(model, config, steps_per_epoch * config.settings.max_epochs)
-    if resume is not None:
-        opt_state, sched_state, rng_state = load_training_state(resume, device)
-        optimizer.load_state_dict(opt_state)
-        scheduler.load_state_dict(sched_state)
-        set_rng_state(rng_state)
-        _repair_best(state, checkpoint_root, best_dir)
-
     resumed_from = resume.epoch if resume is not None else None
-    emit("start", device=str(device), n_train=len(train_rows), n_dev=len(dev_rows), labels=config.labels,
-         params=as_dict(config), resumed_from_epoch=resumed_from,
-         num_parameters=sum(p.numel() for p in model.parameters()),
-         num_trainable_parameters=sum(p.numel() for p in model.parameters() if p.requires_grad),
-         passes_per_epoch=passes, steps_per_epoch=steps_per_epoch)
+    restore_optimizer = resume is not None
+    if resume is not None:
+        _repair_best(state, checkpoint_root, best_dir)
+    epochs_run = 0
+    started = False
+    while True:
+        phase = phases[state.phase]
+        phase_rows = [train_rows[i] for i in phase.rows]
+        train_enc = Encoded(tokenizer, phase_rows, config.settings.max_length)
+        schedule = _schedule(config, len(phase_rows))
+        optimizer, scheduler = _build_optimizer(model, config, schedule.steps_per_epoch * config.settings.max_epochs)
+        if restore_optimizer:
+            opt_state, sched_state, rng_state = load_training_state(resume, device)
+            optimizer.load_state_dict(opt_state)
+            scheduler.load_state_dict(sched_state)
+            set_rng_state(rng_state)
+            restore_optimizer = False
+        if not started:
+            emit("start", device=str(device), n_train=len(train_rows), n_dev=len(dev_rows), labels=config.labels,
+                 params=as_dict(config), resumed_from_epoch=resumed_from,
+                 num_parameters=sum(p.numel() for p in model.parameters()),
+                 num_trainable_parameters=sum(p.numel() for p in model.parameters() if p.requires_grad),
+                 passes_per_epoch=schedule.passes, steps_per_epoch=schedule.steps_per_epoch,
+                 regime=config.settings.regime, phases=[{"part": p.part, "n_train": len(p.rows)} for p in phases],
+                 phase=phase.part)
+            started = True
+        else:
+            emit("phase", phase=phase.part, phase_index=state.phase, n_train=len(phase_rows),
+                 passes_per_epoch=schedule.passes, steps_per_epoch=schedule.steps_per_epoch)
 
-    regime = build_regime(config)
+        if resume is None and state.epoch == 0 and config.settings.head_init == "linear-probe":
+            _lp_ft_epoch_zero(model, tokenizer, optimizer, scheduler, state, config, train_enc, phase_rows, dev_enc,
+                              dev_rows, device, checkpoint_root, best_dir, emit)
+        last_phase = state.phase == len(phases) - 1
+        epochs_run += _train_phase(model, tokenizer, optimizer, scheduler, regime, state, config, phase, train_enc,
+                                   phase_rows, dev_enc, dev_rows, schedule, device, checkpoint_root, best_dir,
+                                   epochs_root if last_phase and config.settings.keep_epoch_checkpoints else None, emit)
+        if last_phase:
+            break
+        # The next phase starts from this phase's best weights, with a fresh optimizer, schedule and patience.
+        state.phases.append(_phase_summary(state, phase, config))
+        model = load_trained_classifier(str(best_dir))
+        _freeze(model, config)
+        model.to(device)
+        state.phase += 1
+        state.phase_epoch, state.best_score, state.best_epoch, state.best_checkpoint = 0, None, None, None
+        state.epochs_without_improvement = 0
+
+    last = _phase_summary(state, phases[-1], config)
+    result: dict[str, Any] = {
+        "event": "done",
+        "best_epoch": state.best_epoch,
+        "best_dev_macro_f1": last["best_dev_macro_f1"],
+        "metric_for_best": config.settings.metric_for_best,
+        "best_score": state.best_score,
+        "epochs_run": state.epoch,
+        "epochs_run_this_call": epochs_run,
+        # The loop only ends before max_epochs when patience ran out.
+        "stopped_early": last["stopped_early"],
+        "resumed_from_epoch": resumed_from,
+        "best_dir": str(best_dir.resolve()),
+        "regime": config.settings.regime,
+        "phases": [*state.phases, last],
+        # What this side received and validated, as the sweep config spells it.
+        "settings": config.settings.model_dump(by_alias=True),
+    }
+    if config.settings.keep_epoch_checkpoints:
+        drop_epoch_checkpoints(epochs_root, state.phase_epoch)
+        result["epoch_checkpoints"] = [{"epoch": c.epoch, "dir": str(c.path.resolve())}
+                                       for c in list_epoch_checkpoints(epochs_root)]
+    atomic_write_json(result_path, result)
+    _drop_checkpoints_when_done(config, checkpoint_root)
+    emit.write(result)
+    return 0
+
+
+@dataclass(frozen=True)
+class Schedule:
+    batches_per_pass: int
+    passes: int
+    steps_per_epoch: int  # optimizer steps: one per `gradientAccumulation` batches
+
+
+def _schedule(config: TrainConfig, n_rows: int) -> Schedule:
+    batches_per_pass = math.ceil(n_rows / config.settings.batch_size)
+    passes = passes_per_epoch(config, batches_per_pass)
+    return Schedule(batches_per_pass, passes, math.ceil(batches_per_pass * passes / config.settings.gradient_accumulation))
+
+
+def _freeze(model: Any, config: TrainConfig) -> None:
+    if config.settings.freeze_embeddings:
+        model.get_input_embeddings().weight.requires_grad_(False)
+
+
+def _lp_ft_epoch_zero(model: Any, tokenizer: Any, optimizer: Any, scheduler: Any, state: TrainerState, config: TrainConfig,
+                      train_enc: Encoded, train_rows: list[Example], dev_enc: Encoded, dev_rows: list[Example],
+                      device: torch.device, checkpoint_root: Path, best_dir: Path, emit: EventWriter) -> None:
+    """LP-FT: the head starts as the linear probe, scored and checkpointed as epoch 0, so the run's best
+    model is never worse on dev than the probe it started from."""
+    t0 = time.monotonic()
+    fit = _init_head_from_probe(model, config, train_enc, train_rows, dev_enc, dev_rows, device)
+    dev = evaluate(model, dev_enc, dev_rows, config, device)
+    state.best_score, state.best_epoch, state.best_checkpoint = dev[config.settings.metric_for_best], 0, 0
+    record = {
+        "epoch": 0, "max_epochs": config.settings.max_epochs, "train_loss": fit.train_loss, "dev_loss": dev["loss"],
+        "dev_macro_f1": dev["macro_f1"], "dev_accuracy": dev["accuracy"], "is_best": True,
+        "global_step": 0, "epochs_without_improvement": 0, "probe_c": fit.c, "phase": state.phase_parts[state.phase],
+    }
+    state.history.append(record)
+    checkpoint = save_checkpoint(checkpoint_root, state, model, tokenizer, optimizer, scheduler, get_rng_state())
+    publish_best(checkpoint, best_dir, state.best_score)
+    emit("epoch", **record, seconds=round(time.monotonic() - t0, 3))
+
+
+def _train_phase(model: Any, tokenizer: Any, optimizer: Any, scheduler: Any, regime: Regime, state: TrainerState,
+                 config: TrainConfig, phase: Phase, train_enc: Encoded, train_rows: list[Example], dev_enc: Encoded,
+                 dev_rows: list[Example], schedule: Schedule, device: torch.device, checkpoint_root: Path,
+                 best_dir: Path, epochs_root: Optional[Path], emit: EventWriter) -> int:
+    """The epochs of one phase, until maxEpochs or patience; returns how many ran in this call."""
     higher_is_better = BEST_METRICS[config.settings.metric_for_best]
+    accumulation = config.settings.gradient_accumulation
     epochs_run = 0
     last_step_event = time.monotonic()
-
-    if resume is None and config.settings.head_init == "linear-probe":
-        # LP-FT: the head starts as the linear probe, scored and checkpointed as epoch 0, so the run's
-        # best model is never worse on dev than the probe it started from.
-        t0 = time.monotonic()
-        fit = _init_head_from_probe(model, config, train_enc, train_rows, dev_enc, dev_rows, device)
-        dev = evaluate(model, dev_enc, dev_rows, config, device)
-        state.best_score, state.best_epoch = dev[config.settings.metric_for_best], 0
-        record = {
-            "epoch": 0, "max_epochs": config.settings.max_epochs, "train_loss": fit.train_loss, "dev_loss": dev["loss"],
-            "dev_macro_f1": dev["macro_f1"], "dev_accuracy": dev["accuracy"], "is_best": True,
-            "global_step": 0, "epochs_without_improvement": 0, "probe_c": fit.c,
-        }
-        state.history.append(record)
-        checkpoint = save_checkpoint(checkpoint_root, state, model, tokenizer, optimizer, scheduler, get_rng_state())
-        publish_best(checkpoint, best_dir, state.best_score)
-        emit("epoch", **record, seconds=round(time.monotonic() - t0, 3))
-
-    for epoch in range(state.epoch + 1, config.settings.max_epochs + 1):
-        if state.epochs_without_improvement >= config.settings.patience:
-            break
+    while state.phase_epoch < config.settings.max_epochs and state.epochs_without_improvement < config.settings.patience:
+        epoch, run_epoch = state.phase_epoch + 1, state.epoch + 1
         t0 = time.monotonic()
         model.train()
-        generator = _epoch_generator(config.seed, epoch)
-        order = [i for _ in range(passes) for i in torch.randperm(len(train_rows), generator=generator).tolist()]
-        loss_sum, seen = 0.0, 0
+        # Shuffle order depends only on (seed, the run's epoch number), so a resumed run sees the same batches.
+        generator = _epoch_generator(config.seed, run_epoch)
+        n = len(train_rows)
+        order = [i for _ in range(schedule.passes) for i in torch.randperm(n, generator=generator).tolist()]
         # Batches never straddle two passes: each pass is cut into batches on its own.
-        epoch_batches = [b for p in range(passes) for b in batches(len(train_rows), config.settings.batch_size,
-                                                                    order[p * len(train_rows):(p + 1) * len(train_rows)])]
-        for step, idx in enumerate(epoch_batches, start=1):
-            logits = model(**train_enc.batch(idx, device)).logits
-            loss = regime.loss(logits, [train_rows[i] for i in idx])
+        epoch_batches = [b for p in range(schedule.passes)
+                         for b in batches(n, config.settings.batch_size, order[p * n:(p + 1) * n])]
+        groups = [epoch_batches[i:i + accumulation] for i in range(0, len(epoch_batches), accumulation)]
+        loss_sum, seen = 0.0, 0
+        for step, group in enumerate(groups, start=1):
             optimizer.zero_grad(set_to_none=True)
-            loss.backward()
+            group_loss = accumulate_gradients(model, regime, train_enc, train_rows, group, device)
             if config.settings.max_grad_norm is not None:
                 torch.nn.utils.clip_grad_norm_(model.parameters(), config.settings.max_grad_norm)
             optimizer.step()
             scheduler.step()
             state.global_step += 1
-            loss_sum += loss.item() * len(idx)
-            seen += len(idx)
+            group_rows = sum(len(idx) for idx in group)
+            loss_sum += group_loss
+            seen += group_rows
             if time.monotonic() - last_step_event >= STEP_EVENT_SECONDS:
                 last_step_event = time.monotonic()
-                emit("step", epoch=epoch, step=step, steps_per_epoch=steps_per_epoch,
-                     global_step=state.global_step, loss=loss.item(), lr=scheduler.get_last_lr()[0])
+                emit("step", epoch=epoch, step=step, steps_per_epoch=schedule.steps_per_epoch, phase=phase.part,
+                     global_step=state.global_step, loss=group_loss / group_rows, lr=scheduler.get_last_lr()[0])
 
         dev = evaluate(model, dev_enc, dev_rows, config, device)
         score = dev[config.settings.metric_for_best]
         is_best = state.best_score is None or (
             score > state.best_score if higher_is_better else score < state.best_score)
         if is_best:
-            state.best_score, state.best_epoch = score, epoch
+            state.best_score, state.best_epoch, state.best_checkpoint = score, epoch, run_epoch
             state.epochs_without_improvement = 0
         else:
             state.epochs_without_improvement += 1
-        state.epoch = epoch
+        state.epoch, state.phase_epoch = run_epoch, epoch
         record = {
             "epoch": epoch, "max_epochs": config.settings.max_epochs, "train_loss": loss_sum / max(seen, 1),
             "dev_loss": dev["loss"], "dev_macro_f1": dev["macro_f1"], "dev_accuracy": dev["accuracy"],
             "is_best": is_best, "global_step": state.global_step,
-            "epochs_without_improvement": state.epochs_without_improvement,
+            "epochs_without_improvement": state.epochs_without_improvement, "phase": phase.part,
         }
         state.history.append(record)
 
+        if epochs_root is not None:
+            # Before the checkpoint that marks the epoch done: a kill in between reruns the epoch and rewrites it.
+            save_epoch_checkpoint(epochs_root, epoch, run_epoch, model)
         checkpoint = save_checkpoint(checkpoint_root, state, model, tokenizer, optimizer, scheduler, get_rng_state())
         if is_best:
             publish_best(checkpoint, best_dir, state.best_score)
         prune_checkpoints(checkpoint_root, config.settings.keep_checkpoints)
         epochs_run += 1
         emit("epoch", **record, seconds=round(time.monotonic() - t0, 3))
-    # The loop only ends before max_epochs when patience ran out.
-    stopped_early = state.epoch < config.settings.max_epochs
+    return epochs_run
 
-    result = {
-        "event": "done",
+
+def accumulate_gradients(model: Any, regime: Regime, encoded: Encoded, rows: list[Example],
+                         group: list[list[int]], device: torch.device) -> float:
+    """Forward and backward over a group of batches, so that the summed gradients equal those of one
+    batch of all the group's rows: each batch's mean loss counts by its share of the group's rows.
+    Returns the group's loss summed over its rows."""
+    total = sum(len(idx) for idx in group)
+    loss_sum = 0.0
+    for idx in group:
+        logits = model(**encoded.batch(idx, device)).logits
+        loss = regime.loss(logits, [rows[i] for i in idx])
+        (loss * (len(idx) / total)).backward()
+        loss_sum += loss.item() * len(idx)
+    return loss_sum
+
+
+def _phase_summary(state: TrainerState, phase: Phase, config: TrainConfig) -> dict[str, Any]:
+    return {
+        "part": phase.part,
+        "n_train": len(phase.rows),
+        "epochs_run": state.phase_epoch,
         "best_epoch": state.best_epoch,
-        "best_dev_macro_f1": _best_macro_f1(state),
-        "metric_for_best": config.settings.metric_for_best,
         "best_score": state.best_score,
-        "epochs_run": state.epoch,
-        "epochs_run_this_call": epochs_run,
-        "stopped_early": stopped_early,
-        "resumed_from_epoch": resumed_from,
-        "best_dir": str(best_dir.resolve()),
-        # What this side received and validated, as the sweep config spells it.
-        "settings": config.settings.model_dump(by_alias=True),
+        "best_dev_macro_f1": _best_macro_f1(state, phase.part),
+        "stopped_early": state.phase_epoch < config.settings.max_epochs,
     }
-    atomic_write_json(result_path, result)
-    _drop_checkpoints_when_done(config, checkpoint_root)
-    emit.write(result)
-    return 0
 
 
 def _drop_checkpoints_when_done(config: TrainConfig, checkpoint_root: Path) -> None:
@@ -229,9 +332,10 @@ def evaluate(model: Any, enc: Encoded, rows: list[Example], config: TrainConfig,
     return {"loss": loss, "macro_f1": m["macro_f1"], "accuracy": m["accuracy"]}
 
 
-def passes_per_epoch(config: TrainConfig, steps_per_pass: int) -> int:
-    """How many passes over the train set one epoch makes, so that max_epochs epochs reach min_steps."""
-    return max(1, math.ceil(config.settings.min_steps / (steps_per_pass * config.settings.max_epochs)))
+def passes_per_epoch(config: TrainConfig, batches_per_pass: int) -> int:
+    """How many passes over the train set one epoch makes, so that max_epochs epochs reach min_steps optimizer steps."""
+    return max(1, math.ceil(config.settings.min_steps * config.settings.gradient_accumulation
+                            / (batches_per_pass * config.settings.max_epochs)))
 
 
 def _build_model(config: TrainConfig) -> Any:
@@ -286,24 +390,24 @@ def _epoch_generator(seed: int, epoch: int) -> torch.Generator:
     return torch.Generator().manual_seed(seed * 1_000_003 + epoch)
 
 
-def _best_macro_f1(state: TrainerState) -> Optional[float]:
-    for rec in state.history:
-        if rec["epoch"] == state.best_epoch:
+def _best_macro_f1(state: TrainerState, part: str) -> Optional[float]:
+    for rec in reversed(state.history):
+        if rec["epoch"] == state.best_epoch and rec.get("phase", "all") == part:
             return rec["dev_macro_f1"]
     return None
 
 
 def _repair_best(state: TrainerState, checkpoint_root: Path, best_dir: Path) -> None:
     """A kill between writing a checkpoint and publishing best/ leaves best/ stale; fix it."""
-    if state.best_epoch is None:
+    if state.best_checkpoint is None:
         return
     info = best_info(best_dir)
-    if info is not None and info.get("epoch") == state.best_epoch:
+    if info is not None and info.get("epoch") == state.best_checkpoint:
         return
     source: Optional[Checkpoint] = next(
-        (c for c in list_checkpoints(checkpoint_root) if c.epoch == state.best_epoch), None)
+        (c for c in list_checkpoints(checkpoint_root) if c.epoch == state.best_checkpoint), None)
     if source is not None:
         log(f"re-publishing best/ from {source.path}")
         publish_best(source, best_dir, state.best_score)
     else:
-        log(f"warning: best/ does not match best epoch {state.best_epoch} and its checkpoint is gone")
+        log(f"warning: best/ does not match best checkpoint epoch-{state.best_checkpoint} and that checkpoint is gone")

@@ -13,6 +13,7 @@ from typing import Any
 
 from synthlab_ml.config import PredictConfig, TrainEvaluateConfig
 from synthlab_ml.data import read_examples
+from synthlab_ml.errors import DataError
 from synthlab_ml.io_utils import EventWriter
 from synthlab_ml.predict import run_predict
 from synthlab_ml.train import RESULT_FILE, run_train
@@ -30,7 +31,12 @@ class _TrainEvents(EventWriter):
 
 def run_train_evaluate(config: TrainEvaluateConfig, emit: EventWriter) -> int:
     # A bad test file must fail before hours of training, not after.
-    read_examples(config.test_file, config.labels, label_required=True)
+    test_rows = read_examples(config.test_file, config.labels, label_required=True)
+    if config.score_labels is not None:
+        outside = next((ex for ex in test_rows if config.labels[ex.label] not in config.score_labels), None)
+        if outside is not None:
+            raise DataError(f"{config.test_file}:{outside.line}: gold label {config.labels[outside.label]!r} is not in "
+                            f"score_labels {config.score_labels}")
     code = run_train(config, _TrainEvents(emit))
     if code != 0:
         return code
@@ -39,4 +45,5 @@ def run_train_evaluate(config: TrainEvaluateConfig, emit: EventWriter) -> int:
     return run_predict(PredictConfig(
         model_dir=result["best_dir"], input_file=config.test_file, labels=config.labels,
         output_file=config.predictions_file, metrics_file=config.metrics_file, settings=config.settings,
+        checkpoints="best", score_labels=config.score_labels,
     ), emit)

@@ -5,7 +5,11 @@ on a fine-tuned model, and the events and train_result.json are the fine-tune's:
 event (epoch 1) with the dev scores, then `done`. There are no checkpoints: the whole run is one
 forward pass over train and dev plus a few seconds of fitting, so an interrupted run starts over.
 The encoder is unchanged, so best/ links the encoder's weight file instead of writing a copy.
-Soft labels count as their argmax label.
+
+What the probe cannot honour it refuses instead of ignoring: soft labels (logistic regression here
+fits hard labels; a soft-labelled row is a data error naming its line) and the phased regimes
+`warmup` / `reverse` (a settings error, config.py and src/config/schema.ts). `gradientAccumulation`
+has nothing to do (the fit is full-batch); `keepEpochCheckpoints` keeps its one epoch, the head only.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from typing import Optional
 from synthlab_ml.checkpoints import clean_partial, publish_dir
 from synthlab_ml.config import TrainConfig, as_dict
 from synthlab_ml.data import read_examples
+from synthlab_ml.epoch_checkpoints import EPOCHS_DIR, drop_epoch_checkpoints, save_epoch_checkpoint
 from synthlab_ml.errors import DataError
 from synthlab_ml.io_utils import EventWriter, atomic_write_json
 from synthlab_ml.modeling import Encoded, check_model_source, load_tokenizer
@@ -33,6 +38,10 @@ def train_linear_probe(config: TrainConfig, emit: EventWriter) -> int:
     device = resolve_device(config.settings.device)
     train_rows = read_examples(config.train_file, config.labels, label_required=True, allow_soft=True)
     dev_rows = read_examples(config.dev_file, config.labels, label_required=True)
+    soft = next((ex for ex in train_rows if ex.soft_label is not None), None)
+    if soft is not None:
+        raise DataError(f"{config.train_file}:{soft.line}: field 'soft_label': method 'linear-probe' fits hard labels "
+                        f"only; train soft labels with method 'fine-tune', or send the hard label")
     train_labels = [ex.label for ex in train_rows]
     if len(set(train_labels)) < 2:
         raise DataError(f"{config.train_file}: the linear probe needs at least 2 labels in train, found "
@@ -66,6 +75,13 @@ def train_linear_probe(config: TrainConfig, emit: EventWriter) -> int:
         tokenizer.save_pretrained(tmp)
 
     publish_dir(write_model, best_dir, {"epoch": 1, "score": dev[config.settings.metric_for_best], "probe_c": fit.c})
+    epochs_root = out / EPOCHS_DIR
+    drop_epoch_checkpoints(epochs_root, 0)
+    epoch_checkpoints = []
+    if config.settings.keep_epoch_checkpoints:
+        model.encoder.requires_grad_(False)  # only the head was fitted: the epoch keeps it, best/ holds the encoder
+        checkpoint = save_epoch_checkpoint(epochs_root, 1, 1, model)
+        epoch_checkpoints.append({"epoch": 1, "dir": str(checkpoint.path.resolve())})
     emit("epoch", epoch=1, max_epochs=1, train_loss=fit.train_loss, dev_loss=dev["loss"],
          dev_macro_f1=dev["macro_f1"], dev_accuracy=dev["accuracy"], is_best=True, global_step=fit.iterations,
          epochs_without_improvement=0, probe_c=fit.c, probe_dev_scores=fit.dev_scores,
@@ -83,6 +99,11 @@ def train_linear_probe(config: TrainConfig, emit: EventWriter) -> int:
         "best_dir": str(best_dir.resolve()),
         "method": "linear-probe",
         "probe_c": fit.c,
+        "regime": config.settings.regime,
+        "phases": [{"part": "all", "n_train": len(train_rows), "epochs_run": 1, "best_epoch": 1,
+                    "best_score": dev[config.settings.metric_for_best], "best_dev_macro_f1": dev["macro_f1"],
+                    "stopped_early": False}],
+        **({"epoch_checkpoints": epoch_checkpoints} if config.settings.keep_epoch_checkpoints else {}),
         # What this side received and validated, as the sweep config spells it.
         "settings": config.settings.model_dump(by_alias=True),
     }

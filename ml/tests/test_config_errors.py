@@ -83,7 +83,7 @@ def test_missing_config_file_exits_2(capsys, tmp_path: Path) -> None:
 def test_predict_label_mismatch_exits_2(capsys, tmp_path: Path, tiny_model: Path, sib_files) -> None:
     # The tiny model has no head yet (2 generic labels by default) -> label count mismatch.
     config = write_json(tmp_path / "p.json", {
-        "model_dir": str(tiny_model), "input_file": str(sib_files["test"]), "labels": LABELS,
+        "model_dir": str(tiny_model), "input_file": str(sib_files["test"]), "labels": LABELS, "checkpoints": "best",
         "output_file": str(tmp_path / "out.jsonl"), "settings": default_trainer_settings(device="cpu")})
     code, _, err = run_cli(capsys, "predict", "--config", str(config))
     assert code == 2 and "labels" in err

@@ -60,7 +60,7 @@ def test_probe_trains_predicts_and_matches_scikit_learn(capsys, train_config, ti
 
     predictions, metrics_file = tmp_path / "pred.jsonl", tmp_path / "metrics.json"
     predict_config = write_json(tmp_path / "predict.json", {
-        "model_dir": done["best_dir"], "input_file": str(sib_files["test"]), "labels": LABELS,
+        "model_dir": done["best_dir"], "input_file": str(sib_files["test"]), "labels": LABELS, "checkpoints": "best",
         "output_file": str(predictions), "metrics_file": str(metrics_file),
         "settings": default_trainer_settings(maxLength=48, device="cpu")})
     code, predicted, _ = run_cli(capsys, "predict", "--config", str(predict_config))

@@ -30,7 +30,7 @@ def best_dir(tmp_path_factory, tiny_model: Path, sib_files) -> Path:
 def test_predict_with_metrics(capsys, tmp_path: Path, best_dir: Path, sib_files) -> None:
     out, metrics_file = tmp_path / "pred.jsonl", tmp_path / "metrics.json"
     config = write_json(tmp_path / "p.json", {
-        "model_dir": str(best_dir), "input_file": str(sib_files["test"]), "labels": LABELS,
+        "model_dir": str(best_dir), "input_file": str(sib_files["test"]), "labels": LABELS, "checkpoints": "best",
         "output_file": str(out), "metrics_file": str(metrics_file),
         "settings": default_trainer_settings(predictBatchSize=8, device="cpu")})
     code, events, _ = run_cli(capsys, "predict", "--config", str(config))
@@ -57,7 +57,7 @@ def test_predict_with_metrics(capsys, tmp_path: Path, best_dir: Path, sib_files)
 def test_predict_without_gold_labels(capsys, tmp_path: Path, best_dir: Path) -> None:
     inp = write_jsonl(tmp_path / "in.jsonl", [{"text": "The match ended in a draw."}, {"text": "Visit Paris."}])
     config = write_json(tmp_path / "p.json", {
-        "model_dir": str(best_dir), "input_file": str(inp), "labels": LABELS,
+        "model_dir": str(best_dir), "input_file": str(inp), "labels": LABELS, "checkpoints": "best",
         "output_file": str(tmp_path / "pred.jsonl"), "metrics_file": str(tmp_path / "m.json"),
         "settings": default_trainer_settings(device="cpu")})
     code, events, _ = run_cli(capsys, "predict", "--config", str(config))

@@ -48,7 +48,7 @@ def test_mean_pooled_fine_tune_saves_and_reloads_the_same_model(capsys, train_co
     assert torch.allclose(logits[:5], one_by_one, atol=1e-5)
 
     predict_config = write_json(tmp_path / "p.json", {
-        "model_dir": str(best), "input_file": str(sib_files["test"]), "labels": LABELS,
+        "model_dir": str(best), "input_file": str(sib_files["test"]), "labels": LABELS, "checkpoints": "best",
         "output_file": str(tmp_path / "p.jsonl"), "settings": default_trainer_settings(maxLength=48, device="cpu")})
     code, predicted, _ = run_cli(capsys, "predict", "--config", str(predict_config))
     assert code == 0

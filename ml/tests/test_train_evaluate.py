@@ -31,7 +31,7 @@ def test_trains_then_scores_the_best_checkpoint(capsys, train_config, sib_files,
 
     # The same checkpoint scored by the separate `predict` command gives the same figures.
     predict_config = write_json(tmp_path / "predict.json", {
-        "model_dir": trained["best_dir"], "input_file": str(sib_files["test"]), "labels": LABELS,
+        "model_dir": trained["best_dir"], "input_file": str(sib_files["test"]), "labels": LABELS, "checkpoints": "best",
         "output_file": str(tmp_path / "p.jsonl"), "settings": config["settings"]})
     code, predicted, _ = run_cli(capsys, "predict", "--config", str(predict_config))
     assert code == 0

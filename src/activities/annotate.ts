@@ -13,6 +13,7 @@ export function createAnnotateActivity(deps: ActivityDeps) {
     const rows: SyntheticRow[] = samples.map((sample) => ({
       id: `${input.productKey}/${sample.id}`,
       text: sample.text,
+      ...(sample.textPair === undefined ? {} : { textPair: sample.textPair }),
       label: sample.label,
       labelSource: 'prompt',
       generator: input.generatorName,

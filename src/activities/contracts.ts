@@ -95,12 +95,22 @@ export const reviseOutputSchema = z.strictObject({
 });
 export type ReviseOutput = z.infer<typeof reviseOutputSchema>;
 
+/** Near-duplicate removal (stages/near-duplicates.ts); absent means exact duplicates only. */
+export const nearDuplicateOptionsSchema = z.strictObject({
+  /** Jaccard similarity of the character-shingle sets at or above which two texts are near-duplicates. */
+  threshold: z.number().gt(0).lte(1),
+  shingleSize: z.number().int().positive().optional(),
+  hashes: z.number().int().min(2).max(1024).optional(),
+  seed: z.number().int().optional(),
+});
+
 export const dedupeInputSchema = z.strictObject({
   dataRoot: z.string(),
   dataset: DatasetSpecSchema,
   language: z.string(),
   samples: artifactRefSchema,
   demos: artifactRefSchema,
+  nearDuplicates: nearDuplicateOptionsSchema.optional(),
 });
 export type DedupeInput = z.infer<typeof dedupeInputSchema>;
 
@@ -192,7 +202,11 @@ export const evaluateOutputSchema = z.strictObject({
 export type EvaluateOutput = z.infer<typeof evaluateOutputSchema>;
 
 /** A cell's GPU work as one activity: fine-tune, then score the test split with the best checkpoint. */
-export const fineTuneAndEvaluateInputSchema = fineTuneInputSchema.extend({ test: artifactRefSchema });
+export const fineTuneAndEvaluateInputSchema = fineTuneInputSchema.extend({
+  test: artifactRefSchema,
+  /** Study D: score the test split over these labels only (a target with fewer labels than the source). */
+  scoreLabels: z.array(z.string()).min(2).optional(),
+});
 export type FineTuneAndEvaluateInput = z.infer<typeof fineTuneAndEvaluateInputSchema>;
 
 export const fineTuneAndEvaluateOutputSchema = z.strictObject({
@@ -229,6 +243,7 @@ export const keepSamplesInputSchema = z.strictObject({
   quotaPerLabel: z.number().int().positive(),
   /** The ledger the previous round left; absent for the first round. */
   previous: keptLedgerSchema.optional(),
+  nearDuplicates: nearDuplicateOptionsSchema.optional(),
 });
 export type KeepSamplesInput = z.infer<typeof keepSamplesInputSchema>;
 

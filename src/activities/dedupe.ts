@@ -9,7 +9,7 @@ import { dedupeInputSchema, type DedupeInput, type DedupeOutput } from './contra
 import type { ActivityDeps } from './deps';
 import { candidateSchema, countByLabel } from './rows';
 
-const demosSchema = z.record(z.string(), z.array(z.object({ text: z.string() }).loose()));
+const demosSchema = z.record(z.string(), z.array(z.object({ text: z.string(), textPair: z.string().optional() }).loose()));
 
 export function createDedupeActivity(deps: ActivityDeps) {
   return async function dedupeSamplesActivity(rawInput: DedupeInput): Promise<DedupeOutput> {
@@ -19,13 +19,14 @@ export function createDedupeActivity(deps: ActivityDeps) {
     const test = await readSplit(input.dataset, { dataRoot: input.dataRoot, language: input.language, split: 'test' });
     const result = dedupeSamples(samples, {
       against: [
-        ...test.map((example) => ({ text: example.text, source: 'test' as const })),
-        ...Object.values(demos).flatMap((list) => list.map((demo) => ({ text: demo.text, source: 'demo' as const }))),
+        ...test.map((example) => ({ text: example.text, textPair: example.textPair, source: 'test' as const })),
+        ...Object.values(demos).flatMap((list) => list.map((demo) => ({ text: demo.text, textPair: demo.textPair, source: 'demo' as const }))),
       ],
+      nearDuplicates: input.nearDuplicates,
     });
     return {
       kept: await deps.store.putJsonl(result.kept),
-      removed: await deps.store.putJsonl(result.removed.map((removal) => ({ ...removal.sample, reason: removal.reason, duplicateOf: removal.duplicateOf }))),
+      removed: await deps.store.putJsonl(result.removed.map((removal) => ({ ...removal.sample, reason: removal.reason, duplicateOf: removal.duplicateOf, similarity: removal.similarity }))),
       removedByLabel: countByLabel(result.removed.map((removal) => removal.sample)),
     };
   };

@@ -21,8 +21,9 @@ export const PREDICTIONS_FILE = 'predictions.jsonl';
 export const METRICS_FILE = 'metrics.json';
 
 /** The evaluation's identity: the trained run (and its result) scored on one test split. */
-export function evaluateCacheKey(input: { runKey: string; trainResult: ArtifactRef; test: ArtifactRef; labels: string[]; maxLength: number }): string {
-  return hashOf({ model: input.trainResult.sha256, runKey: input.runKey, test: input.test.sha256, labels: input.labels, maxLength: input.maxLength });
+export function evaluateCacheKey(input: { runKey: string; trainResult: ArtifactRef; test: ArtifactRef; labels: string[]; maxLength: number; scoreLabels?: string[] | undefined }): string {
+  // scoreLabels is undefined outside study D, and then left out of the hash: earlier keys stay valid.
+  return hashOf({ model: input.trainResult.sha256, runKey: input.runKey, test: input.test.sha256, labels: input.labels, maxLength: input.maxLength, scoreLabels: input.scoreLabels });
 }
 
 /** Stores the predictions and metrics the ML CLI wrote into `workDir` and records them under `cacheKey`. */

@@ -26,9 +26,10 @@ import { runMlCommand } from './ml-runner';
 
 export function createFineTuneAndEvaluateActivity(deps: ActivityDeps) {
   return async function fineTuneAndEvaluate(rawInput: FineTuneAndEvaluateInput): Promise<FineTuneAndEvaluateOutput> {
-    const { test, ...training } = fineTuneAndEvaluateInputSchema.parse(rawInput);
+    const { test, scoreLabels, ...training } = fineTuneAndEvaluateInputSchema.parse(rawInput);
+    // Cells that differ only in where they are scored share this key, and so one training run.
     const runKey = fineTuneRunKey(training);
-    const scored = { runKey, test, labels: training.labels, maxLength: training.training.maxLength };
+    const scored = { runKey, test, labels: training.labels, maxLength: training.training.maxLength, scoreLabels };
     const trainedBefore = await deps.store.lookup('fine-tune', runKey, fineTuneOutputSchema);
     if (trainedBefore) {
       const evaluatedBefore = await deps.store.lookup('evaluate', evaluateCacheKey({ ...scored, trainResult: trainedBefore.trainResult }), evaluateOutputSchema);
@@ -48,7 +49,12 @@ export function createFineTuneAndEvaluateActivity(deps: ActivityDeps) {
       configPath: join(outputDir, 'train-evaluate-config.json'),
       config: {
         ...trainConfigFor(training, outputDir),
-        ...evaluationFilesConfig({ testFile: pathOfRef(test), predictionsFile: join(evaluationDir, PREDICTIONS_FILE), metricsFile: join(evaluationDir, METRICS_FILE) }),
+        ...evaluationFilesConfig({
+          testFile: pathOfRef(test),
+          predictionsFile: join(evaluationDir, PREDICTIONS_FILE),
+          metricsFile: join(evaluationDir, METRICS_FILE),
+          ...(scoreLabels === undefined ? {} : { scoreLabels }),
+        }),
       },
       threads: training.training.threads,
       signal: context.cancellationSignal,

@@ -11,7 +11,7 @@ import { Context } from '@temporalio/activity';
 import { z } from 'zod';
 import type { DeviceSeconds } from '../artifacts/results';
 import { pathOfRef } from '../artifacts/store';
-import { pickTrainerSettings } from '../config/schema';
+import { pickTrainerSettings, withoutUnchangedLaterSettings } from '../config/schema';
 import { hashOf } from '../shared/hash';
 import { fineTuneInputSchema, fineTuneOutputSchema, type FineTuneInput, type FineTuneOutput } from './contracts';
 import type { ActivityDeps } from './deps';
@@ -26,7 +26,8 @@ const trainResultSchema = z.looseObject({
 
 /** The training run's identity: every input that changes the trained model (not device, threads or scheduling). */
 export function fineTuneRunKey(input: FineTuneInput): string {
-  const { device: _device, predictBatchSize: _predictBatchSize, ...affecting } = pickTrainerSettings(input.training);
+  // Settings added later are left out at their unchanged value: runs trained before them keep their key.
+  const { device: _device, predictBatchSize: _predictBatchSize, ...affecting } = withoutUnchangedLaterSettings(pickTrainerSettings(input.training));
   return hashOf({ model: input.training.model, seed: input.seed, labels: input.labels, train: input.train.sha256, dev: input.dev.sha256, settings: affecting });
 }
 

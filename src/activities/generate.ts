@@ -21,6 +21,7 @@ import { readFile, rm } from 'node:fs/promises';
 import { setMaxListeners } from 'node:events';
 import { join } from 'node:path';
 import { Context } from '@temporalio/activity';
+import { ApplicationFailure } from '@temporalio/common';
 import { z } from 'zod';
 import { openAppendLog } from '../artifacts/append-log';
 import { getLanguage } from '../data/languages';
@@ -28,7 +29,9 @@ import { readSplit, type Example } from '../data/readers';
 import type { ChatMessage, LanguageModel } from '../llm/types';
 import { sampleDemos } from '../stages/demos';
 import { LabelRequests } from '../stages/label-requests';
-import { parseGeneratedLines } from '../stages/parse-generations';
+import { parseGeneratedLines, parseGeneratedPairs } from '../stages/parse-generations';
+import { formatPairLine, PAIR_SEPARATOR, splitPairLine } from '../stages/text-pairs';
+import type { DatasetSpec } from '../data/dataset-spec';
 import { generatorIdentity } from '../config/plan';
 import { compareText } from '../shared/compare';
 import { hashOf } from '../shared/hash';
@@ -56,7 +59,7 @@ const requestRecordSchema = z.object({
 });
 type RequestRecord = z.infer<typeof requestRecordSchema>;
 /** A line of `requests.jsonl`: a finished request. How many new samples it gave is known only once lower indices are in. */
-const requestLineSchema = requestRecordSchema.omit({ newUnique: true });
+export const requestLineSchema = requestRecordSchema.omit({ newUnique: true });
 type RequestLine = z.infer<typeof requestLineSchema>;
 
 const labelProgressSchema = z.object({
@@ -82,6 +85,35 @@ export async function readOldProgress(path: string, before: Progress): Promise<R
     .map(({ newUnique: _newUnique, ...line }) => line);
 }
 
+/** The generation template's role for a pair task (NLI): its replies are `premise ||| hypothesis` lines. */
+export const PAIR_GENERATION_ROLE = 'generate-pairs';
+
+/** A dataset whose examples are text pairs (`columns.textPair`): generation writes pairs. */
+export function isPairTask(spec: DatasetSpec): boolean {
+  return spec.columns.textPair !== undefined;
+}
+
+/** A pair task needs a pairs template and a single-text task must not get one: the reply formats differ. */
+export function checkTemplateRole(loaded: LoadedTemplate, datasetName: string, pairs: boolean): void {
+  const isPairTemplate = loaded.template.role === PAIR_GENERATION_ROLE;
+  if (pairs === isPairTemplate) return;
+  throw ApplicationFailure.create({
+    type: 'ConfigError',
+    nonRetryable: true,
+    message: pairs
+      ? `dataset ${datasetName} has text pairs (columns.textPair), so its generation prompt must be a pairs template (role "${PAIR_GENERATION_ROLE}", e.g. prompts/generate/pairs.v1.md); ${loaded.path} has role "${loaded.template.role}"`
+      : `${loaded.path} is a pairs template (role "${PAIR_GENERATION_ROLE}") but dataset ${datasetName} has single texts`,
+  });
+}
+
+/** A candidate's text fields from a kept sample: a pair task's sample is its pair line. */
+export function candidateTexts(sample: string, pairs: boolean): { text: string; textPair?: string } {
+  if (!pairs) return { text: sample };
+  const pair = splitPairLine(sample);
+  if (!pair) throw new Error(`generation progress holds a pair sample without exactly one "${PAIR_SEPARATOR}": ${JSON.stringify(sample.slice(0, 80))}`);
+  return pair;
+}
+
 export interface PromptParts {
   languageName: string;
   script: string;
@@ -102,7 +134,8 @@ export function buildMessages(loaded: LoadedTemplate, parts: PromptParts, demos:
     label: parts.label,
     labelDescription: parts.labelDescription,
     n: parts.count,
-    examples: demos.map((demo) => demo.text),
+    // A pair task's demos are shown in the line format its replies must use.
+    examples: demos.map((demo) => (demo.textPair === undefined ? demo.text : formatPairLine({ text: demo.text, textPair: demo.textPair }))),
   });
 }
 
@@ -143,8 +176,13 @@ export function createGenerateActivity(deps: ActivityDeps) {
     const workDir = deps.store.workDir('generate', cacheKey);
     const before: Progress = previous ? await deps.store.readJson(previous, progressSchema) : { labels: {}, requests: [] };
     const targetOf = (label: string) => input.uniqueTargetByLabel?.[label] ?? generation.samplesPerLabel;
-    const parse = (text: string, finishReason: RequestLine['finishReason']) =>
-      parseGeneratedLines(text, { minChars: generation.minChars, maxChars: generation.maxChars, finishReason }).kept;
+    const pairs = isPairTask(spec);
+    checkTemplateRole(loaded, spec.name, pairs);
+    // A pair is kept as its `premise ||| hypothesis` line: progress stays one string per sample (text-pairs.ts).
+    const parse = (text: string, finishReason: RequestLine['finishReason']): string[] => {
+      const options = { minChars: generation.minChars, maxChars: generation.maxChars, finishReason };
+      return pairs ? parseGeneratedPairs(text, options).kept.map(formatPairLine) : parseGeneratedLines(text, options).kept;
+    };
     const context = Context.current();
     // Every request in flight or waiting for a slot listens to the activity's cancellation.
     setMaxListeners(2 * model.concurrency + 10, context.cancellationSignal);
@@ -267,7 +305,7 @@ export function createGenerateActivity(deps: ActivityDeps) {
       const start = before.labels[label]?.samples.length ?? 0;
       return stateOf(label)
         .samples.slice(start)
-        .map((sample, offset) => ({ id: `${label}-${start + offset}`, label, text: sample.text, requestIndex: sample.requestIndex }));
+        .map((sample, offset) => ({ id: `${label}-${start + offset}`, label, ...candidateTexts(sample.text, pairs), requestIndex: sample.requestIndex }));
     });
     const output: GenerateOutput = {
       candidates: await deps.store.putJsonl(candidates),

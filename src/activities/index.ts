@@ -3,6 +3,7 @@
  * tests may pass others. Every activity maps our own errors to typed Temporal failures.
  */
 import { createAnnotateActivity } from './annotate';
+import { createAnnotateWithModelsActivity } from './annotate-with-models';
 import { createDedupeActivity } from './dedupe';
 import type { ActivityDeps } from './deps';
 import { createEvaluateActivity } from './evaluate';
@@ -13,8 +14,9 @@ import { createGenerateActivity } from './generate';
 import { createKeepSamplesActivity } from './keep-samples';
 import { createReviseActivity } from './revise';
 import { createSelectActivity } from './select';
+import { createSelectStudyActivity } from './select-study';
 import { createSummarizeLabelsActivity } from './summarize-labels';
-import { createOpenSweepActivity, createRecordCellActivity, createRecordDataProductActivity } from './sweep-records';
+import { createOpenSweepActivity, createRecordCellActivity, createRecordDataProductActivity, createRecordTeacherActivity } from './sweep-records';
 
 export function createCpuActivities(deps: ActivityDeps) {
   return {
@@ -25,6 +27,7 @@ export function createCpuActivities(deps: ActivityDeps) {
     keepSamples: withFailureTypes(createKeepSamplesActivity(deps)),
     annotateSamples: withFailureTypes(createAnnotateActivity(deps)),
     selectTrainingSet: withFailureTypes(createSelectActivity(deps)),
+    selectStudyTrainingSet: withFailureTypes(createSelectStudyActivity(deps)),
     ...createSweepRecordActivities(deps),
   };
 }
@@ -35,12 +38,15 @@ export function createSweepRecordActivities(deps: ActivityDeps) {
     openSweep: withFailureTypes(createOpenSweepActivity(deps)),
     recordCellResult: withFailureTypes(createRecordCellActivity(deps)),
     recordDataProduct: withFailureTypes(createRecordDataProductActivity(deps)),
+    recordTeacher: withFailureTypes(createRecordTeacherActivity(deps)),
   };
 }
 
 export function createGpuActivities(deps: ActivityDeps) {
   return {
     fineTuneAndEvaluate: withFailureTypes(createFineTuneAndEvaluateActivity(deps)),
+    // Study D: the teacher's predictions and the sentence encoder over a data product, once per (teacher, product).
+    annotateWithModels: withFailureTypes(createAnnotateWithModelsActivity(deps)),
     // Cells recorded before fineTuneAndEvaluate replay through these two (see cellWorkflow).
     fineTune: withFailureTypes(createFineTuneActivity(deps)),
     evaluateModel: withFailureTypes(createEvaluateActivity(deps)),

@@ -15,7 +15,7 @@ import { keepSamplesInputSchema, type KeepSamplesInput, type KeepSamplesOutput }
 import type { ActivityDeps } from './deps';
 import { candidateSchema, countByLabel, type Candidate } from './rows';
 
-const demosSchema = z.record(z.string(), z.array(z.object({ text: z.string() }).loose()));
+const demosSchema = z.record(z.string(), z.array(z.object({ text: z.string(), textPair: z.string().optional() }).loose()));
 const removedRowSchema = candidateSchema.extend({ reason: z.string() });
 
 /** The reason recorded for an accepted, unique sample that came after its label's quota was full. */
@@ -39,9 +39,10 @@ export function createKeepSamplesActivity(deps: ActivityDeps) {
 
     const deduped = dedupeSamples([...previousKept, ...roundSamples], {
       against: [
-        ...test.map((example) => ({ text: example.text, source: 'test' as const })),
-        ...Object.values(demos).flatMap((list) => list.map((demo) => ({ text: demo.text, source: 'demo' as const }))),
+        ...test.map((example) => ({ text: example.text, textPair: example.textPair, source: 'test' as const })),
+        ...Object.values(demos).flatMap((list) => list.map((demo) => ({ text: demo.text, textPair: demo.textPair, source: 'demo' as const }))),
       ],
+      nearDuplicates: input.nearDuplicates,
     });
     const kept: Candidate[] = [];
     const overQuota: Candidate[] = [];
@@ -55,7 +56,7 @@ export function createKeepSamplesActivity(deps: ActivityDeps) {
         overQuota.push(sample);
       }
     }
-    const removedThisRound = deduped.removed.map((removal) => ({ ...removal.sample, reason: removal.reason, duplicateOf: removal.duplicateOf }));
+    const removedThisRound = deduped.removed.map((removal) => ({ ...removal.sample, reason: removal.reason, duplicateOf: removal.duplicateOf, similarity: removal.similarity }));
     const removed = [...previousRemoved, ...removedThisRound, ...overQuota.map((sample) => ({ ...sample, reason: OVER_QUOTA }))];
     const rejects = [...previousRejects, ...roundRejects];
 

@@ -12,6 +12,7 @@ import { readFile, rm } from 'node:fs/promises';
 import { setMaxListeners } from 'node:events';
 import { join } from 'node:path';
 import { Context } from '@temporalio/activity';
+import { pairForJudge } from '../stages/text-pairs';
 import { z } from 'zod';
 import { openAppendLog } from '../artifacts/append-log';
 import { getLanguage } from '../data/languages';
@@ -88,7 +89,7 @@ export function createReviseActivity(deps: ActivityDeps) {
       let judgement: Judgement;
       let cost: RequestCost | undefined;
       // A cheap script check first: text in the wrong writing system never reaches the judge.
-      if (!isInExpectedScript(candidate.text, language.script)) {
+      if (![candidate.text, candidate.textPair].every((text) => text === undefined || isInExpectedScript(text, language.script))) {
         judgement = { verdict: 'wrong_script', reason: `not written in ${language.script} script`, reply: '' };
       } else {
         const messages = templateMessages(loaded, {
@@ -98,7 +99,8 @@ export function createReviseActivity(deps: ActivityDeps) {
           labelKind: spec.labelKind,
           label: candidate.label,
           labelDescription: descriptions[candidate.label] ?? '',
-          candidate: candidate.text,
+          // A pair is shown whole, each text on its own named line.
+          candidate: candidate.textPair === undefined ? candidate.text : pairForJudge({ text: candidate.text, textPair: candidate.textPair }),
         });
         const reply = await model.complete({ messages, sampling: input.revision.sampling, signal: context.cancellationSignal });
         llmCalls += 1;

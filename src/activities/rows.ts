@@ -5,12 +5,16 @@ export const candidateSchema = z.looseObject({
   id: z.string(),
   label: z.string(),
   text: z.string(),
+  /** The second text of a pair task's sample (NLI's hypothesis; `text` is the premise). */
+  textPair: z.string().optional(),
 });
 export type Candidate = z.infer<typeof candidateSchema>;
 
 export const syntheticRowSchema = z.strictObject({
   id: z.string(),
   text: z.string(),
+  /** Only for pair tasks (NLI): the hypothesis, `text` being the premise. */
+  textPair: z.string().optional(),
   label: z.string(),
   /** Where the label came from: the prompt's label here; a teacher or annotator model later. */
   labelSource: z.string(),

@@ -14,11 +14,12 @@ import { syntheticRowSchema, type TrainingRow } from './rows';
 /** The dev split is the same for every cell of a task and language, whatever the cell's seed. */
 const DEV_SELECTION_SEED = 20_251_124;
 
-function toTrainingRow(example: Example): TrainingRow {
+export function toTrainingRow(example: Example): TrainingRow {
   return { id: example.id, text: example.text, ...(example.textPair !== undefined ? { text_pair: example.textPair } : {}), label: example.label };
 }
 
-async function devAndGoldPool(spec: DatasetSpec, input: SelectInput): Promise<{ dev: Example[]; goldPool: Example[] }> {
+/** The real dev split (or examples held out of train when there is none) and the train rows left for gold training. */
+export async function devAndGoldPool(spec: DatasetSpec, input: Pick<SelectInput, 'dataRoot' | 'language' | 'devPerLabel'>): Promise<{ dev: Example[]; goldPool: Example[] }> {
   const train = await readSplit(spec, { dataRoot: input.dataRoot, language: input.language, split: 'train' });
   const hasDev = languagesForSplit(spec, 'dev').includes(input.language);
   if (hasDev) {
@@ -37,7 +38,7 @@ export function createSelectActivity(deps: ActivityDeps) {
     const { dev, goldPool } = await devAndGoldPool(spec, input);
     const test = await readSplit(spec, { dataRoot: input.dataRoot, language: input.language, split: 'test' });
     const pool: TrainingRow[] = input.source
-      ? (await deps.store.readJsonl(input.source, syntheticRowSchema)).map(({ id, text, label }) => ({ id, text, label }))
+      ? (await deps.store.readJsonl(input.source, syntheticRowSchema)).map(({ id, text, textPair, label }) => ({ id, text, ...(textPair === undefined ? {} : { text_pair: textPair }), label }))
       : goldPool.map(toTrainingRow);
     if (pool.length === 0) {
       // Say it here, where the cause is known, rather than let the trainer fail on an empty file.

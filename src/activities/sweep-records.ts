@@ -4,11 +4,10 @@
  */
 import { z } from 'zod';
 import { sweepRecordsOf } from '../artifacts/sweep-records';
-import { planSweep } from '../config/plan';
+import { cellSpecHash, planSweep } from '../config/plan';
 import { sweepConfigSchema } from '../config/schema';
 import { BitSet } from '../shared/bitset';
-import { cellSpecHash } from '../shared/hash';
-import { cellResultSchema, dataProductResultSchema, type DataProductOutcome } from '../artifacts/results';
+import { cellResultSchema, dataProductResultSchema, teacherOutcomeSchema, type DataProductOutcome, type TeacherOutcome } from '../artifacts/results';
 import type { ActivityDeps } from './deps';
 
 export const openSweepInputSchema = z.strictObject({ sweepId: z.string().min(1), configHash: z.string(), config: sweepConfigSchema });
@@ -20,12 +19,16 @@ export interface OpenSweepOutput {
   finishedCount: number;
   /** Data products already recorded, by key: their cells start without waiting. */
   products: Record<string, DataProductOutcome>;
+  /** Study D: teachers already recorded, by key (absent when there are none). */
+  teachers?: Record<string, TeacherOutcome>;
 }
 
 export const recordCellInputSchema = z.strictObject({ sweepId: z.string().min(1), specHash: z.string().min(1), result: cellResultSchema });
 export type RecordCellInput = z.input<typeof recordCellInputSchema>;
 export const recordDataProductInputSchema = z.strictObject({ sweepId: z.string().min(1), result: dataProductResultSchema });
 export type RecordDataProductInput = z.input<typeof recordDataProductInputSchema>;
+export const recordTeacherInputSchema = z.strictObject({ sweepId: z.string().min(1), result: teacherOutcomeSchema });
+export type RecordTeacherInput = z.input<typeof recordTeacherInputSchema>;
 
 export function createOpenSweepActivity(deps: ActivityDeps) {
   return async function openSweep(rawInput: OpenSweepInput): Promise<OpenSweepOutput> {
@@ -49,9 +52,16 @@ export function createOpenSweepActivity(deps: ActivityDeps) {
     const products: Record<string, DataProductOutcome> = {};
     for (const product of plan.dataProducts) {
       const record = productRecords.get(product.key);
-      if (record) products[product.key] = { key: record.key, dataset: record.dataset, llmCalls: 0 };
+      if (record) products[product.key] = { key: record.key, dataset: record.dataset, llmCalls: 0, ...(record.annotation ? { annotation: record.annotation } : {}) };
     }
-    return { finishedCells: finished.toHex(), finishedCount: finished.count(), products };
+    if (plan.teachers.length === 0) return { finishedCells: finished.toHex(), finishedCount: finished.count(), products };
+    const teacherRecords = await records.readTeachers(input.sweepId);
+    const teachers: Record<string, TeacherOutcome> = {};
+    for (const teacher of plan.teachers) {
+      const record = teacherRecords.get(teacher.key);
+      if (record) teachers[teacher.key] = { ...record, trainings: 0 };
+    }
+    return { finishedCells: finished.toHex(), finishedCount: finished.count(), products, teachers };
   };
 }
 
@@ -66,5 +76,12 @@ export function createRecordDataProductActivity(deps: ActivityDeps) {
   return async function recordDataProduct(rawInput: RecordDataProductInput): Promise<void> {
     const input = recordDataProductInputSchema.parse(rawInput);
     await sweepRecordsOf(deps.store).recordDataProduct(input.sweepId, input.result);
+  };
+}
+
+export function createRecordTeacherActivity(deps: ActivityDeps) {
+  return async function recordTeacher(rawInput: RecordTeacherInput): Promise<void> {
+    const input = recordTeacherInputSchema.parse(rawInput);
+    await sweepRecordsOf(deps.store).recordTeacher(input.sweepId, input.result);
   };
 }

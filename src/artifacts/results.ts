@@ -48,6 +48,28 @@ export const cellComputeSchema = z.strictObject({
   predict: deviceSecondsSchema,
 });
 
+/** Agreement between the prompt's label and the teacher's (argmax of its best checkpoint). */
+export const agreementSchema = z.strictObject({
+  overall: z.number(),
+  byLabel: z.record(z.string(), z.number()),
+  kappa: z.number(),
+  /** Rows: the prompt's label; columns: the teacher's; both in the labels' order. */
+  confusion: z.array(z.array(z.number().int().nonnegative())),
+});
+
+/** Study D: how a cell's training set was built, and what its selected generations look like. */
+export const cellTrainingSetResultSchema = z.strictObject({
+  role: z.enum(['method', 'SRC', 'GEN', 'SRC+GEN']),
+  method: z.string(),
+  labels: z.string(),
+  syntheticSize: z.number().int().nonnegative(),
+  sourceSize: z.number().int().nonnegative(),
+  /** Mean pairwise cosine distance of the selected generations' embeddings. */
+  diversity: z.number().optional(),
+  classBalance: z.strictObject({ counts: z.array(z.number().int().nonnegative()), entropyRatio: z.number() }).optional(),
+  shortfallByLabel: z.record(z.string(), z.number().int()),
+});
+
 export const cellResultSchema = z.strictObject({
   key: z.string().min(1),
   kind: z.enum(['synthetic', 'gold']),
@@ -66,6 +88,10 @@ export const cellResultSchema = z.strictObject({
   trainings: z.number().int().nonnegative(),
   /** Training and prediction seconds; absent in records written before they were measured. */
   compute: cellComputeSchema.optional(),
+  /** Study D only. */
+  trainingSet: cellTrainingSetResultSchema.optional(),
+  /** Study D: where the cell was scored, and over which labels when fewer than the task's. */
+  evaluation: z.strictObject({ dataset: z.string(), language: z.string(), scoredLabels: z.array(z.string()).optional() }).optional(),
 });
 
 export const dataProductCountsSchema = z.strictObject({
@@ -81,6 +107,20 @@ export const dataProductCountsSchema = z.strictObject({
   overQuota: countsByLabel.optional(),
 });
 
+/** What a study D data product's annotate stage leaves: artifacts, never rows in history. */
+export const annotationRefsSchema = z.strictObject({
+  /** The teacher's key; absent when no teacher annotated. */
+  teacherKey: z.string().optional(),
+  /** JSONL, one line per row in dataset order: {pred, probs} of the teacher's best checkpoint. */
+  teacherPredictions: artifactRefSchema.optional(),
+  /** .npy float32 [E, N, C]: the teacher's probabilities per epoch checkpoint (E = 1 for `best`). */
+  teacherProbabilities: artifactRefSchema.optional(),
+  /** .npy float32 [N, D]: L2-normalised sentence embeddings in dataset order. */
+  embeddings: artifactRefSchema,
+  agreement: agreementSchema.optional(),
+});
+export type AnnotationRefs = z.infer<typeof annotationRefsSchema>;
+
 export const dataProductResultSchema = z.strictObject({
   key: z.string().min(1),
   dataset: artifactRefSchema,
@@ -95,7 +135,26 @@ export const dataProductResultSchema = z.strictObject({
   generator: z.string().optional(),
   /** What making it took from the generator (work redone after a crash counted once). Absent in older records. */
   usage: dataProductUsageSchema.optional(),
+  /** Study D's annotation artifacts and the teacher's agreement with the prompt's labels. */
+  annotation: annotationRefsSchema.optional(),
 });
+
+/** A trained teacher (study D): its training run, shared by every data product that names it. */
+export const teacherOutcomeSchema = z.strictObject({
+  key: z.string().min(1),
+  runKey: z.string(),
+  /** The best checkpoint; the per-epoch checkpoints lie beside it (ML CLI `epochs/`). */
+  modelDir: z.string(),
+  trainResult: artifactRefSchema,
+  bestEpoch: z.number().int(),
+  epochsRun: z.number().int(),
+  labels: z.array(z.string()),
+  /** Source rows it learnt from. */
+  trainSize: z.number().int().nonnegative(),
+  /** 1 when this run trained it, 0 when it was found. */
+  trainings: z.number().int().nonnegative(),
+});
+export type TeacherOutcome = z.infer<typeof teacherOutcomeSchema>;
 
 export type CellResult = z.infer<typeof cellResultSchema>;
 export type CellCompute = z.infer<typeof cellComputeSchema>;
@@ -116,7 +175,7 @@ export interface CellOutcome {
   accuracy: number;
   trainSize: number;
   /** Where the training labels came from: `prompt` (the label the generator was asked for) or `gold`. */
-  labelSource: 'prompt' | 'gold';
+  labelSource: 'prompt' | 'gold' | 'teacher';
   /** One readable line, e.g. `sib200 · cy · TargetDemos · smollm2-135m · seed 1 → macro-F1 61.2`. */
   summary: string;
 }
@@ -126,6 +185,10 @@ export interface DataProductOutcome {
   key: string;
   dataset: z.infer<typeof artifactRefSchema>;
   llmCalls: number;
+  /** Study D: the annotation artifacts the cells select from. */
+  annotation?: AnnotationRefs;
+  /** Study D: 1 when this run ran the teacher over the product, else 0. */
+  teacherInferences?: number;
   /**
    * One readable line, e.g. `sib200 · cy · TargetDemos · smollm2-135m → kept 70, rejected 12`.
    * Absent where the outcome comes from a record (a resumed sweep) or an older run.
@@ -136,6 +199,6 @@ export interface DataProductOutcome {
 /** A data product or cell that failed after its retries, as the sweep's result lists it. */
 export interface FailedItem {
   key: string;
-  kind: 'data-product' | 'cell';
+  kind: 'data-product' | 'cell' | 'teacher';
   message: string;
 }

@@ -7,16 +7,18 @@
  *   <root>/<sweep>/manifest.json
  *   <root>/<sweep>/cells/<cell key>.json       { specHash, result }
  *   <root>/<sweep>/products/<product key>.json { result }
+ *   <root>/<sweep>/teachers/<teacher key>.json { result }   (study D)
  */
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { safeFileSegment } from '../shared/file-names';
-import { cellResultSchema, dataProductResultSchema, generatorPriceSchema, type CellResult, type DataProductResult } from './results';
+import { cellResultSchema, dataProductResultSchema, generatorPriceSchema, teacherOutcomeSchema, type CellResult, type DataProductResult, type TeacherOutcome } from './results';
 import { writeFileAtomic } from './store';
 
 const cellRecordSchema = z.strictObject({ specHash: z.string(), result: cellResultSchema });
 const productRecordSchema = z.strictObject({ result: dataProductResultSchema });
+const teacherRecordSchema = z.strictObject({ result: teacherOutcomeSchema });
 const manifestSchema = z.strictObject({
   sweepId: z.string(),
   configHash: z.string(),
@@ -60,6 +62,16 @@ export class SweepRecords {
 
   async recordDataProduct(sweepId: string, result: DataProductResult): Promise<void> {
     await writeFileAtomic(this.productPath(sweepId, result.key), JSON.stringify({ result: dataProductResultSchema.parse(result) }));
+  }
+
+  async recordTeacher(sweepId: string, result: TeacherOutcome): Promise<void> {
+    await writeFileAtomic(join(this.folderOf(sweepId), 'teachers', `${safeFileSegment(result.key)}.json`), JSON.stringify({ result: teacherOutcomeSchema.parse(result) }));
+  }
+
+  /** Every teacher record of the sweep (study D), by teacher key. */
+  async readTeachers(sweepId: string): Promise<Map<string, TeacherOutcome>> {
+    const records = await this.readFolder(join(this.folderOf(sweepId), 'teachers'), teacherRecordSchema, (record) => record.result.key);
+    return new Map([...records].map(([key, record]) => [key, record.result]));
   }
 
   /** Every cell record of the sweep, by cell key. */

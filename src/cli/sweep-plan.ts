@@ -4,14 +4,18 @@
  * needs no server.
  */
 import { ESTIMATE_ASSUMPTIONS } from '../config/estimate';
-import { planSweep } from '../config/plan';
+import { planCounts, planSweep } from '../config/plan';
 import { checkedSweepConfig } from './checked-config';
 import { estimateLines, estimatePlanUsage } from './sweep-estimate';
 
 export async function sweepPlanCommand(configPath: string, options: { configOnly?: boolean } = {}): Promise<number> {
   const loaded = await checkedSweepConfig(configPath, { machineChecks: options.configOnly !== true });
   const plan = planSweep(loaded.config);
-  console.log(`plan: data_products=${plan.dataProducts.length} cells=${plan.cells.length} label_summaries=${plan.labelSummaries.length}`);
+  const studyD = plan.cells.some((cell) => cell.trainingSet !== undefined);
+  // Study D's counts are appended, so the fields a study A plan prints stay exactly as they were.
+  const counts = planCounts(plan);
+  const studyDFields = studyD ? ` teachers=${counts.teachers} annotations=${counts.annotations} selections=${counts.selections} student_trainings=${counts.studentTrainings}` : '';
+  console.log(`plan: data_products=${plan.dataProducts.length} cells=${plan.cells.length} label_summaries=${plan.labelSummaries.length}${studyDFields}`);
   if (options.configOnly) {
     console.log('checked the config only (--config-only): its data files, models, prompt files and environment variables were not; `sweep start` checks them');
     console.log('no estimate of requests and tokens: it renders the prompts from the data files, which --config-only does not read');

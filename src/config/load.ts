@@ -10,7 +10,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { LineCounter, parseDocument } from 'yaml';
 import { z } from 'zod';
-import { parseDatasetSpec, type DatasetSpec } from '../data/dataset-spec';
+import { languagesForSplit, parseDatasetSpec, type DatasetSpec } from '../data/dataset-spec';
 import { dataRootDefault } from '../data/readers';
 import { getDatasetSpec, listDatasetNames, type DatasetSpecOverrides } from '../data/registry';
 import { decodeUtf8Strict, TextEncodingError } from '../data/text-encoding';
@@ -70,26 +70,51 @@ export function collectDatasets(config: Pick<SweepConfig, 'tasks' | 'datasets' |
 } {
   const datasets: Record<string, DatasetSpec> = {};
   const problems: ConfigProblem[] = [];
-  config.tasks.forEach(({ dataset: name }, index) => {
+  const resolve = (name: string, field: string): DatasetSpec | undefined => {
     const defined = config.datasets[name];
-    const field = defined ? `datasets.${name}` : `tasks.${index}.dataset`;
     // Only set when allowed, so a spec (and every key hashed from it) is unchanged for everyone else.
     const outside = config.allowPathsOutsideDataRoot === true ? { allowPathsOutsideDataRoot: true } : {};
-    let spec: DatasetSpec;
     try {
-      if (listDatasetNames().includes(name)) spec = getDatasetSpec(name, { ...(defined ?? {}), ...outside } as DatasetSpecOverrides);
-      else if (defined) spec = parseDatasetSpec({ name, ...defined, ...outside });
-      else throw new Error(`unknown dataset; define it under datasets.${name} or use one of: ${listDatasetNames().join(', ')}`);
+      if (listDatasetNames().includes(name)) return getDatasetSpec(name, { ...(defined ?? {}), ...outside } as DatasetSpecOverrides);
+      if (defined) return parseDatasetSpec({ name, ...defined, ...outside });
+      throw new Error(`unknown dataset; define it under datasets.${name} or use one of: ${listDatasetNames().join(', ')}`);
     } catch (error) {
-      problems.push({ field, message: `dataset "${name}": ${error instanceof Error ? error.message : String(error)}` });
-      return;
+      problems.push({ field: defined ? `datasets.${name}` : field, message: `dataset "${name}": ${error instanceof Error ? error.message : String(error)}` });
+      return undefined;
     }
+  };
+  config.tasks.forEach(({ dataset: name }, index) => {
+    const spec = resolve(name, `tasks.${index}.dataset`);
+    if (spec === undefined) return;
     datasets[name] = spec;
     const missing = config.languages.filter((language) => !(spec.languages as string[]).includes(language));
     if (missing.length > 0) {
       problems.push({
         field: 'languages',
         message: `dataset "${name}" has no data for language${missing.length > 1 ? 's' : ''} ${missing.map((code) => `"${code}"`).join(', ')} (it has: ${spec.languages.join(', ')})`,
+      });
+    }
+  });
+  config.tasks.forEach(({ dataset: taskName, evaluation }, index) => {
+    if (evaluation === undefined) return;
+    const field = `tasks.${index}.evaluation`;
+    const spec = datasets[evaluation.dataset] ?? resolve(evaluation.dataset, `${field}.dataset`);
+    if (spec === undefined) return;
+    datasets[evaluation.dataset] = spec;
+    const testLanguages = languagesForSplit(spec, 'test');
+    const missing = evaluation.languages.filter((language) => !testLanguages.includes(language));
+    if (missing.length > 0) {
+      problems.push({
+        field: `${field}.languages`,
+        message: `dataset "${spec.name}" has no test split for ${missing.map((code) => `"${code}"`).join(', ')} (it has one for: ${testLanguages.join(', ')})`,
+      });
+    }
+    const task = datasets[taskName];
+    const foreign = task === undefined ? [] : spec.labels.filter((label) => !task.labels.includes(label));
+    if (foreign.length > 0) {
+      problems.push({
+        field: `${field}.dataset`,
+        message: `dataset "${spec.name}" has labels the task "${taskName}" does not (${foreign.join(', ')}); an evaluation dataset's labels must be the task's labels or a subset of them (task labels: ${task?.labels.join(', ')})`,
       });
     }
   });

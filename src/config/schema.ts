@@ -6,6 +6,19 @@ import { z } from 'zod';
 import { generatorPriceSchema } from '../artifacts/results';
 import { providerConfigSchema } from '../llm/provider-config';
 import { STRATEGY_NAMES, type StrategyName } from './strategies';
+import {
+  ANNOTATORS,
+  BASELINE_NAMES,
+  LABEL_KINDS,
+  labelKindNeedsTeacher,
+  methodNeedsTeacher,
+  SELECTION_METHOD_NAMES,
+  usesStudyD,
+  type Annotator,
+  type BaselineName,
+  type LabelKind,
+  type SelectionMethodName,
+} from './study-d';
 
 /** Seeds are 32-bit: the generators and trainers take them as such. */
 const seedSchema = z.number().int().min(-2_147_483_648).max(2_147_483_647);
@@ -39,11 +52,21 @@ export const generatorSchema = z.strictObject({
   price: generatorPriceSchema.optional(),
 });
 
+/** Where a task's students are scored: another dataset's test split, in these languages (cross-lingual transfer). */
+export const evaluationSchema = z.strictObject({
+  /** A dataset registry name whose labels are the task's or a subset of them (then scored over the shared labels). */
+  dataset: z.string().min(1).max(64),
+  languages: z.array(z.string().regex(/^[a-z]{2,3}$/, 'a 2- or 3-letter language code')).min(1).max(200),
+});
+export type EvaluationSettings = z.infer<typeof evaluationSchema>;
+
 const taskSchema = z.strictObject({
   /** A dataset registry name (`sib200`, `massive10`, `sentiment`, …). */
   dataset: z.string().min(1).max(64),
   /** What the classifier predicts, used in prompts; a default exists for each built-in dataset. */
   description: z.string().min(1).max(2000).optional(),
+  /** Optional; default: each cell is scored on its own dataset's test split in its own language. */
+  evaluation: evaluationSchema.optional(),
 });
 
 export const generationSchema = z.strictObject({
@@ -62,6 +85,12 @@ export const generationSchema = z.strictObject({
       targetDemos: pathSchema.default('prompts/generate/target-demos.v1.md'),
       englishDemos: pathSchema.default('prompts/generate/english-demos.v1.md'),
       summarizedLabel: pathSchema.default('prompts/generate/summarized-label.v1.md'),
+      /**
+       * The TaskOnly strategy's template (no demos, no label summaries). No default here, so that
+       * the generation settings, hashed into every data-product key, stay as they were for configs
+       * that do not set it; `DEFAULT_TASK_ONLY_PROMPT` applies.
+       */
+      taskOnly: pathSchema.optional(),
     })
     .default({
       targetDemos: 'prompts/generate/target-demos.v1.md',
@@ -127,8 +156,16 @@ export const trainerSettingsSchema = z.strictObject({
   keepCheckpointsWhenDone: z.boolean().default(false),
   /** Student temperature of the KL loss on soft-labelled rows. */
   softLabelTemperature: z.number().positive().max(100).default(1.5),
-  /** How a batch's loss is computed (ml/synthlab_ml/regimes.py). */
-  regime: z.enum(['standard']).default('standard'),
+  /**
+   * The order in which a run sees its rows' parts (train rows carry `part`: synthetic or gold; ml/synthlab_ml/regimes.py).
+   * `mix` (= `standard`, the old name): one shuffled set of all rows; `warmup`: synthetic rows first, then
+   * gold rows from the first phase's best weights (fresh optimizer and schedule); `reverse`: gold first, then synthetic.
+   */
+  regime: z.enum(['standard', 'mix', 'warmup', 'reverse']).default('standard'),
+  /** Batches whose gradients are summed before one optimizer step (effective batch = batchSize × this). */
+  gradientAccumulation: z.number().int().min(1).max(1024).default(1),
+  /** Keep one checkpoint per epoch of the (last phase of the) finished run, for per-epoch predictions (dataset cartography). */
+  keepEpochCheckpoints: z.boolean().default(false),
   predictBatchSize: z.number().int().positive().max(4096).default(64),
   device: z.enum(['auto', 'cpu', 'cuda']).default('auto'),
   // --- The training recipe (ml/README.md, "train"): measured in bench/trainer-quality.ts. ---
@@ -149,7 +186,9 @@ export const trainerSettingsSchema = z.strictObject({
 });
 export type TrainerSettings = z.infer<typeof trainerSettingsSchema>;
 
-/** Combinations of trainer settings that cannot work: both need the mean-pooled head. */
+/** Combinations of trainer settings that cannot work (the same rules as TrainerSettings in ml/synthlab_ml/config.py). */
+export { LATER_TRAINER_SETTINGS, usesStudyD, withoutUnchangedLaterSettings } from './study-d';
+
 export function trainerSettingsProblems(settings: TrainerSettings): { field: keyof TrainerSettings; message: string }[] {
   const problems: { field: keyof TrainerSettings; message: string }[] = [];
   if (settings.method === 'linear-probe' && settings.pooling !== 'mean') {
@@ -157,6 +196,9 @@ export function trainerSettingsProblems(settings: TrainerSettings): { field: key
   }
   if (settings.method === 'fine-tune' && settings.headInit === 'linear-probe' && settings.pooling !== 'mean') {
     problems.push({ field: 'headInit', message: `headInit "linear-probe" needs the mean-pooled head: set pooling to "mean" or headInit to "random" (got pooling "${settings.pooling}")` });
+  }
+  if (settings.method === 'linear-probe' && (settings.regime === 'warmup' || settings.regime === 'reverse')) {
+    problems.push({ field: 'regime', message: `method "linear-probe" fits all rows at once and has no phases: set regime to "mix" or method to "fine-tune" (got regime "${settings.regime}")` });
   }
   return problems;
 }
@@ -173,6 +215,52 @@ export const trainingSchema = trainerSettingsSchema.extend({
   threads: z.number().int().positive().max(1024).optional(),
   /** How long the GPU queue may go without a heartbeat before the activity is retried elsewhere. */
   heartbeatTimeoutSeconds: z.number().int().positive().max(86_400).default(120),
+});
+
+function oneOf<const Values extends readonly string[]>(values: Values, what: string) {
+  return z.string().refine((value): value is Values[number] => (values as readonly string[]).includes(value), {
+    error: (issue) => `unknown ${what} "${String(issue.input)}"; valid ${what}s: ${values.join(', ')}`,
+  });
+}
+
+const selectionMethodSchema = oneOf(SELECTION_METHOD_NAMES, 'selection method') as z.ZodType<SelectionMethodName, string>;
+const labelKindSchema = oneOf(LABEL_KINDS, 'label kind') as z.ZodType<LabelKind, string>;
+const annotatorSchema = oneOf(ANNOTATORS, 'annotator') as z.ZodType<Annotator, string>;
+const baselineSchema = oneOf(BASELINE_NAMES, 'baseline') as z.ZodType<BaselineName, string>;
+
+/** The sentence encoder of the `div` method and of every selection's diversity score. */
+export const embeddingSchema = z.strictObject({
+  model: z.string().min(1).max(4096).default('packaged:multilingual-e5-small'),
+  clustersPerLabel: z.number().int().positive().max(10_000).default(25),
+  maxLength: z.number().int().positive().max(8192).default(128),
+  batchSize: z.number().int().positive().max(4096).default(64),
+});
+export type EmbeddingSettings = z.infer<typeof embeddingSchema>;
+
+export const selectionSchema = z.strictObject({
+  perLabel: z.number().int().positive().max(100_000),
+  /** Study D: each method a cell of its own (default [rand]). */
+  methods: z.array(selectionMethodSchema).min(1).max(SELECTION_METHOD_NAMES.length).optional(),
+  /** Study D: the label kinds cells train on (default [prompt]). */
+  labels: z.array(labelKindSchema).min(1).max(LABEL_KINDS.length).optional(),
+  embedding: embeddingSchema.optional(),
+  /** Method cells also train on the task's source data (study D). */
+  withSource: z.boolean().optional(),
+  /** Source rows per label for SRC, SRC+GEN and withSource cells; omitted = all of the source split. */
+  sourcePerLabel: z.number().int().positive().max(1_000_000).optional(),
+});
+
+export const teacherSchema = z.strictObject({
+  /** The teacher's model and trainer settings; it keeps one checkpoint per epoch for cartography. */
+  training: trainingSchema,
+  /** Source rows per label it trains on; omitted = all of the source train split. */
+  perLabel: z.number().int().positive().max(1_000_000).optional(),
+  seed: seedSchema.default(0),
+});
+export type TeacherSettings = z.infer<typeof teacherSchema>;
+
+export const annotationSchema = z.strictObject({
+  annotators: z.array(annotatorSchema).min(1).max(ANNOTATORS.length).default(['prompt']),
 });
 
 const concurrencySchema = z.strictObject({
@@ -214,8 +302,7 @@ export function listedTwice<Value extends string | number>(values: readonly Valu
   return [...repeated];
 }
 
-export const sweepConfigSchema = z
-  .strictObject({
+const sweepConfigObjectSchema = z.strictObject({
     /** The sweep's name: its workflow id is sweep/<name>, its records folder is named after it. */
     name: z
       .string()
@@ -240,12 +327,19 @@ export const sweepConfigSchema = z
     generation: generationSchema.default(generationSchema.parse({})),
     revision: revisionSchema.default(revisionSchema.parse({})),
     labelDescriptions: labelDescriptionsSchema.default(labelDescriptionsSchema.parse({ source: 'llm' })),
-    selection: z.strictObject({ perLabel: z.number().int().positive().max(100_000) }),
+    selection: selectionSchema,
     training: trainingSchema,
     goldBaseline: z.boolean().default(true),
+    /** Study D: a model trained on each task's source data that annotates the generations. */
+    teacher: teacherSchema.optional(),
+    annotation: annotationSchema.optional(),
+    /** Study D's baselines, ordinary cells: SRC (source only), GEN (random generations), SRC+GEN. */
+    baselines: z.array(baselineSchema).min(1).max(BASELINE_NAMES.length).optional(),
     concurrency: concurrencySchema.default(concurrencySchema.parse({})),
     orchestration: orchestrationSchema.default(orchestrationSchema.parse({})),
-  })
+  });
+
+export const sweepConfigSchema = sweepConfigObjectSchema
   .superRefine((config, context) => {
     for (const [field, values] of [
       ['languages', config.languages],
@@ -260,14 +354,15 @@ export const sweepConfigSchema = z
         context.addIssue({ code: 'custom', path: [field], message: `listed twice: ${shown}` });
       }
     }
-    const cells = config.tasks.length * config.languages.length * (config.strategies.length * config.generators.length + (config.goldBaseline ? 1 : 0)) * config.seeds.length;
+    const cells = plannedCellCount(config);
     if (cells > MAX_CELLS) {
       context.addIssue({
         code: 'custom',
         path: ['seeds'],
-        message: `the grid has ${cells} cells (tasks × languages × (strategies × generators + gold) × seeds), more than ${MAX_CELLS} per sweep; split it into several sweeps`,
+        message: `the grid has ${cells} cells (tasks × languages × (strategies × generators × methods × label kinds + baselines + gold) × evaluation languages × seeds), more than ${MAX_CELLS} per sweep; split it into several sweeps`,
       });
     }
+    for (const problem of studyDProblems(config)) context.addIssue({ code: 'custom', path: problem.path, message: problem.message });
     if (config.generation.minChars > config.generation.maxChars) {
       context.addIssue({
         code: 'custom',
@@ -303,6 +398,57 @@ export const sweepConfigSchema = z
       context.addIssue({ code: 'custom', path: ['training', problem.field], message: problem.message });
     }
   });
+
+/** The number of cells the plan makes (src/config/plan.ts), computed without planning. */
+function plannedCellCount(config: SweepConfigShape): number {
+  const settings = config.selection;
+  const studyD = usesStudyD(config);
+  const variants = studyD ? (settings.methods ?? ['rand']).length * (settings.labels ?? ['prompt']).length : 1;
+  const baselines = config.baselines ?? [];
+  const perGenerator = baselines.filter((baseline) => baseline !== 'SRC').length;
+  const sourceOnly = baselines.includes('SRC') ? 1 : 0;
+  let cells = 0;
+  for (const task of config.tasks) {
+    const evaluations = task.evaluation?.languages.length ?? 1;
+    cells += config.languages.length * (config.strategies.length * config.generators.length * (variants + perGenerator) + sourceOnly) * evaluations;
+    cells += config.languages.length * (config.goldBaseline ? 1 : 0);
+  }
+  return cells * config.seeds.length;
+}
+
+type SweepConfigShape = z.infer<typeof sweepConfigObjectSchema>;
+
+/** Study D's cross-field rules: what needs a teacher, and that the teacher annotates when it is there. */
+function studyDProblems(config: SweepConfigShape): { path: (string | number)[]; message: string }[] {
+  const problems: { path: (string | number)[]; message: string }[] = [];
+  const methods = config.selection.methods ?? ['rand'];
+  const labels = config.selection.labels ?? ['prompt'];
+  const annotators = config.annotation?.annotators ?? ['prompt'];
+  for (const [field, values] of [
+    ['methods', methods],
+    ['labels', labels],
+  ] as const) {
+    const repeated = listedTwice<string>(values);
+    if (repeated.length > 0) problems.push({ path: ['selection', field], message: `listed twice: ${repeated.join(', ')}` });
+  }
+  const repeatedBaselines = listedTwice<string>(config.baselines ?? []);
+  if (repeatedBaselines.length > 0) problems.push({ path: ['baselines'], message: `listed twice: ${repeatedBaselines.join(', ')}` });
+  const needTeacher = [
+    ...methods.filter(methodNeedsTeacher).map((method) => `selection method "${method}"`),
+    ...labels.filter(labelKindNeedsTeacher).map((kind) => `label kind "${kind}"`),
+    ...(annotators.includes('teacher') ? ['annotator "teacher"'] : []),
+  ];
+  if (config.teacher === undefined && needTeacher.length > 0) {
+    problems.push({ path: ['teacher'], message: `${needTeacher.join(', ')} need${needTeacher.length === 1 ? 's' : ''} a teacher: set teacher: { training: { model: … } }` });
+  }
+  if (config.teacher !== undefined && !annotators.includes('teacher')) {
+    problems.push({ path: ['annotation', 'annotators'], message: `a teacher is configured: annotation.annotators must include "teacher" (got ${annotators.join(', ')})` });
+  }
+  if (config.teacher !== undefined) {
+    for (const problem of trainerSettingsProblems(config.teacher.training)) problems.push({ path: ['teacher', 'training', problem.field], message: problem.message });
+  }
+  return problems;
+}
 
 export type SweepConfigInput = z.input<typeof sweepConfigSchema>;
 export type SweepConfig = z.infer<typeof sweepConfigSchema>;

@@ -19,6 +19,8 @@ export const STRATEGY_PRESETS = {
   'TargetDemos+SL': { demos: 'target', summarizedLabel: true, revision: false },
   'TargetDemos+Revision': { demos: 'target', summarizedLabel: false, revision: true },
   'TargetDemos+SL+Revision': { demos: 'target', summarizedLabel: true, revision: true },
+  /** Study D: no demos, no label summaries; the task and domain description alone. */
+  TaskOnly: { demos: 'none', summarizedLabel: false, revision: false },
 } as const satisfies Record<string, StrategySettings>;
 
 export type StrategyName = keyof typeof STRATEGY_PRESETS;
@@ -33,11 +35,21 @@ export interface GenerationPromptFiles {
   targetDemos: string;
   englishDemos: string;
   summarizedLabel: string;
+  taskOnly?: string | undefined;
 }
 
-/** The generation template for a strategy: by its demos; SL alone has no demos, only the description. */
+/** The TaskOnly template when `generation.prompts.taskOnly` is not set. */
+export const DEFAULT_TASK_ONLY_PROMPT = 'prompts/generate/task-only.v1.md';
+
+/** The config field that names a strategy's generation template. */
+export function generationPromptField(settings: StrategySettings): keyof GenerationPromptFiles {
+  if (settings.demos === 'target') return 'targetDemos';
+  if (settings.demos === 'english') return 'englishDemos';
+  return settings.summarizedLabel ? 'summarizedLabel' : 'taskOnly';
+}
+
+/** The generation template for a strategy: by its demos; without demos, the label summaries (SL) or the task alone (TaskOnly). */
 export function generationPromptFile(settings: StrategySettings, prompts: GenerationPromptFiles): string {
-  if (settings.demos === 'target') return prompts.targetDemos;
-  if (settings.demos === 'english') return prompts.englishDemos;
-  return prompts.summarizedLabel;
+  const field = generationPromptField(settings);
+  return field === 'taskOnly' ? (prompts.taskOnly ?? DEFAULT_TASK_ONLY_PROMPT) : prompts[field];
 }

@@ -78,9 +78,29 @@ export function resolveSplitFileInsideRoot(spec: DatasetSpec, options: ReadSplit
   return file;
 }
 
+/**
+ * A split derived from a stored one (XNLI stores only its dev files, registered as test) takes
+ * the stored file's odd rows (0-based row index 1, 3, 5, …) and the stored split keeps its even
+ * rows. The rule depends on the row index alone, so in parallel files (row i of dev-hi translates
+ * row i of dev-en) a source split carved from one language never shares a row with the test split
+ * scored in another: nothing of the test set leaks into training.
+ */
+export function derivedRowSide(rowIndex: number): 'stored' | 'derived' {
+  return rowIndex % 2 === 1 ? 'derived' : 'stored';
+}
+
+/** The stored split a split is read from: itself, or the split it is derived from. */
+export function storedSplitOf(spec: DatasetSpec, split: SplitName): SplitName {
+  return spec.derivedSplits?.[split]?.from ?? split;
+}
+
 export async function readSplit(spec: DatasetSpec, options: ReadSplitOptions): Promise<Example[]> {
-  const file = resolveSplitFileInsideRoot(spec, options);
-  return parseSplitContent(spec, await readDataFile(file), file, options.split);
+  const stored = storedSplitOf(spec, options.split);
+  const file = resolveSplitFileInsideRoot(spec, { ...options, split: stored });
+  const examples = parseSplitContent(spec, await readDataFile(file), file, options.split);
+  if (stored !== options.split) return examples.filter((_, index) => derivedRowSide(index) === 'derived');
+  const givesRows = Object.values(spec.derivedSplits ?? {}).some((derivation) => derivation?.from === options.split);
+  return givesRows ? examples.filter((_, index) => derivedRowSide(index) === 'stored') : examples;
 }
 
 /** Data files larger than this are refused before they are read (the largest shared split is ~5 MB). */

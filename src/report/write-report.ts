@@ -16,6 +16,7 @@ import type { SweepReportData } from './load-sweep';
 import { confusionFileName, resultsMarkdownFileName } from './naming';
 import { resultsMarkdown } from './results-markdown';
 import { points } from './summary-table';
+import { f1DiversitySvg, studyDMarkdown, studyDRows } from './study-d';
 import { confusionMatrixSvg, gapToGoldSvg } from './svg';
 
 export interface WriteReportOptions {
@@ -66,6 +67,13 @@ export async function writeReport({ result, outDir, store, estimate }: WriteRepo
           : 'strategy mean minus gold mean over seeds; error bars: std over seeds (average: std across languages)',
     }),
   );
+
+  // Study D: the method × label-kind table and the plot of macro-F1 against diversity.
+  const studyD = studyDRows(result.cells, result.dataProducts);
+  if (studyD.length > 0) {
+    await write('study-d.md', studyDMarkdown(studyD, result.sweepId));
+    await write('f1-vs-diversity.svg', f1DiversitySvg(studyD, `${result.sweepId}: macro-F1 against diversity of the selected generations`));
+  }
 
   const missingMetrics: WrittenReport['missingMetrics'] = [];
   for (const cell of sortCells(result.cells)) {

@@ -51,11 +51,3 @@ function sortKeys(value: unknown): unknown {
 export function hashOf(value: unknown): string {
   return stableHash(canonicalJson(value));
 }
-
-/**
- * A cell's spec hash: the cell records its result under it, and a resumed sweep treats the cell
- * as finished only when today's spec has the same hash. One function for both sides.
- */
-export function cellSpecHash(cell: unknown): string {
-  return hashOf(cell);
-}

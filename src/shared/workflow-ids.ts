@@ -24,3 +24,8 @@ export function dataProductWorkflowId(sweepId: string, productKey: string): stri
 export function cellWorkflowId(sweepId: string, cellKey: string): string {
   return `${sweepId}/cell/${cellKey}`;
 }
+
+/** Study D's teachers: `sweep/<name>/teacher/<teacher key>`. */
+export function teacherWorkflowId(sweepId: string, teacherKey: string): string {
+  return `${sweepId}/teacher/${teacherKey}`;
+}

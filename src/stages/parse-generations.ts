@@ -1,6 +1,7 @@
 import { countGraphemes } from './text-units';
+import { PAIR_SEPARATOR, type TextPair } from './text-pairs';
 
-export type DropReason = 'preamble' | 'too_short' | 'too_long' | 'truncated' | 'empty' | 'meta';
+export type DropReason = 'preamble' | 'too_short' | 'too_long' | 'truncated' | 'empty' | 'meta' | 'not_a_pair';
 
 export interface ParseGenerationsOptions {
   /** Bounds in graphemes (user-perceived characters), inclusive. */
@@ -77,6 +78,51 @@ export function parseGeneratedLines(raw: string, options: ParseGenerationsOption
     if (length < minChars) dropped.push({ line, reason: 'too_short' });
     else if (length > maxChars) dropped.push({ line, reason: 'too_long' });
     else kept.push(text);
+  });
+  return { kept, dropped };
+}
+
+export interface ParsedPairs {
+  kept: TextPair[];
+  dropped: { line: string; reason: DropReason }[];
+}
+
+/** "Premise:" / "Hypothesis:" echoed before a side. */
+const SIDE_ECHO = /^(?:premise|hypothesis|sentence\s*[12ab]|text\s*[12ab])\s*[:：\-–]\s*/iu;
+
+/**
+ * Splits an LLM reply into (premise, hypothesis) pairs, one per line in the strict format
+ * `premise ||| hypothesis` (src/stages/text-pairs.ts). Numbering, bullets, markdown emphasis and a
+ * label echo before the line are stripped as for single texts; then the line must hold exactly one
+ * `|||` (else `not_a_pair`, or `preamble`/`meta` for such lines). Each side loses a "Premise:" or
+ * "Hypothesis:" echo and surrounding quotes, and must be `minChars`..`maxChars` graphemes long on its
+ * own (`too_short`/`too_long` for the first side out of bounds, `empty` for an empty side). The last
+ * line of a reply cut off by the token limit is dropped (`truncated`).
+ */
+export function parseGeneratedPairs(raw: string, options: ParseGenerationsOptions): ParsedPairs {
+  const { minChars = 10, maxChars = 100, finishReason, label } = options;
+  const lines = raw.split(/\r?\n/u).filter((line) => line.trim() !== '');
+  const kept: TextPair[] = [];
+  const dropped: ParsedPairs['dropped'] = [];
+
+  lines.forEach((line, index) => {
+    const drop = (reason: DropReason) => dropped.push({ line, reason });
+    if (index === lines.length - 1 && finishReason === 'length') return drop('truncated');
+    const trimmed = line.trim();
+    if (FORMATTING_ONLY.test(trimmed)) return drop('meta');
+    const withoutMarkers = stripListMarkers(trimmed, label);
+    const sides = withoutMarkers.split(PAIR_SEPARATOR);
+    if (sides.length !== 2) {
+      if (sides.length === 1 && (/[:：]$/u.test(withoutMarkers) || (kept.length === 0 && PREAMBLE_START.test(withoutMarkers)))) return drop('preamble');
+      if (sides.length === 1 && META_START.test(withoutMarkers)) return drop('meta');
+      return drop('not_a_pair');
+    }
+    const [text = '', textPair = ''] = sides.map((side) => stripSurroundingQuotes(stripListMarkers(side.trim(), undefined).replace(SIDE_ECHO, '')));
+    if (text === '' || textPair === '') return drop('empty');
+    const lengths = [countGraphemes(text), countGraphemes(textPair)];
+    if (lengths.some((length) => length < minChars)) return drop('too_short');
+    if (lengths.some((length) => length > maxChars)) return drop('too_long');
+    kept.push({ text, textPair });
   });
   return { kept, dropped };
 }

@@ -7,10 +7,9 @@
 import { patched, setCurrentDetails, upsertSearchAttributes } from '@temporalio/workflow';
 import type { FineTuneInput } from '../activities/contracts';
 import type { ArtifactRef } from '../artifacts/ref';
-import type { CellOutcome, CellResult } from '../artifacts/results';
-import type { CellSpec } from '../config/plan';
+import type { AnnotationRefs, CellOutcome, CellResult } from '../artifacts/results';
+import { cellSpecHash, type CellSpec } from '../config/plan';
 import type { DatasetSpec } from '../data/dataset-spec';
-import { cellSpecHash } from '../shared/hash';
 import { CellStatusKey, MacroF1Key, StageKey } from '../shared/search-attributes';
 import { cellSummary, cellTitle } from '../shared/summaries';
 import { cellLocalActivities, gpuActivitiesWith } from './policies';
@@ -22,6 +21,10 @@ export interface CellInput {
   dataset: DatasetSpec;
   /** The data product's dataset, for synthetic cells. */
   source: ArtifactRef | undefined;
+  /** Study D: the data product's annotation artifacts. */
+  annotation?: AnnotationRefs | undefined;
+  /** Study D: the evaluation dataset's spec, when the cell is scored on another dataset or language. */
+  evaluationDataset?: DatasetSpec | undefined;
 }
 
 /**
@@ -52,10 +55,10 @@ async function fineTuneThenEvaluate(gpuActivities: ReturnType<typeof gpuActiviti
  * Runs the cell and records its result in the sweep records (outside history); returns only what
  * the sweep counts, so the sweep's history stays small however many cells it has.
  */
-export async function cellWorkflow({ sweepId, dataRoot, cell, dataset, source }: CellInput): Promise<CellOutcome> {
-  const gpuActivities = gpuActivitiesWith(cell.training.heartbeatTimeoutSeconds);
-  try {
-    setStage('select');
+/** The cell's training, dev and test sets: study A's select, or study D's from several sources. */
+async function selectFor(input: CellInput): Promise<{ selected: { train: ArtifactRef; dev: ArtifactRef; test: ArtifactRef; labels: string[]; trainSize: number }; scoreLabels: string[] | undefined; trainingSetResult: CellResult['trainingSet'] }> {
+  const { dataRoot, cell, dataset, source } = input;
+  if (cell.trainingSet === undefined) {
     const selected = await cellLocalActivities.selectTrainingSet({
       dataRoot,
       dataset,
@@ -65,6 +68,50 @@ export async function cellWorkflow({ sweepId, dataRoot, cell, dataset, source }:
       devPerLabel: cell.training.devPerLabel,
       seed: cell.seed,
     });
+    return { selected, scoreLabels: undefined, trainingSetResult: undefined };
+  }
+  const { trainingSet } = cell;
+  const selected = await cellLocalActivities.selectStudyTrainingSet({
+    dataRoot,
+    dataset,
+    language: cell.language,
+    product: source === undefined ? undefined : { dataset: source, ...(input.annotation ? { annotation: input.annotation } : {}) },
+    trainingSet: {
+      role: trainingSet.role,
+      method: trainingSet.method,
+      labels: trainingSet.labels,
+      synthetic: trainingSet.synthetic,
+      source: trainingSet.source,
+      ...(trainingSet.sourcePerLabel === undefined ? {} : { sourcePerLabel: trainingSet.sourcePerLabel }),
+      clustersPerLabel: trainingSet.clustersPerLabel,
+    },
+    perLabel: cell.perLabel,
+    devPerLabel: cell.training.devPerLabel,
+    seed: cell.seed,
+    ...(cell.evaluation !== undefined && input.evaluationDataset !== undefined ? { evaluation: { dataset: input.evaluationDataset, language: cell.evaluation.language } } : {}),
+  });
+  return {
+    selected,
+    scoreLabels: selected.scoreLabels,
+    trainingSetResult: {
+      role: trainingSet.role,
+      method: trainingSet.method,
+      labels: trainingSet.labels,
+      syntheticSize: selected.syntheticSize,
+      sourceSize: selected.sourceSize,
+      ...(selected.diversity === undefined ? {} : { diversity: selected.diversity }),
+      ...(selected.classBalance === undefined ? {} : { classBalance: selected.classBalance }),
+      shortfallByLabel: selected.shortfallByLabel,
+    },
+  };
+}
+
+export async function cellWorkflow(input: CellInput): Promise<CellOutcome> {
+  const { sweepId, cell } = input;
+  const gpuActivities = gpuActivitiesWith(cell.training.heartbeatTimeoutSeconds);
+  try {
+    setStage('select');
+    const { selected, scoreLabels, trainingSetResult } = await selectFor(input);
 
     const training: FineTuneInput = {
       train: selected.train,
@@ -74,9 +121,12 @@ export async function cellWorkflow({ sweepId, dataRoot, cell, dataset, source }:
       training: cell.training,
     };
     setStage('fine-tune');
-    const { trained, evaluated } = patched(ONE_GPU_ACTIVITY_PATCH)
-      ? await gpuActivities.fineTuneAndEvaluate({ ...training, test: selected.test })
-      : await fineTuneThenEvaluate(gpuActivities, training, selected.test);
+    const { trained, evaluated } =
+      cell.trainingSet !== undefined
+        ? await gpuActivities.fineTuneAndEvaluate({ ...training, test: selected.test, ...(scoreLabels === undefined ? {} : { scoreLabels }) })
+        : patched(ONE_GPU_ACTIVITY_PATCH)
+          ? await gpuActivities.fineTuneAndEvaluate({ ...training, test: selected.test })
+          : await fineTuneThenEvaluate(gpuActivities, training, selected.test);
     const result: CellResult = {
       key: cell.key,
       kind: cell.kind,
@@ -95,6 +145,10 @@ export async function cellWorkflow({ sweepId, dataRoot, cell, dataset, source }:
       trainings: trained.trainings,
       // Carried to the record only: what the cell cost stays out of the sweep's history.
       ...(trained.compute && evaluated.compute ? { compute: { train: trained.compute, predict: evaluated.compute } } : {}),
+      ...(trainingSetResult === undefined ? {} : { trainingSet: trainingSetResult }),
+      ...(cell.evaluation === undefined && scoreLabels === undefined
+        ? {}
+        : { evaluation: { dataset: cell.evaluation?.dataset ?? cell.task, language: cell.evaluation?.language ?? cell.language, ...(scoreLabels === undefined ? {} : { scoredLabels: scoreLabels }) } }),
     };
     // The spec hash ties the record to exactly these inputs: a resumed sweep reuses it only for the same cell.
     await cellLocalActivities.recordCellResult({ sweepId, specHash: cellSpecHash(cell), result });
@@ -115,7 +169,7 @@ export async function cellWorkflow({ sweepId, dataRoot, cell, dataset, source }:
       macroF1: evaluated.macroF1,
       accuracy: evaluated.accuracy,
       trainSize: selected.trainSize,
-      labelSource: cell.kind === 'gold' ? 'gold' : 'prompt',
+      labelSource: cell.kind === 'gold' ? 'gold' : cell.trainingSet !== undefined && cell.trainingSet.labels !== 'prompt' ? 'teacher' : 'prompt',
       summary,
     };
   } catch (error) {

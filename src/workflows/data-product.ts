@@ -11,18 +11,18 @@
  * Products recorded before the rounds (the `data-product-kept-quota` marker) replay through the
  * single pass they ran, whose quota counted unique samples before revision.
  */
-import { patched, setCurrentDetails, upsertSearchAttributes } from '@temporalio/workflow';
+import { ApplicationFailure, patched, setCurrentDetails, upsertSearchAttributes } from '@temporalio/workflow';
 import type { GenerateInput, GenerateOutput, KeepSamplesOutput } from '../activities/contracts';
 import type { ArtifactRef } from '../artifacts/ref';
-import type { DataProductCounts, DataProductOutcome, DataProductResult, DataProductUsage } from '../artifacts/results';
+import type { AnnotationRefs, DataProductCounts, DataProductOutcome, DataProductResult, DataProductUsage, TeacherOutcome } from '../artifacts/results';
 import type { DataProductSpec } from '../config/plan';
-import type { RevisionSettings } from '../config/schema';
+import type { RevisionSettings, TrainingSettings } from '../config/schema';
 import { generationPromptFile } from '../config/strategies';
 import type { DatasetSpec } from '../data/dataset-spec';
 import { CellStatusKey, StageKey } from '../shared/search-attributes';
 import { dataProductSummary, dataProductTitle } from '../shared/summaries';
 import { addLlmUsage, type LlmUsage } from '../shared/usage';
-import { dataActivities, llmActivities, recordActivities } from './policies';
+import { dataActivities, gpuActivitiesWith, llmActivities, recordActivities } from './policies';
 import { nextRoundTargets, shortfallOf, type QuotaState } from './quota';
 
 export interface DataProductInput {
@@ -30,7 +30,12 @@ export interface DataProductInput {
   dataRoot: string;
   dataset: DatasetSpec;
   product: DataProductSpec;
+  /** Study D: the trained teacher that annotates this product, and its settings. */
+  teacher?: { outcome: TeacherOutcome; training: TrainingSettings };
 }
+
+/** How long the annotate stage's GPU activity may go without a heartbeat when no teacher sets it. */
+const ANNOTATE_HEARTBEAT_SECONDS = 600;
 
 const KEPT_QUOTA_PATCH = 'data-product-kept-quota';
 
@@ -261,6 +266,27 @@ async function makeDataProduct(input: DataProductInput): Promise<DataProductOutc
     samples: made.kept,
     generatorName: product.generator.name,
   });
+  // Study D: the teacher's probabilities and the embeddings, once per (teacher, product). Products
+  // without annotation settings (every product recorded before study D) never reach this command.
+  let annotation: AnnotationRefs | undefined;
+  let teacherInferences = 0;
+  if (product.annotation !== undefined) {
+    if (product.annotation.teacherKey !== undefined && input.teacher?.outcome.key !== product.annotation.teacherKey) {
+      throw ApplicationFailure.create({ type: 'ConfigError', nonRetryable: true, message: `data product ${product.key} needs teacher ${product.annotation.teacherKey}, and the sweep passed ${input.teacher?.outcome.key ?? 'none'}` });
+    }
+    const heartbeat = input.teacher?.training.heartbeatTimeoutSeconds ?? ANNOTATE_HEARTBEAT_SECONDS;
+    const annotatedByModels = await gpuActivitiesWith(heartbeat).annotateWithModels({
+      productKey: product.key,
+      dataset: annotated.dataset,
+      labels: [...dataset.labels],
+      teacher: input.teacher,
+      checkpoints: product.annotation.checkpoints,
+      embedding: product.annotation.embedding,
+    });
+    const { teacherInferences: inferences, embeddingRuns: _embeddingRuns, ...refs } = annotatedByModels;
+    annotation = refs;
+    teacherInferences = inferences;
+  }
   const counts: DataProductCounts = { ...made.counts, kept: made.counts.kept ?? annotated.keptByLabel };
   const result: DataProductResult = {
     key: product.key,
@@ -275,6 +301,7 @@ async function makeDataProduct(input: DataProductInput): Promise<DataProductOutc
     // Carried to the record only (no new command): what the product cost stays out of the sweep's history.
     // Left out when a stage's result was recorded before usage was counted: unknown, not zero.
     ...(made.usage && (product.labelDescriptions === undefined || summarizeUsage) ? { usage: { ...(summarizeUsage ? { summarizeLabels: summarizeUsage } : {}), ...made.usage } } : {}),
+    ...(annotation ? { annotation } : {}),
   };
   await recordActivities.recordDataProduct({ sweepId, result });
   if (patched(STATUS_PATCH)) {
@@ -289,5 +316,5 @@ async function makeDataProduct(input: DataProductInput): Promise<DataProductOutc
   // the current details and part of the result, which `temporal workflow describe` prints.
   const summary = dataProductSummary(titleParts, counts);
   setCurrentDetails(summary);
-  return { key: product.key, dataset: annotated.dataset, llmCalls, summary };
+  return { key: product.key, dataset: annotated.dataset, llmCalls, summary, ...(annotation ? { annotation, teacherInferences } : {}) };
 }

@@ -2,3 +2,4 @@
 export { sweepWorkflow, progressQuery } from './sweep';
 export { dataProductWorkflow } from './data-product';
 export { cellWorkflow } from './cell';
+export { teacherWorkflow } from './teacher';

@@ -25,7 +25,7 @@ export const dataActivities = proxyActivities<Pick<Activities, 'dedupeSamples' |
 });
 
 /** Sweep bookkeeping: small local file writes and reads. */
-export const recordActivities = proxyActivities<Pick<Activities, 'openSweep' | 'recordCellResult' | 'recordDataProduct'>>({
+export const recordActivities = proxyActivities<Pick<Activities, 'openSweep' | 'recordCellResult' | 'recordDataProduct' | 'recordTeacher'>>({
   taskQueue: TASK_QUEUES.cpu,
   startToCloseTimeout: '5 minutes',
   retry: { initialInterval: '1 second', maximumAttempts: 5, nonRetryableErrorTypes: NON_RETRYABLE },
@@ -36,7 +36,7 @@ export const recordActivities = proxyActivities<Pick<Activities, 'openSweep' | '
  * they run in the workflow's own worker without a task-queue round trip, which is most of what a
  * cell costs the orchestrator once there are thousands of them.
  */
-export const cellLocalActivities = proxyLocalActivities<Pick<Activities, 'selectTrainingSet' | 'recordCellResult'>>({
+export const cellLocalActivities = proxyLocalActivities<Pick<Activities, 'selectTrainingSet' | 'selectStudyTrainingSet' | 'recordCellResult'>>({
   startToCloseTimeout: '15 minutes',
   retry: { initialInterval: '1 second', maximumAttempts: 3, nonRetryableErrorTypes: NON_RETRYABLE },
 });
@@ -46,7 +46,7 @@ export const cellLocalActivities = proxyLocalActivities<Pick<Activities, 'select
  * how quickly a dead GPU worker is noticed, so it comes from the sweep's training settings.
  */
 export function gpuActivitiesWith(heartbeatTimeoutSeconds: number) {
-  return proxyActivities<Pick<Activities, 'fineTuneAndEvaluate' | 'fineTune' | 'evaluateModel'>>({
+  return proxyActivities<Pick<Activities, 'fineTuneAndEvaluate' | 'fineTune' | 'evaluateModel' | 'annotateWithModels'>>({
     taskQueue: TASK_QUEUES.gpu,
     startToCloseTimeout: '24 hours',
     heartbeatTimeout: heartbeatTimeoutSeconds * 1000,

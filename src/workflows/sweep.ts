@@ -23,17 +23,18 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { ArtifactRef } from '../artifacts/ref';
-import type { DataProductOutcome, FailedItem } from '../artifacts/results';
-import { planSweep, type CellSpec, type DataProductSpec } from '../config/plan';
+import type { DataProductOutcome, FailedItem, TeacherOutcome } from '../artifacts/results';
+import { planSweep, type CellSpec, type DataProductSpec, type TeacherSpec } from '../config/plan';
 import type { SweepConfig } from '../config/schema';
 import type { DatasetSpec } from '../data/dataset-spec';
 import { BitSet } from '../shared/bitset';
 import { TASK_QUEUES } from '../shared/constants';
 import { searchAttributesFor } from '../shared/search-attributes';
-import { cellWorkflowId, dataProductWorkflowId } from '../shared/workflow-ids';
+import { cellWorkflowId, dataProductWorkflowId, teacherWorkflowId } from '../shared/workflow-ids';
 import { cellTitle, dataProductTitle, sweepProgressLine, sweepSummary } from '../shared/summaries';
 import { cellWorkflow } from './cell';
 import { dataProductWorkflow } from './data-product';
+import { teacherWorkflow } from './teacher';
 import { recordActivities } from './policies';
 import { createWindow, type Window } from './window';
 
@@ -62,6 +63,11 @@ export interface SweepCarry {
   failedTotal: number;
   llmCalls: number;
   trainings: number;
+  /** Study D (absent in older carries and study A sweeps): finished teachers still needed, failed ones, and counts. */
+  teachers?: Record<string, TeacherOutcome>;
+  failedTeachers?: Record<string, string>;
+  teacherTrainings?: number;
+  teacherInferences?: number;
 }
 
 export interface SweepInput {
@@ -99,6 +105,8 @@ export interface SweepResult {
   failedTotal: number;
   llmCalls: number;
   trainings: number;
+  /** Study D: teachers planned, trained by this execution, and teacher passes over data products this execution ran. */
+  teachers?: { total: number; completed: number; failed: number; trainings: number; inferences: number };
   /** Runs this execution took (continue-as-new count + 1). */
   runs: number;
   /** One readable line, e.g. `demo → cells 6/6 completed, 0 failed · data products 2/2 · 1 run`. */
@@ -130,6 +138,7 @@ async function openCarry(input: SweepInput): Promise<SweepCarry> {
     failedTotal: 0,
     llmCalls: 0,
     trainings: 0,
+    ...(opened.teachers === undefined ? {} : { teachers: opened.teachers }),
   };
 }
 
@@ -202,15 +211,75 @@ export async function sweepWorkflow(input: SweepInput): Promise<SweepResult> {
   const unfinished = plan.cells.map((_, index) => index).filter((index) => !finished.has(index));
   const neededProducts = new Set(unfinished.map((index) => plan.cells[index]?.dataProductKey).filter((key): key is string => key !== undefined));
 
+  // Study D: teachers run first, in the data products' window; a product that needs one waits for
+  // it outside the window (so products waiting never hold the slots their teachers need).
+  type TeacherState = TeacherOutcome | { failed: string } | 'deferred';
+  const teacherSpecs = new Map(plan.teachers.map((teacher) => [teacher.key, teacher]));
+  const teacherStates = new Map<string, Promise<TeacherState>>();
+  const runTeacher = (teacher: TeacherSpec): Promise<TeacherState> =>
+    runInWindow(productWindow, async () => {
+      if (rollOverDue()) return 'deferred';
+      try {
+        const outcome = await executeChild(teacherWorkflow, {
+          workflowId: teacherWorkflowId(sweepId, teacher.key),
+          taskQueue: TASK_QUEUES.cpu,
+          args: [{ sweepId, dataRoot, dataset: datasetOf(teacher.task), teacher }],
+          parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
+          typedSearchAttributes: searchAttributesFor({ sweepId, task: teacher.task, language: teacher.language, strategy: 'teacher', generator: 'teacher' }, 'select'),
+          staticSummary: `${teacher.task} · ${teacher.language} · teacher`,
+          staticDetails: `teacher \`${teacher.key}\` of ${sweepId}`,
+        });
+        carry.teachers = { ...(carry.teachers ?? {}), [teacher.key]: outcome };
+        carry.teacherTrainings = (carry.teacherTrainings ?? 0) + outcome.trainings;
+        return outcome;
+      } catch (error) {
+        if (isCancellation(error)) throw error;
+        const message = failureMessage(error).slice(0, MAX_MESSAGE_CHARS);
+        carry.failedTeachers = { ...(carry.failedTeachers ?? {}), [teacher.key]: message };
+        recordFailure({ key: teacher.key, kind: 'teacher', message });
+        return { failed: message };
+      }
+    });
+  const teacherState = (key: string): Promise<TeacherState> => {
+    let state = teacherStates.get(key);
+    if (state === undefined) {
+      const known = carry.teachers?.[key];
+      const failedMessage = carry.failedTeachers?.[key];
+      const spec = teacherSpecs.get(key);
+      if (known) state = Promise.resolve(known);
+      else if (failedMessage !== undefined) state = Promise.resolve({ failed: failedMessage });
+      else if (spec === undefined) state = Promise.resolve({ failed: `no teacher ${key} in the plan` });
+      else state = runTeacher(spec);
+      teacherStates.set(key, state);
+    }
+    return state;
+  };
+
   type ProductState = DataProductOutcome | { failed: string } | 'deferred';
-  const runProduct = (product: DataProductSpec): Promise<ProductState> =>
+  const runProduct = async (product: DataProductSpec): Promise<ProductState> => {
+    const teacherKey = product.annotation?.teacherKey;
+    let teacher: { outcome: TeacherOutcome; training: TeacherSpec['training'] } | undefined;
+    if (teacherKey !== undefined) {
+      const state = await teacherState(teacherKey);
+      if (state === 'deferred') return 'deferred';
+      if ('failed' in state) {
+        const message = `its teacher ${teacherKey} failed: ${state.failed}`.slice(0, MAX_MESSAGE_CHARS);
+        carry.failedProducts[product.key] = message;
+        recordFailure({ key: product.key, kind: 'data-product', message });
+        return { failed: message };
+      }
+      teacher = { outcome: state, training: (teacherSpecs.get(teacherKey) as TeacherSpec).training };
+    }
+    return runProductInWindow(product, teacher);
+  };
+  const runProductInWindow = (product: DataProductSpec, teacher: { outcome: TeacherOutcome; training: TeacherSpec['training'] } | undefined): Promise<ProductState> =>
     runInWindow(productWindow, async () => {
       if (rollOverDue()) return 'deferred';
       try {
         const outcome = await executeChild(dataProductWorkflow, {
           workflowId: dataProductWorkflowId(sweepId, product.key),
           taskQueue: TASK_QUEUES.cpu,
-          args: [{ sweepId, dataRoot, dataset: datasetOf(product.task), product }],
+          args: [{ sweepId, dataRoot, dataset: datasetOf(product.task), product, ...(teacher === undefined ? {} : { teacher }) }],
           parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
           typedSearchAttributes: searchAttributesFor(
             { sweepId, task: product.task, language: product.language, strategy: product.strategy, generator: product.generator.name },
@@ -221,9 +290,10 @@ export async function sweepWorkflow(input: SweepInput): Promise<SweepResult> {
           staticDetails: `data product \`${product.key}\` of ${sweepId}`,
         });
         // The summary line is for the UI; the carry keeps only what the cells need.
-        carry.products[product.key] = { key: outcome.key, dataset: outcome.dataset, llmCalls: outcome.llmCalls };
+        carry.products[product.key] = { key: outcome.key, dataset: outcome.dataset, llmCalls: outcome.llmCalls, ...(outcome.annotation ? { annotation: outcome.annotation } : {}) };
         carry.completedProducts += 1;
         carry.llmCalls += outcome.llmCalls;
+        if (outcome.teacherInferences !== undefined) carry.teacherInferences = (carry.teacherInferences ?? 0) + outcome.teacherInferences;
         return outcome;
       } catch (error) {
         if (isCancellation(error)) throw error;
@@ -253,6 +323,7 @@ export async function sweepWorkflow(input: SweepInput): Promise<SweepResult> {
   const runCell = async (index: number): Promise<void> => {
     const cell = plan.cells[index] as CellSpec;
     let source: ArtifactRef | undefined;
+    let annotation: DataProductOutcome['annotation'];
     if (cell.dataProductKey !== undefined) {
       const product = await productStates.get(cell.dataProductKey);
       if (product === undefined || product === 'deferred') return;
@@ -261,14 +332,20 @@ export async function sweepWorkflow(input: SweepInput): Promise<SweepResult> {
         return;
       }
       source = product.dataset;
+      annotation = product.annotation;
     }
+    // Only study D cells carry these, so a study A cell's input is as it was.
+    const studyInputs = {
+      ...(annotation === undefined ? {} : { annotation }),
+      ...(cell.evaluation === undefined ? {} : { evaluationDataset: datasetOf(cell.evaluation.dataset) }),
+    };
     await runInWindow(cellWindow, async () => {
       if (rollOverDue()) return;
       try {
         const outcome = await executeChild(cellWorkflow, {
           workflowId: cellWorkflowId(sweepId, cell.key),
           taskQueue: TASK_QUEUES.cpu,
-          args: [{ sweepId, dataRoot, cell, dataset: datasetOf(cell.task), source }],
+          args: [{ sweepId, dataRoot, cell, dataset: datasetOf(cell.task), source, ...studyInputs }],
           parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
           typedSearchAttributes: searchAttributesFor(
             { sweepId, task: cell.task, language: cell.language, strategy: cell.strategy, generator: cell.generator, seed: cell.seed },
@@ -301,6 +378,13 @@ export async function sweepWorkflow(input: SweepInput): Promise<SweepResult> {
       finishedCells: finished.toHex(),
       products: Object.fromEntries(Object.entries(carry.products).filter(([key]) => stillNeeded.has(key))),
     };
+    if (carry.teachers !== undefined) {
+      // A teacher is still needed by the products the remaining cells wait for and that are not finished.
+      const teachersNeeded = new Set(
+        plan.dataProducts.filter((product) => stillNeeded.has(product.key) && carry.products[product.key] === undefined).map((product) => product.annotation?.teacherKey),
+      );
+      next.teachers = Object.fromEntries(Object.entries(carry.teachers).filter(([key]) => teachersNeeded.has(key)));
+    }
     return continueAsNew<typeof sweepWorkflow>({ ...input, carry: next });
   }
 
@@ -321,6 +405,17 @@ export async function sweepWorkflow(input: SweepInput): Promise<SweepResult> {
     failedTotal: carry.failedTotal,
     llmCalls: carry.llmCalls,
     trainings: carry.trainings,
+    ...(plan.teachers.length === 0
+      ? {}
+      : {
+          teachers: {
+            total: plan.teachers.length,
+            completed: Object.keys(carry.teachers ?? {}).length,
+            failed: Object.keys(carry.failedTeachers ?? {}).length,
+            trainings: carry.teacherTrainings ?? 0,
+            inferences: carry.teacherInferences ?? 0,
+          },
+        }),
     runs: carry.runs + 1,
   };
   const summary = sweepSummary(config.name, totals);

@@ -91,18 +91,34 @@ describe('readSplit on the real datasets', () => {
     expect(train.some((example) => example.text.includes('"'))).toBe(true);
   });
 
-  it('xnli: headerless pairs registered as test, ids from line numbers, train only derivable', async () => {
+  it('xnli: headerless pairs registered as test, ids from line numbers, train derived from the odd rows and disjoint from test', async () => {
     const spec = getDatasetSpec('xnli');
+    const lineOf = (example: { id: string }) => Number(example.id.split('-')[1]);
+    const testLines = new Map<string, number[]>();
     for (const language of ['en', 'hi', 'sw', 'ur']) {
       const test = await readSplit(spec, { dataRoot, language, split: 'test' });
-      expect(test).toHaveLength(2490);
-      expect(countLabels(test)).toEqual({ neutral: 830, contradiction: 830, entailment: 830 });
+      const train = await readSplit(spec, { dataRoot, language, split: 'train' });
+      // The stored dev file's 2,490 rows: even row indices are test, odd ones the derived train split.
+      expect([test.length, train.length]).toEqual([1245, 1245]);
       expect(test[0]?.id).toBe('test-1');
+      expect(train[0]?.id).toBe('train-2');
       expect(test[0]?.textPair).toBeTruthy();
+      const trainLines = new Set(train.map(lineOf));
+      expect(test.filter((example) => trainLines.has(lineOf(example)))).toEqual([]);
+      expect(new Set([...test.map(lineOf), ...trainLines]).size).toBe(2490);
+      testLines.set(language, test.map(lineOf));
     }
-    await expect(readSplit(spec, { dataRoot, language: 'en', split: 'train' })).rejects.toThrow(
-      /stores no train split; it must be derived from the test split/,
-    );
+    // The files are parallel (row i of dev-hi translates row i of dev-en): English source rows carved
+    // from train never share a row index with the test rows scored in hi, sw or ur.
+    const englishTrain = new Set((await readSplit(spec, { dataRoot, language: 'en', split: 'train' })).map(lineOf));
+    for (const language of ['hi', 'sw', 'ur']) {
+      expect(testLines.get(language)).toEqual(testLines.get('en'));
+      expect(testLines.get(language)?.filter((line) => englishTrain.has(line))).toEqual([]);
+    }
+    const englishTest = await readSplit(spec, { dataRoot, language: 'en', split: 'test' });
+    const counts = countLabels(englishTest);
+    expect(Object.keys(counts).sort()).toEqual(['contradiction', 'entailment', 'neutral']);
+    expect(Math.min(...Object.values(counts))).toBeGreaterThan(300);
   });
 
   it('sst5: header label/text, labelMap collapses 5 classes to 3', async () => {

@@ -34,7 +34,10 @@ const NON_DEFAULT: TrainerSettings = {
   keepCheckpoints: 3,
   keepCheckpointsWhenDone: true,
   softLabelTemperature: 2,
-  regime: 'standard',
+  // Both phases of warmup, on a gold cell whose rows are all one part: it trains as mix.
+  regime: 'warmup',
+  gradientAccumulation: 2,
+  keepEpochCheckpoints: true,
   predictBatchSize: 32,
   device: 'cpu',
   // The fine-tune (the default method) with the classic recipe instead of the few-shot defaults.
@@ -47,10 +50,10 @@ const NON_DEFAULT: TrainerSettings = {
   probeC: 2,
 };
 /**
- * Kept at their defaults: `regime` has one value yet, and the other `method` (linear-probe) would leave
- * most of the settings above unused. Both still travel and are checked below.
+ * Kept at its default: the other `method` (linear-probe) would leave most of the settings above unused.
+ * It still travels and is checked below.
  */
-const KEPT_AT_DEFAULT = new Set(['regime', 'method']);
+const KEPT_AT_DEFAULT = new Set(['method']);
 
 beforeAll(async () => {
   temporal = await startTestTemporal('synthlab-settings-');
@@ -85,7 +88,8 @@ it('sends every trainer setting, each with a non-default value, through the work
   const record = (await sweepRecordsOf(workers.store).readCells('sweep/settings')).get(cell.key);
   expect(record?.result.trainings).toBe(1);
   // The trainer's result file sits beside its best checkpoint.
-  const trainResult = JSON.parse(await readFile(join(dirname(record!.result.modelDir), 'train_result.json'), 'utf8')) as { settings: unknown; epochs_run: number };
+  const trainResult = JSON.parse(await readFile(join(dirname(record!.result.modelDir), 'train_result.json'), 'utf8')) as { settings: unknown; epochs_run: number; epoch_checkpoints: { epoch: number }[] };
   expect(trainResult.settings).toEqual(NON_DEFAULT);
   expect(trainResult.epochs_run).toBe(NON_DEFAULT.maxEpochs);
+  expect(trainResult.epoch_checkpoints.map((checkpoint) => checkpoint.epoch)).toEqual([1, 2]); // keepEpochCheckpoints
 }, 400_000);

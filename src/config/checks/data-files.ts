@@ -6,7 +6,7 @@
 import { stat } from 'node:fs/promises';
 import { languagesForSplit, type DatasetSpec, type SplitName } from '../../data/dataset-spec';
 import { parseLabelDescriptions } from '../../data/label-descriptions';
-import { DataError, inspectSplitContent, isInsideFolder, outsideDataRootProblem, readDataFile, resolveSplitFileInsideRoot, type Example } from '../../data/readers';
+import { DataError, inspectSplitContent, isInsideFolder, outsideDataRootProblem, readDataFile, resolveSplitFileInsideRoot, storedSplitOf, type Example } from '../../data/readers';
 import { repoRoot, resolveFromRepo } from '../../infra/paths';
 import type { ConfigProblem } from '../load';
 import type { SweepConfig } from '../schema';
@@ -46,6 +46,11 @@ export function splitsRead(config: DataCheckConfig, datasets: Record<string, Dat
       add({ task, taskIndex, language, split: 'test' });
     }
     if (readsEnglishTrain) add({ task, taskIndex, language: 'en', split: 'train' });
+  });
+  // Study D: the students are scored on the evaluation dataset's test split in each evaluation language.
+  config.tasks.forEach(({ evaluation }, taskIndex) => {
+    if (evaluation === undefined || datasets[evaluation.dataset] === undefined) return;
+    for (const language of evaluation.languages) add({ task: evaluation.dataset, taskIndex, language, split: 'test' });
   });
   return [...reads.values()];
 }
@@ -109,7 +114,8 @@ export async function checkDataFiles(config: DataCheckConfig, datasets: Record<s
     const field = fieldOf(config, read);
     let file: string;
     try {
-      file = resolveSplitFileInsideRoot(spec, { dataRoot, language: read.language, split: read.split });
+      // A derived split (XNLI's train) is read from the stored file it is carved out of.
+      file = resolveSplitFileInsideRoot(spec, { dataRoot, language: read.language, split: storedSplitOf(spec, read.split) });
     } catch (error) {
       problems.push(problemOf(error, field));
       continue;

@@ -99,13 +99,15 @@ export function checkTrainingModel(model: string, field: string, env: Env): Conf
   return [];
 }
 
-export type ModelCheckConfig = Partial<Pick<SweepConfig, 'generators' | 'training'>>;
+export type ModelCheckConfig = Partial<Pick<SweepConfig, 'generators' | 'training' | 'teacher' | 'selection'>>;
 
-/** Every generator's local model and the training model. */
+/** Every generator's local model, the training model, and study D's teacher and sentence encoder. */
 export async function checkModels(config: ModelCheckConfig, env: Env): Promise<ConfigProblem[]> {
   const problems: ConfigProblem[] = [];
   for (const [index, generator] of (config.generators ?? []).entries()) problems.push(...(await checkGenerator(generator, index, env)));
   if (config.training) problems.push(...checkTrainingModel(config.training.model, 'training.model', env));
+  if (config.teacher) problems.push(...checkTrainingModel(config.teacher.training.model, 'teacher.training.model', env));
+  if (config.selection?.embedding) problems.push(...checkTrainingModel(config.selection.embedding.model, 'selection.embedding.model', env));
   return problems;
 }
 

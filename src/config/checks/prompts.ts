@@ -8,7 +8,7 @@ import { decodeUtf8Strict, TextEncodingError } from '../../data/text-encoding';
 import { resolveFromRepo } from '../../infra/paths';
 import type { ConfigProblem } from '../load';
 import type { SweepConfig } from '../schema';
-import { strategySettings } from '../strategies';
+import { generationPromptField, generationPromptFile, strategySettings } from '../strategies';
 
 /** Throws an Error whose message says what is wrong with a template's text. */
 export type PromptTemplateParser = (text: string, sourceName: string) => unknown;
@@ -25,9 +25,7 @@ export function promptFilesUsed(config: PromptCheckConfig): { field: string; pat
   };
   for (const strategy of config.strategies.map(strategySettings)) {
     const prompts = config.generation?.prompts;
-    if (strategy.demos === 'target') add('generation.prompts.targetDemos', prompts?.targetDemos);
-    else if (strategy.demos === 'english') add('generation.prompts.englishDemos', prompts?.englishDemos);
-    else add('generation.prompts.summarizedLabel', prompts?.summarizedLabel);
+    if (prompts !== undefined) add(`generation.prompts.${generationPromptField(strategy)}`, generationPromptFile(strategy, prompts));
     if (strategy.revision) add('revision.prompt', config.revision?.prompt);
     if (strategy.summarizedLabel && config.labelDescriptions?.source === 'llm') add('labelDescriptions.prompt', config.labelDescriptions.prompt);
   }
