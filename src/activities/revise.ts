@@ -22,6 +22,7 @@ import { hashOf } from '../shared/hash';
 import { candidateSchema, countByLabel } from './rows';
 import { reviseInputSchema, reviseOutputSchema, type ReviseInput, type ReviseOutput } from './contracts';
 import type { ActivityDeps } from './deps';
+import { heartbeatOnFault } from './fault-heartbeat';
 import { keepInFlight } from './keep-in-flight';
 import { loadPromptTemplate } from './prompt-files';
 import { templateMessages } from './prompt-messages';
@@ -68,6 +69,7 @@ export function createReviseActivity(deps: ActivityDeps) {
     // Every request in flight or waiting for a slot listens to the activity's cancellation.
     setMaxListeners(2 * model.concurrency + 10, context.cancellationSignal);
     let llmCalls = 0;
+    const onFault = heartbeatOnFault(context, () => ({ judged: judgements.size, total: candidates.length }));
 
     const judge = async (candidate: (typeof candidates)[number]): Promise<void> => {
       let judgement: Judgement;
@@ -84,7 +86,7 @@ export function createReviseActivity(deps: ActivityDeps) {
           labelDescription: descriptions[candidate.label] ?? '',
           candidate: candidate.text,
         });
-        const reply = await model.complete({ messages, sampling: input.revision.sampling, signal: context.cancellationSignal });
+        const reply = await model.complete({ messages, sampling: input.revision.sampling, signal: context.cancellationSignal, onFault });
         llmCalls += 1;
         const parsed = parseJudgeVerdict(reply.text);
         judgement = { verdict: parsed.verdict, reason: parsed.reason, reply: reply.text };
