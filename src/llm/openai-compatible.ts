@@ -77,10 +77,13 @@ export function createOpenAICompatibleModel(
       let emptyReplies = 0;
       const attempt = async (): Promise<CompletionResult> => {
         let response: OpenAI.Chat.Completions.ChatCompletion;
+        const linked = linkedSignal(request.signal);
         try {
-          response = await client.chat.completions.create(body, request.signal ? { signal: request.signal } : {});
+          response = await client.chat.completions.create(body, linked ? { signal: linked.signal } : {});
         } catch (error) {
           throw classifyRemoteError(error, errorContext);
+        } finally {
+          linked?.dispose();
         }
         // A proxy or a broken server may answer 200 with something that is not a completion.
         const choice = Array.isArray(response?.choices) ? response.choices[0] : undefined;
@@ -128,6 +131,20 @@ export function createOpenAICompatibleModel(
       // The client holds no open resources beyond keep-alive sockets, which the runtime reclaims.
     },
   };
+}
+
+/**
+ * A signal for one HTTP call that follows the request's. The client adds an abort listener to the
+ * signal it is given and never removes it; given the activity's cancellation signal directly, every
+ * call and every retry of a long activity would leave one behind.
+ */
+function linkedSignal(parent: AbortSignal | undefined): { signal: AbortSignal; dispose(): void } | undefined {
+  if (!parent) return undefined;
+  const controller = new AbortController();
+  const abort = () => controller.abort(parent.reason);
+  if (parent.aborted) abort();
+  else parent.addEventListener('abort', abort, { once: true });
+  return { signal: controller.signal, dispose: () => parent.removeEventListener('abort', abort) };
 }
 
 /**
