@@ -31,6 +31,20 @@ export interface FaultProxyOptions {
   maxConsecutiveFaults?: number;
   /** `retry-after` sent with the 429s that carry one, in seconds. */
   retryAfterSeconds?: number;
+  /**
+   * Starts each forwarded prompt with a tag made from the request body. llama-cpp-python reuses
+   * the longest prompt prefix it has cached from the previous request, and a reply then depends
+   * on which request came before; with a tag no two different requests share more than the chat
+   * template's first tokens, so a reply depends on its request alone, whatever the order. Requests
+   * then go upstream one at a time, so that the proxy knows what the server has cached.
+   */
+  isolatePrompts?: boolean;
+  /**
+   * How a faulted request's kind is picked: `seeded` (default) from the seed and the body, so the
+   * schedule does not depend on arrival order; `cycle` takes the kinds in turn, so a short run
+   * meets each of them (and the schedule then depends on the order requests arrive in).
+   */
+  kindOrder?: 'seeded' | 'cycle';
 }
 
 export interface FaultProxy {
@@ -84,15 +98,45 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
   const faultsInARow = new Map<string, number>();
   let received = 0;
   let forwarded = 0;
+  let faultsDrawn = 0;
 
-  const forward = async (path: string, body: string, headers: IncomingMessage['headers']) => {
-    forwarded += 1;
+  const isolate = (body: string, bodyKey: string): string => {
+    const parsed = JSON.parse(body) as { messages?: Array<{ content?: unknown }> };
+    const first = parsed.messages?.[0];
+    if (!first || typeof first.content !== 'string') return body;
+    first.content = `[${bodyKey.slice(0, 8)}] ${first.content}`;
+    return JSON.stringify(parsed);
+  };
+
+  const post = async (path: string, body: string, headers: IncomingMessage['headers']) => {
     const reply = await fetch(`${upstream}${path}`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', ...(headers.authorization ? { authorization: headers.authorization } : {}) },
       body,
     });
     return { status: reply.status, text: await reply.text() };
+  };
+
+  // With isolated prompts, requests go upstream one at a time (llama-cpp-python serves one at a
+  // time anyway), so the proxy knows which prompt the server has cached: a request sent again right
+  // after itself (its earlier send was cut off by the client, or two products ask the same) would
+  // find its whole prompt cached, so a one-token request in between clears it.
+  let upstreamQueue: Promise<unknown> = Promise.resolve();
+  let lastForwardedKey: string | undefined;
+  const forward = (path: string, body: string, headers: IncomingMessage['headers']) => {
+    forwarded += 1;
+    if (!options.isolatePrompts) return post(path, body, headers);
+    const bodyKey = createHash('sha256').update(body).digest('hex');
+    const sent = upstreamQueue.then(async () => {
+      if (lastForwardedKey === bodyKey) {
+        const model = (JSON.parse(body) as { model?: string }).model;
+        await post(path, JSON.stringify({ model, messages: [{ role: 'user', content: 'ok' }], max_tokens: 1, temperature: 0 }), headers);
+      }
+      lastForwardedKey = bodyKey;
+      return post(path, isolate(body, bodyKey), headers);
+    });
+    upstreamQueue = sent.catch(() => undefined);
+    return sent;
   };
 
   /** The fault this send of this body meets, if any. */
@@ -105,6 +149,7 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
       return undefined;
     }
     faultsInARow.set(bodyKey, inARow + 1);
+    if (options.kindOrder === 'cycle') return options.kinds[faultsDrawn++ % options.kinds.length];
     return options.kinds[Math.floor(draw(options.seed, bodyKey, send, 'kind') * options.kinds.length)];
   };
 
