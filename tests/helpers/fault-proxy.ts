@@ -32,13 +32,13 @@ export interface FaultProxyOptions {
   /** `retry-after` sent with the 429s that carry one, in seconds. */
   retryAfterSeconds?: number;
   /**
-   * Starts each forwarded prompt with a tag made from the request body. llama-cpp-python reuses
-   * the longest prompt prefix it has cached from the previous request, and a reply then depends
-   * on which request came before; with a tag no two different requests share more than the chat
-   * template's first tokens, so a reply depends on its request alone, whatever the order. Requests
-   * then go upstream one at a time, so that the proxy knows what the server has cached.
+   * Sends requests upstream one at a time, each after a one-token request that resets the server's
+   * prompt cache. llama-cpp-python reuses the longest prompt prefix cached from the previous
+   * request and evaluates only the rest; how much it reuses changes the logits a little, and a
+   * small model's greedy reply with them. After the same one-token request, a request reuses the
+   * same prefix whatever came before, so its reply depends on the request alone.
    */
-  isolatePrompts?: boolean;
+  resetPromptCache?: boolean;
   /**
    * How a faulted request's kind is picked: `seeded` (default) from the seed and the body, so the
    * schedule does not depend on arrival order; `cycle` takes the kinds in turn, so a short run
@@ -100,14 +100,6 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
   let forwarded = 0;
   let faultsDrawn = 0;
 
-  const isolate = (body: string, bodyKey: string): string => {
-    const parsed = JSON.parse(body) as { messages?: Array<{ content?: unknown }> };
-    const first = parsed.messages?.[0];
-    if (!first || typeof first.content !== 'string') return body;
-    first.content = `[${bodyKey.slice(0, 8)}] ${first.content}`;
-    return JSON.stringify(parsed);
-  };
-
   const post = async (path: string, body: string, headers: IncomingMessage['headers']) => {
     const reply = await fetch(`${upstream}${path}`, {
       method: 'POST',
@@ -117,23 +109,15 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
     return { status: reply.status, text: await reply.text() };
   };
 
-  // With isolated prompts, requests go upstream one at a time (llama-cpp-python serves one at a
-  // time anyway), so the proxy knows which prompt the server has cached: a request sent again right
-  // after itself (its earlier send was cut off by the client, or two products ask the same) would
-  // find its whole prompt cached, so a one-token request in between clears it.
   let upstreamQueue: Promise<unknown> = Promise.resolve();
-  let lastForwardedKey: string | undefined;
   const forward = (path: string, body: string, headers: IncomingMessage['headers']) => {
     forwarded += 1;
-    if (!options.isolatePrompts) return post(path, body, headers);
-    const bodyKey = createHash('sha256').update(body).digest('hex');
+    if (!options.resetPromptCache) return post(path, body, headers);
+    const model = (JSON.parse(body) as { model?: string }).model;
+    const reset = JSON.stringify({ model, messages: [{ role: 'user', content: 'ok' }], max_tokens: 1, temperature: 0 });
     const sent = upstreamQueue.then(async () => {
-      if (lastForwardedKey === bodyKey) {
-        const model = (JSON.parse(body) as { model?: string }).model;
-        await post(path, JSON.stringify({ model, messages: [{ role: 'user', content: 'ok' }], max_tokens: 1, temperature: 0 }), headers);
-      }
-      lastForwardedKey = bodyKey;
-      return post(path, isolate(body, bodyKey), headers);
+      await post(path, reset, headers);
+      return post(path, body, headers);
     });
     upstreamQueue = sent.catch(() => undefined);
     return sent;

@@ -1,21 +1,20 @@
 /**
- * LLM faults at sweep level: one data product (generate → judge → dedupe, in rounds) runs on a
- * real worker against a real dev server and the real llama-cpp-python server, through the
- * fault-injecting proxy (tests/helpers/fault-proxy.ts), three times:
+ * LLM faults at sweep level: the data products of a small sweep (Welsh and Hebrew SIB-200,
+ * TargetDemos and TargetDemos+Revision: generate → judge → dedupe) run at once on a real worker
+ * against a real dev server and the real llama-cpp-python server, through the fault-injecting
+ * proxy (tests/helpers/fault-proxy.ts), three times:
  *   1. with no faults: the reference;
- *   2. with about 30% of requests answered with a transport fault (429 with and without
- *      retry-after, 500, 503, hangs past the client timeout, resets, malformed JSON, empty
- *      completions): each fault costs its request a backoff and a retry, the product completes
- *      and keeps exactly the samples of run 1 (sampling is seeded per request, and the server is
- *      deterministic at a fixed seed: checked first);
- *   3. with about 30% content faults (completions cut short, replies in the wrong language):
- *      the client accepts them as replies, so the parsers must deal with them: wrong-language
- *      samples are rejected by the script check or the verdict parser and none is kept, and cut
- *      replies are recorded with finish reason `length`. Kept samples cannot match run 1 here: a
- *      poisoned reply stands where the real one would have been.
+ *   2. with 30% of requests answered with a transport fault (429 with and without retry-after,
+ *      500, 503, hangs past the client timeout, resets, malformed JSON, empty completions): each
+ *      fault costs its request a backoff and a retry, every product completes, and every reply,
+ *      kept sample and verdict equals run 1's (greedy sampling, checked deterministic first);
+ *   3. with content faults (completions cut short, replies in the wrong language), which the client
+ *      accepts as replies, so the parsers must deal with them: wrong-language samples are rejected by
+ *      the script check or the verdict parser and none is kept, and cut replies are recorded with
+ *      finish reason `length` (the parser drops their last line). Kept samples cannot match run 1
+ *      here: a poisoned reply stands where the real one would have been.
  * The test prints faults injected by kind, retries by type and time lost to backoff, and writes the
- * provider's concurrency over time during run 2 to .synthlab/test-reports/llm-faults-concurrency.{json,svg}.
- */
+ * provider's concurrency over time during run 2 to .synthlab/test-reports/llm-faults-concurrency.{json,svg}. */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -92,7 +91,7 @@ async function runProducts(
   languages: string[],
   faults: { rate: number; kinds: readonly FaultKind[]; seed: number; kindOrder?: 'seeded' | 'cycle' },
 ): Promise<Run> {
-  const proxy = await startFaultProxy({ upstream: llama.baseURL, seed: faults.seed, faultRate: faults.rate, kinds: faults.kinds, kindOrder: faults.kindOrder ?? 'seeded', retryAfterSeconds: 1, isolatePrompts: true });
+  const proxy = await startFaultProxy({ upstream: llama.baseURL, seed: faults.seed, faultRate: faults.rate, kinds: faults.kinds, kindOrder: faults.kindOrder ?? 'seeded', retryAfterSeconds: 1, resetPromptCache: true });
   proxies.push(proxy);
   const config = testSweepConfig({
     tinyModel: '/unused/no/training/here',
@@ -132,11 +131,12 @@ const verdictOf = (reject: z.infer<typeof rejectSchema>) => `${reject.label}\t${
 const sortedTexts = (rows: ReadonlyArray<{ label: string; text: string }>) => rows.map((row) => `${row.label}\t${row.text}`).sort();
 const sum = (counts: Record<string, number> | number[]) => Object.values(counts).reduce((total, count) => total + count, 0);
 
-describe('a data product through a proxy that answers 30% of requests with a fault', () => {
-  // llama-cpp-python 0.3.16 reuses the cached prefix of the previous request, and then applies a
-  // repetition penalty differently, and a request's seed does not fix a sampled reply: a request's
-  // reply depends on the requests before it unless it is greedy with no repetition penalty. So the
-  // runs below sample that way, and this checks that the server is deterministic for such requests.
+describe('a small sweep through a proxy that answers 30% of requests with a fault', () => {
+  // llama-cpp-python 0.3.16: a request's seed does not fix a sampled reply, a repetition penalty is
+  // applied differently after a cached prompt prefix, and how much of the previous prompt it reuses
+  // changes a small model's logits. So the runs below sample greedily with no repetition penalty,
+  // and the proxy resets the prompt cache before each request; this checks the server for short
+  // greedy requests that share no more than the chat template.
   it('the server answers a greedy request without repetition penalty the same whatever came before', async () => {
     const complete = async (topic: string) => {
       const body = {
