@@ -146,7 +146,7 @@ async function runSynthlab(client: Client, proxy: RecordingProxy, concurrency: n
 /** The requests synthlab sent, through the same provider class at the same concurrency, all at once. */
 async function runDirect(proxy: RecordingProxy, concurrency: number): Promise<LlamaCppMeasured> {
   const bodies = proxy.requests();
-  const model = createOpenAICompatibleModel({ kind: 'openai-compatible', baseURL: proxy.baseURL, model: 'smollm2', apiKeyEnv: 'SYNTHLAB_BENCH_UNUSED_KEY', concurrency, timeoutMs: 600_000 });
+  const model = createOpenAICompatibleModel({ kind: 'openai-compatible', baseURL: proxy.baseURL, model: 'smollm2', apiKeyEnv: 'SYNTHLAB_BENCH_UNUSED_KEY', concurrency, timeoutMs: 600_000, faultBudgetSeconds: 0 });
   proxy.reset();
   const startedAt = performance.now();
   await Promise.all(bodies.map((body) => model.complete(requestOf(body))));
@@ -163,7 +163,7 @@ export async function runLlamaCppRows(client: Client, options: { concurrencies: 
   const server = await startLlamaCppServer(options.threads);
   const proxy = await startRecordingProxy(server.baseURL);
   try {
-    const warmUp = createOpenAICompatibleModel({ kind: 'openai-compatible', baseURL: proxy.baseURL, model: 'smollm2', apiKeyEnv: 'SYNTHLAB_BENCH_UNUSED_KEY', concurrency: 1, timeoutMs: 600_000 });
+    const warmUp = createOpenAICompatibleModel({ kind: 'openai-compatible', baseURL: proxy.baseURL, model: 'smollm2', apiKeyEnv: 'SYNTHLAB_BENCH_UNUSED_KEY', concurrency: 1, timeoutMs: 600_000, faultBudgetSeconds: 0 });
     await warmUp.complete({ messages: [{ role: 'user', content: 'Say hello.' }], sampling: { temperature: 0, topP: 1, repetitionPenalty: 1, maxTokens: 4 } });
     const rows: LlamaCppRow[] = [];
     for (const concurrency of options.concurrencies) {

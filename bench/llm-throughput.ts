@@ -185,6 +185,7 @@ async function runDirect(row: Row, server: CapacityProcess, bodies: readonly Cha
     apiKeyEnv: 'SYNTHLAB_BENCH_UNUSED_KEY',
     concurrency: row.slots,
     timeoutMs: 600_000,
+    faultBudgetSeconds: 300,
   });
   const generations = bodies.filter((body) => !isJudgePrompt(body)).map(requestOf);
   const judgements = bodies.filter((body) => isJudgePrompt(body)).map(requestOf);

@@ -38,6 +38,7 @@ import { hashOf } from '../shared/hash';
 import { usageOfRequests } from '../shared/usage';
 import { generateInputSchema, generateOutputSchema, type GenerateInput, type GenerateOutput } from './contracts';
 import type { ActivityDeps } from './deps';
+import { heartbeatOnFault } from './fault-heartbeat';
 import { keepInFlight } from './keep-in-flight';
 import { loadPromptTemplate, type LoadedTemplate } from './prompt-files';
 import { templateMessages } from './prompt-messages';
@@ -243,7 +244,8 @@ export function createGenerateActivity(deps: ActivityDeps) {
         try {
           const { messages, demosUsed } = await promptFor(label);
           const sampling = { ...generation.sampling, seed: (generation.sampling.seed ?? generation.demoSeed) * 100_003 + requestIndex };
-          const reply = await model.complete({ messages, sampling, signal: context.cancellationSignal });
+          const onFault = heartbeatOnFault(context, () => ({ label, requests: plan.requests, unique: plan.samples.length }));
+          const reply = await model.complete({ messages, sampling, signal: context.cancellationSignal, onFault });
           llmCalls += 1;
           const kept = parse(reply.text, reply.finishReason);
           const line: RequestLine = {

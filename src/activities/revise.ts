@@ -24,6 +24,7 @@ import { usageOfRequests, type RequestCost } from '../shared/usage';
 import { candidateSchema, countByLabel } from './rows';
 import { reviseInputSchema, reviseOutputSchema, type ReviseInput, type ReviseOutput } from './contracts';
 import type { ActivityDeps } from './deps';
+import { heartbeatOnFault } from './fault-heartbeat';
 import { keepInFlight } from './keep-in-flight';
 import { loadPromptTemplate } from './prompt-files';
 import { templateMessages } from './prompt-messages';
@@ -84,6 +85,7 @@ export function createReviseActivity(deps: ActivityDeps) {
     // Every request in flight or waiting for a slot listens to the activity's cancellation.
     setMaxListeners(2 * model.concurrency + 10, context.cancellationSignal);
     let llmCalls = 0;
+    const onFault = heartbeatOnFault(context, () => ({ judged: judgements.size, total: candidates.length }));
 
     const judge = async (candidate: (typeof candidates)[number]): Promise<void> => {
       let judgement: Judgement;
@@ -102,7 +104,7 @@ export function createReviseActivity(deps: ActivityDeps) {
           // A pair is shown whole, each text on its own named line.
           candidate: candidate.textPair === undefined ? candidate.text : pairForJudge({ text: candidate.text, textPair: candidate.textPair }),
         });
-        const reply = await model.complete({ messages, sampling: input.revision.sampling, signal: context.cancellationSignal });
+        const reply = await model.complete({ messages, sampling: input.revision.sampling, signal: context.cancellationSignal, onFault });
         llmCalls += 1;
         const parsed = parseJudgeVerdict(reply.text);
         judgement = { verdict: parsed.verdict, reason: parsed.reason, reply: reply.text };

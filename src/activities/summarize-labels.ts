@@ -14,6 +14,7 @@ import { usageOfRequests, type RequestCost } from '../shared/usage';
 import { sampleDemos } from '../stages/demos';
 import { summarizeLabelsInputSchema, summarizeLabelsOutputSchema, type SummarizeLabelsInput, type SummarizeLabelsOutput } from './contracts';
 import type { ActivityDeps } from './deps';
+import { heartbeatOnFault } from './fault-heartbeat';
 import { loadPromptTemplate } from './prompt-files';
 import { templateMessages } from './prompt-messages';
 
@@ -60,7 +61,8 @@ export function createSummarizeLabelsActivity(deps: ActivityDeps) {
         label,
         examples: examples.map((example) => example.text),
       });
-      const reply = await model.complete({ messages, sampling: settings.sampling, signal: context.cancellationSignal });
+      const onFault = heartbeatOnFault(context, () => ({ label }));
+      const reply = await model.complete({ messages, sampling: settings.sampling, signal: context.cancellationSignal, onFault });
       descriptions[label] = cleanDescription(reply.text);
       const backendMs = Math.round(reply.backendMs);
       provenance.push({ label, messages, reply: reply.text, model: reply.model, usage: reply.usage, backendMs, sampling: settings.sampling });

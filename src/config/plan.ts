@@ -106,9 +106,13 @@ export function labelSummaryKey(spec: Pick<DataProductSpec, 'task' | 'generator'
   return `${spec.task}.${spec.generator.name}.${hashOf({ generator: generatorIdentity(spec.generator), settings: spec.labelDescriptions }).slice(0, 10)}`;
 }
 
-/** Generator identity for keys: what the model is, not how many requests may run at once. */
+/** Generator identity for keys: what the model is, not how many requests may run at once or how long faults are retried. */
 export function generatorIdentity(generator: Pick<GeneratorConfig, 'provider'>): unknown {
   const { concurrency: _concurrency, ...identity } = generator.provider;
+  if ('faultBudgetSeconds' in identity) {
+    const { faultBudgetSeconds: _faultBudgetSeconds, ...remote } = identity;
+    return remote;
+  }
   return identity;
 }
 

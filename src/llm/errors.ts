@@ -16,12 +16,42 @@ export const LlmFailureType = {
   Timeout: 'LlmTimeout',
   ConnectionError: 'LlmConnectionError',
   Aborted: 'LlmAborted',
+  /** A 200 whose body is not a chat completion (broken JSON, no choices). */
+  MalformedReply: 'LlmMalformedReply',
+  /** A completion with no text at all. */
+  EmptyReply: 'LlmEmptyReply',
+  /** Faults on one request went on past the provider's `faultBudgetSeconds`. */
+  FaultBudgetSpent: 'LlmFaultBudgetSpent',
   Unexpected: 'LlmUnexpectedError',
   ModelFileMissing: 'ModelFileMissing',
   ModelLoadFailed: 'ModelLoadFailed',
   LocalGenerationFailed: 'LlmLocalGenerationFailed',
 } as const;
 export type LlmFailureType = (typeof LlmFailureType)[keyof typeof LlmFailureType];
+
+/**
+ * Failures worth retrying the same request for: the server or the network misbehaved, and the
+ * same request may well succeed a moment later. Bad keys, bad requests, unknown models and
+ * cancellation are not faults: they fail at once.
+ */
+const TRANSIENT_FAULTS: ReadonlySet<string> = new Set([
+  LlmFailureType.RateLimited,
+  LlmFailureType.ServerError,
+  LlmFailureType.Timeout,
+  LlmFailureType.ConnectionError,
+  LlmFailureType.Unexpected,
+  LlmFailureType.MalformedReply,
+  LlmFailureType.EmptyReply,
+]);
+
+export function isTransientFault(failure: ApplicationFailure): boolean {
+  return !failure.nonRetryable && TRANSIENT_FAULTS.has(failure.type ?? '');
+}
+
+/** The server says it has too much to do: the signals that lower a provider's adaptive concurrency. */
+export function isCongestionSignal(failure: ApplicationFailure): boolean {
+  return failure.type === LlmFailureType.RateLimited || failure.type === LlmFailureType.Timeout;
+}
 
 /** What the classifier may mention in a message, plus the secrets it must never mention. */
 export interface RemoteErrorContext {
@@ -144,6 +174,9 @@ export function classifyRemoteError(error: unknown, context: RemoteErrorContext)
       false,
       `Cannot connect to LLM server ${where}${code ? ` (${code})` : ''}`,
     );
+  }
+  if (error instanceof SyntaxError) {
+    return failure(LlmFailureType.MalformedReply, false, `LLM server ${where} answered with a body that is not valid JSON: ${truncate(error.message, MAX_SERVER_MESSAGE_CHARS)}`);
   }
   if (error instanceof APIError && typeof error.status === 'number') {
     return classifyHttpStatus(

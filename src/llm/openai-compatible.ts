@@ -2,9 +2,10 @@ import OpenAI from 'openai';
 import type { ChatCompletionCreateParamsNonStreaming } from 'openai/resources/chat/completions';
 import { ApplicationFailure } from '@temporalio/common';
 import { classifyRemoteError, LlmFailureType, type RemoteErrorContext } from './errors';
-import { createLimiter } from './limiter';
+import { retryFaults } from './fault-retry';
 import type { Env } from './packaged-models';
 import type { OpenAICompatibleConfig } from './provider-config';
+import { providerLoadFor } from './provider-load';
 import type { CompletionResult, LanguageModel } from './types';
 
 export interface OpenAICompatibleDeps {
@@ -14,6 +15,12 @@ export interface OpenAICompatibleDeps {
 
 /** Sent when the key variable is unset: local servers (llama.cpp, vLLM) usually need no key. */
 const PLACEHOLDER_API_KEY = 'not-needed';
+
+/**
+ * An empty completion is retried as a fault this many times, then accepted: a model may truly
+ * answer nothing (and would again, at a fixed seed), and that must not spend the fault budget.
+ */
+const EMPTY_REPLY_RETRIES = 3;
 
 type ChatRequestBody = ChatCompletionCreateParamsNonStreaming & {
   repetition_penalty?: number;
@@ -29,7 +36,7 @@ export function createOpenAICompatibleModel(
   const client = new OpenAI({
     apiKey,
     baseURL: config.baseURL,
-    // Temporal owns retries; the client must fail fast so each attempt is one HTTP call.
+    // Faults are retried per request by retryFaults (with the shared adaptive concurrency), not by the client.
     maxRetries: 0,
     timeout: config.timeoutMs,
     // Explicit nulls stop the client from picking up OPENAI_ORG_ID / OPENAI_PROJECT_ID from the process.
@@ -44,7 +51,8 @@ export function createOpenAICompatibleModel(
     apiKeyIsSet: apiKey !== PLACEHOLDER_API_KEY,
     secrets: apiKey === PLACEHOLDER_API_KEY ? [] : [apiKey],
   };
-  const limiter = createLimiter(config.concurrency);
+  // Shared with every other model instance of this process for the same server and model.
+  const load = providerLoadFor({ baseURL: config.baseURL, model: config.model }, config.concurrency);
 
   return {
     id: `openai-compatible:${config.model}`,
@@ -52,38 +60,51 @@ export function createOpenAICompatibleModel(
     concurrency: config.concurrency,
 
     complete(request) {
-      return limiter.run(async (): Promise<CompletionResult> => {
-        const { sampling } = request;
-        const body: ChatRequestBody = {
-          model: config.model,
-          messages: request.messages.map((message) => ({ role: message.role, content: message.content })),
-          temperature: sampling.temperature,
-          top_p: sampling.topP,
-          max_tokens: sampling.maxTokens,
-          ...(sampling.seed === undefined ? {} : { seed: sampling.seed }),
-          // Non-standard: vLLM reads `repetition_penalty`, llama.cpp servers read `repeat_penalty`.
-          // Omitted at the neutral value so strict servers (api.openai.com) are not sent unknown fields.
-          ...(sampling.repetitionPenalty === 1
-            ? {}
-            : { repetition_penalty: sampling.repetitionPenalty, repeat_penalty: sampling.repetitionPenalty }),
-        };
+      const { sampling } = request;
+      const body: ChatRequestBody = {
+        model: config.model,
+        messages: request.messages.map((message) => ({ role: message.role, content: message.content })),
+        temperature: sampling.temperature,
+        top_p: sampling.topP,
+        max_tokens: sampling.maxTokens,
+        ...(sampling.seed === undefined ? {} : { seed: sampling.seed }),
+        // Non-standard: vLLM reads `repetition_penalty`, llama.cpp servers read `repeat_penalty`.
+        // Omitted at the neutral value so strict servers (api.openai.com) are not sent unknown fields.
+        ...(sampling.repetitionPenalty === 1
+          ? {}
+          : { repetition_penalty: sampling.repetitionPenalty, repeat_penalty: sampling.repetitionPenalty }),
+      };
+      let emptyReplies = 0;
+      const attempt = async (): Promise<CompletionResult> => {
         let response: OpenAI.Chat.Completions.ChatCompletion;
         const sent = performance.now();
+        const linked = linkedSignal(request.signal);
         try {
-          response = await client.chat.completions.create(body, request.signal ? { signal: request.signal } : {});
+          response = await client.chat.completions.create(body, linked ? { signal: linked.signal } : {});
         } catch (error) {
           throw classifyRemoteError(error, errorContext);
+        } finally {
+          linked?.dispose();
         }
         const backendMs = performance.now() - sent;
-        const choice = response.choices[0];
-        if (!choice) {
+        // A proxy or a broken server may answer 200 with something that is not a completion.
+        const choice = Array.isArray(response?.choices) ? response.choices[0] : undefined;
+        if (!choice || typeof choice.message !== 'object' || choice.message === null) {
           throw ApplicationFailure.create({
-            type: LlmFailureType.ServerError,
+            type: Array.isArray(response?.choices) ? LlmFailureType.ServerError : LlmFailureType.MalformedReply,
             nonRetryable: false,
-            message: `LLM server ${config.baseURL} returned no choices for model "${config.model}"`,
+            message: `LLM server ${config.baseURL} returned no usable choice for model "${config.model}"`,
           });
         }
         const text = choice.message.content ?? '';
+        if (text.trim() === '' && emptyReplies < EMPTY_REPLY_RETRIES) {
+          emptyReplies += 1;
+          throw ApplicationFailure.create({
+            type: LlmFailureType.EmptyReply,
+            nonRetryable: false,
+            message: `LLM server ${config.baseURL} returned an empty completion for model "${config.model}"`,
+          });
+        }
         return {
           text,
           finishReason: choice.finish_reason === 'stop' ? 'stop' : choice.finish_reason === 'length' ? 'length' : 'other',
@@ -94,7 +115,15 @@ export function createOpenAICompatibleModel(
           backendMs,
           model: response.model || config.model,
         };
-      }, request.signal);
+      };
+      return retryFaults(() => load.concurrency.run(attempt, request.signal), {
+        budgetMs: config.faultBudgetSeconds * 1000,
+        signal: request.signal,
+        onFault: (fault) => {
+          load.recordFault(fault);
+          request.onFault?.(fault);
+        },
+      });
     },
 
     async countTokens(text) {
@@ -105,6 +134,20 @@ export function createOpenAICompatibleModel(
       // The client holds no open resources beyond keep-alive sockets, which the runtime reclaims.
     },
   };
+}
+
+/**
+ * A signal for one HTTP call that follows the request's. The client adds an abort listener to the
+ * signal it is given and never removes it; given the activity's cancellation signal directly, every
+ * call and every retry of a long activity would leave one behind.
+ */
+function linkedSignal(parent: AbortSignal | undefined): { signal: AbortSignal; dispose(): void } | undefined {
+  if (!parent) return undefined;
+  const controller = new AbortController();
+  const abort = () => controller.abort(parent.reason);
+  if (parent.aborted) abort();
+  else parent.addEventListener('abort', abort, { once: true });
+  return { signal: controller.signal, dispose: () => parent.removeEventListener('abort', abort) };
 }
 
 /**

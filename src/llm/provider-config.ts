@@ -48,6 +48,12 @@ export const openAICompatibleConfigSchema = z
       .default('OPENAI_API_KEY'),
     concurrency: z.number().int().positive().max(1024).default(8),
     timeoutMs: z.number().int().positive().max(86_400_000).default(120_000),
+    /**
+     * How long one request may keep meeting faults (429, 5xx, timeouts, resets, unusable replies),
+     * retried with backoff, before it fails its activity attempt; 0 fails the attempt at the first
+     * fault. Operational: not part of a data product's key.
+     */
+    faultBudgetSeconds: z.number().int().min(0).max(86_400).default(300),
     contextSize: z.number().int().positive().max(1_048_576).optional(),
   })
   .strict();

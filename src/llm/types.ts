@@ -17,10 +17,22 @@ export interface SamplingParams {
   seed?: number;
 }
 
+/** A fault on one request that the provider retries after a backoff (see src/llm/fault-retry.ts). */
+export interface RequestFault {
+  /** The failure type, e.g. `LlmRateLimited`. */
+  type: string;
+  /** 1 for the first retry of this request. */
+  retry: number;
+  /** How long the provider waits before it sends the request again. */
+  delayMs: number;
+}
+
 export interface CompletionRequest {
   messages: ChatMessage[];
   sampling: SamplingParams;
   signal?: AbortSignal;
+  /** Called before each backoff, so a long activity can heartbeat while one of its requests waits to be retried. */
+  onFault?: (fault: RequestFault) => void;
 }
 
 export interface TokenUsage {

@@ -215,3 +215,80 @@ export function gapToGoldSvg({ title, groups, series, bars, yLabel = 'gap to gol
   parts.push('</svg>');
   return `${parts.join('\n')}\n`;
 }
+
+export interface StepSeries {
+  name: string;
+  /** Points in time order; the value holds until the next point (a step function). */
+  points: ReadonlyArray<{ x: number; y: number }>;
+}
+
+export interface StepChartInput {
+  title: string;
+  xLabel: string;
+  yLabel: string;
+  series: readonly StepSeries[];
+  /** Where the x axis ends, if after the last point (the value holds until then). */
+  xEnd?: number;
+  /** Marks along the x axis, e.g. when faults happened. */
+  marks?: ReadonlyArray<{ x: number; label: string }>;
+  note?: string;
+}
+
+/** Values over time as steps, e.g. a provider's adaptive concurrency limit. */
+export function stepChartSvg({ title, xLabel, yLabel, series, xEnd, marks = [], note }: StepChartInput): string {
+  const left = 60;
+  const top = 50;
+  const plotWidth = 560;
+  const plotHeight = 240;
+  const legendWidth = Math.max(120, ...series.map((line) => textWidth(line.name, 12) + 30));
+  const width = Math.ceil(Math.max(left + plotWidth + 30 + legendWidth, textWidth(title, 15) + 20));
+  const height = top + plotHeight + 60 + (note ? 18 : 0);
+  const xs = [...series.flatMap((line) => line.points.map((point) => point.x)), ...marks.map((mark) => mark.x), ...(xEnd === undefined ? [] : [xEnd])];
+  const ys = series.flatMap((line) => line.points.map((point) => point.y));
+  const xTicks = niceTicks(Math.min(0, ...xs), Math.max(1, ...xs));
+  const yTicks = niceTicks(0, Math.max(1, ...ys));
+  const [xLow, xHigh] = [xTicks[0] ?? 0, xTicks[xTicks.length - 1] ?? 1];
+  const yHigh = yTicks[yTicks.length - 1] ?? 1;
+  const x = (value: number) => round(left + ((value - xLow) / (xHigh - xLow || 1)) * plotWidth);
+  const y = (value: number) => round(top + ((yHigh - value) / (yHigh || 1)) * plotHeight);
+
+  const parts: string[] = [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" ${FONT} font-size="12">`,
+    `<title>${escapeXml(title)}</title>`,
+    `<rect width="${width}" height="${height}" fill="white"/>`,
+    `<text x="10" y="22" font-size="15" font-weight="bold">${escapeXml(title)}</text>`,
+  ];
+  for (const tick of yTicks) {
+    parts.push(
+      `<line x1="${left}" x2="${left + plotWidth}" y1="${y(tick)}" y2="${y(tick)}" stroke="${tick === 0 ? '#000' : '#e0e0e0'}"/>`,
+      `<text x="${left - 6}" y="${y(tick) + 4}" text-anchor="end">${Number(tick.toFixed(6))}</text>`,
+    );
+  }
+  for (const tick of xTicks) parts.push(`<text x="${x(tick)}" y="${top + plotHeight + 16}" text-anchor="middle">${Number(tick.toFixed(6))}</text>`);
+  parts.push(
+    `<line x1="${left}" x2="${left}" y1="${top}" y2="${top + plotHeight}" stroke="#000"/>`,
+    `<text x="16" y="${top + plotHeight / 2}" text-anchor="middle" transform="rotate(-90 16 ${top + plotHeight / 2})">${escapeXml(yLabel)}</text>`,
+    `<text x="${left + plotWidth / 2}" y="${top + plotHeight + 36}" text-anchor="middle">${escapeXml(xLabel)}</text>`,
+  );
+  for (const mark of marks) {
+    parts.push(`<line x1="${x(mark.x)}" x2="${x(mark.x)}" y1="${top + plotHeight}" y2="${top + plotHeight - 6}" stroke="#e15759"><title>${escapeXml(mark.label)}</title></line>`);
+  }
+  series.forEach((line, index) => {
+    const colour = PALETTE[index % PALETTE.length] as string;
+    const corners: string[] = [];
+    line.points.forEach((point, pointIndex) => {
+      if (pointIndex > 0) corners.push(`${x(point.x)},${y(line.points[pointIndex - 1]?.y ?? point.y)}`);
+      corners.push(`${x(point.x)},${y(point.y)}`);
+    });
+    const last = line.points[line.points.length - 1];
+    if (last && xEnd !== undefined && xEnd > last.x) corners.push(`${x(xEnd)},${y(last.y)}`);
+    parts.push(
+      `<polyline fill="none" stroke="${colour}" stroke-width="2" points="${corners.join(' ')}"/>`,
+      `<rect x="${left + plotWidth + 30}" y="${top + index * 20}" width="12" height="12" fill="${colour}"/>`,
+      `<text x="${left + plotWidth + 48}" y="${top + index * 20 + 10}">${escapeXml(line.name)}</text>`,
+    );
+  });
+  if (note) parts.push(`<text x="10" y="${height - 10}" fill="#444" font-size="11">${escapeXml(note)}</text>`);
+  parts.push('</svg>');
+  return `${parts.join('\n')}\n`;
+}

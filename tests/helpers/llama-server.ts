@@ -13,6 +13,8 @@ export interface LlamaServerOptions {
   modelAlias?: string;
   apiKey?: string;
   startupTimeoutMs?: number;
+  /** The server's default sampling seed (requests that carry a `seed` use theirs). */
+  seed?: number;
 }
 
 /** Starts llama-cpp-python's OpenAI-compatible server from the ML venv and waits until it answers. */
@@ -29,6 +31,7 @@ export async function startLlamaServer(options: LlamaServerOptions): Promise<Lla
     '--n_threads_batch', '2',
     '--model_alias', options.modelAlias ?? 'smollm2',
     ...(options.apiKey ? ['--api_key', options.apiKey] : []),
+    ...(options.seed === undefined ? [] : ['--seed', String(options.seed)]),
   ];
   const child = spawn(python, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let outputTail = '';

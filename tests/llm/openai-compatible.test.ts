@@ -13,12 +13,14 @@ import { freePort } from '../../src/infra/dev-server';
 const SERVER_KEY = 'secret123';
 const WRONG_KEY = 'wrong-key-7f3a9c';
 
-function remoteModel(baseURL: string, options: { key?: string; model?: string; timeoutMs?: number } = {}): LanguageModel {
+/** With no fault budget by default: each call is one HTTP request, so a status maps to one typed failure (retries: tests/llm/fault-retry.test.ts). */
+function remoteModel(baseURL: string, options: { key?: string; model?: string; timeoutMs?: number; faultBudgetSeconds?: number } = {}): LanguageModel {
   const config = parseProviderConfig({
     kind: 'openai-compatible',
     baseURL,
     model: options.model ?? 'smollm2',
     apiKeyEnv: 'SYNTHLAB_TEST_LLM_KEY',
+    faultBudgetSeconds: options.faultBudgetSeconds ?? 0,
     ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}),
   });
   return createLanguageModel(config, { env: options.key ? { SYNTHLAB_TEST_LLM_KEY: options.key } : {} });

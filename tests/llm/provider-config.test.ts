@@ -20,6 +20,7 @@ describe('providerConfigSchema', () => {
       apiKeyEnv: 'OPENAI_API_KEY',
       concurrency: 8,
       timeoutMs: 120_000,
+      faultBudgetSeconds: 300,
     });
   });
 

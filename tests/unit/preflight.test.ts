@@ -212,7 +212,7 @@ describe('models', () => {
   });
 
   it('an apiKeyEnv that is not set is named', async () => {
-    const generators = [{ name: 'remote', provider: { kind: 'openai-compatible' as const, baseURL: 'http://h/v1', model: 'm', apiKeyEnv: 'SYNTHLAB_TEST_UNSET_KEY', concurrency: 1, timeoutMs: 1000 } }];
+    const generators = [{ name: 'remote', provider: { kind: 'openai-compatible' as const, baseURL: 'http://h/v1', model: 'm', apiKeyEnv: 'SYNTHLAB_TEST_UNSET_KEY', concurrency: 1, timeoutMs: 1000, faultBudgetSeconds: 0 } }];
     expect(await checkModels({ generators }, {})).toEqual([expect.objectContaining({ field: 'generators.0.provider.apiKeyEnv', message: expect.stringMatching(/SYNTHLAB_TEST_UNSET_KEY is not set/) })]);
     expect(await checkModels({ generators }, { SYNTHLAB_TEST_UNSET_KEY: 'none' })).toEqual([]);
   });
