@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { providerConfigSchema } from '../llm/provider-config';
+import { CLASSIFIER_MODES, classifierVariant } from './classifiers';
 import { STRATEGY_NAMES, type StrategyName } from './strategies';
 import {
   ANNOTATORS,
@@ -45,6 +46,27 @@ export const generatorSchema = z.strictObject({
     .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'letters, digits, ".", "_" and "-" only'),
   provider: providerConfigSchema,
 });
+
+
+/**
+ * An LLM used as a classifier (study B): a cell that trains nothing and asks the model for each
+ * test row's label, zero-shot or with k labelled examples per class from the gold train split.
+ * The model is a generator's (`generator: <name>`) or its own (`name` + `provider`).
+ */
+export const classifierSchema = z.strictObject({
+  generator: z.string().min(1).max(64).optional(),
+  name: generatorSchema.shape.name.optional(),
+  provider: providerConfigSchema.optional(),
+  mode: z.enum(CLASSIFIER_MODES),
+  /** In-context only: labelled examples per class in the prompt, drawn from gold train with `seed`. */
+  examplesPerLabel: z.number().int().min(2).max(100).optional(),
+  seed: seedSchema.nonnegative().default(0),
+  /** Reply budget: a label is a few tokens. */
+  maxTokens: z.number().int().positive().max(1024).default(16),
+  /** Score a seeded, class-stratified subset of this many test rows instead of the whole split (for small runs). */
+  testRows: z.number().int().positive().max(10_000_000).optional(),
+});
+export type ClassifierSettings = z.infer<typeof classifierSchema>;
 
 /** Where a task's students are scored: another dataset's test split, in these languages (cross-lingual transfer). */
 export const evaluationSchema = z.strictObject({
@@ -329,6 +351,8 @@ const sweepConfigObjectSchema = z.strictObject({
     annotation: annotationSchema.optional(),
     /** Study D's baselines, ordinary cells: SRC (source only), GEN (random generations), SRC+GEN. */
     baselines: z.array(baselineSchema).min(1).max(BASELINE_NAMES.length).optional(),
+    /** Study B: LLMs as classifiers, cells that train nothing, scored on every task's (evaluation) test split. */
+    classifiers: z.array(classifierSchema).min(1).max(100).optional(),
     concurrency: concurrencySchema.default(concurrencySchema.parse({})),
     orchestration: orchestrationSchema.default(orchestrationSchema.parse({})),
   });
@@ -356,6 +380,7 @@ export const sweepConfigSchema = sweepConfigObjectSchema
         message: `the grid has ${cells} cells (tasks × languages × (strategies × generators × methods × label kinds + baselines + gold) × evaluation languages × seeds), more than ${MAX_CELLS} per sweep; split it into several sweeps`,
       });
     }
+    for (const problem of classifierProblems(config)) context.addIssue({ code: 'custom', path: problem.path, message: problem.message });
     for (const problem of studyDProblems(config)) context.addIssue({ code: 'custom', path: problem.path, message: problem.message });
     if (config.generation.minChars > config.generation.maxChars) {
       context.addIssue({
@@ -407,8 +432,42 @@ function plannedCellCount(config: SweepConfigShape): number {
     cells += config.languages.length * (config.strategies.length * config.generators.length * (variants + perGenerator) + sourceOnly) * evaluations;
     cells += config.languages.length * (config.goldBaseline ? 1 : 0);
   }
-  return cells * config.seeds.length;
+  return cells * config.seeds.length + classifierCellCount(config);
 }
+
+/** Classifier cells: one per classifier and (evaluation) target language of every task. */
+function classifierCellCount(config: SweepConfigShape): number {
+  const targets = config.tasks.reduce((sum, task) => sum + (task.evaluation?.languages.length ?? config.languages.length), 0);
+  return (config.classifiers?.length ?? 0) * targets;
+}
+
+/** The classifier's model is a generator's or its own; in-context has k examples per class, zero-shot none; no two alike. */
+function classifierProblems(config: SweepConfigShape): { path: (string | number)[]; message: string }[] {
+  const problems: { path: (string | number)[]; message: string }[] = [];
+  const generatorNames = config.generators.map((generator) => generator.name);
+  const seen = new Set<string>();
+  (config.classifiers ?? []).forEach((classifier, index) => {
+    const path = ['classifiers', index];
+    if ((classifier.generator === undefined) === (classifier.provider === undefined)) {
+      problems.push({ path, message: 'set either generator (the name of one of generators) or name + provider, not both and not neither' });
+    }
+    if (classifier.generator !== undefined && !generatorNames.includes(classifier.generator)) {
+      problems.push({ path: [...path, 'generator'], message: `unknown generator "${classifier.generator}"; generators: ${generatorNames.join(', ')}` });
+    }
+    if (classifier.provider !== undefined && classifier.name === undefined) problems.push({ path: [...path, 'name'], message: 'a classifier with its own provider needs a name' });
+    if (classifier.mode === 'in-context' && classifier.examplesPerLabel === undefined) {
+      problems.push({ path: [...path, 'examplesPerLabel'], message: 'mode "in-context" needs examplesPerLabel (2 to 100 labelled examples per class)' });
+    }
+    if (classifier.mode === 'zero-shot' && classifier.examplesPerLabel !== undefined) {
+      problems.push({ path: [...path, 'examplesPerLabel'], message: 'mode "zero-shot" shows no examples: remove examplesPerLabel or use mode "in-context"' });
+    }
+    const identity = `${classifier.name ?? classifier.generator ?? ''}.${classifierVariant(classifier)}.s${classifier.seed}`;
+    if (seen.has(identity)) problems.push({ path, message: `listed twice: ${identity}` });
+    seen.add(identity);
+  });
+  return problems;
+}
+
 
 type SweepConfigShape = z.infer<typeof sweepConfigObjectSchema>;
 
