@@ -135,6 +135,8 @@ export const selectInputSchema = z.strictObject({
   /** The synthetic dataset to select from; absent for the gold baseline (real training split). */
   source: artifactRefSchema.optional(),
   perLabel: z.number().int().positive(),
+  /** Study B: a class-balanced total instead of perLabel (at least 2 per class; see config/sizes.ts). */
+  size: z.number().int().positive().optional(),
   devPerLabel: z.number().int().positive(),
   seed: z.number().int(),
 });

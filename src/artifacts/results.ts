@@ -66,6 +66,8 @@ export const cellResultSchema = z.strictObject({
   trainingSet: cellTrainingSetResultSchema.optional(),
   /** Study D: where the cell was scored, and over which labels when fewer than the task's. */
   evaluation: z.strictObject({ dataset: z.string(), language: z.string(), scoredLabels: z.array(z.string()).optional() }).optional(),
+  /** Study B: the training set's requested total, which draw of it, and what each label lacked (never a silent smaller set). */
+  size: z.strictObject({ total: z.number().int().positive(), repeat: z.number().int().nonnegative(), shortfallByLabel: z.record(z.string(), z.number().int()) }).optional(),
   /** Study B: present for an LLM classifier cell (which trains nothing: trainSize counts its in-context examples). */
   classifier: cellClassifierResultSchema.optional(),
 });

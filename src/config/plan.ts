@@ -17,6 +17,7 @@ import type {
   TrainingSettings,
 } from './schema';
 import { classifierVariant, type ClassifierMode } from './classifiers';
+import { batchSizeForSize } from './sizes';
 import type { ProviderConfig } from '../llm/provider-config';
 import { strategySettings, type StrategyName, type StrategySettings } from './strategies';
 import { methodNeedsEpochs, usesStudyD, withoutUnchangedLaterSettings, type Annotator, type BaselineName, type LabelKind, type SelectionMethodName } from './study-d';
@@ -104,6 +105,9 @@ export interface CellSpec extends CellTitleParts {
   trainingSet?: TrainingSetSpec | undefined;
   evaluation?: EvaluationSpec | undefined;
   teacherKey?: string | undefined;
+  /** Study B: the training set's total size (class-balanced) and which draw of it; absent = `perLabel` per class. */
+  size?: number | undefined;
+  repeat?: number | undefined;
   /** Study B: an LLM classifier cell (kind `classifier`), which trains nothing. */
   classifier?: ClassifierSpec | undefined;
 }
@@ -233,20 +237,43 @@ function productFor(config: SweepConfig, task: SweepConfig['tasks'][number], lan
   return { key: dataProductKey(withoutKey), ...withoutKey };
 }
 
+/**
+ * Study B's size axis: one cell per size and repeat (repeat r of seed s has seed s + r), its batch
+ * size from the config's brackets; without selection.sizes the cell is returned as it was.
+ */
+function expandSizes(config: SweepConfig, cell: CellSpec): CellSpec[] {
+  const { sizes, repeats = 1 } = config.selection;
+  if (sizes === undefined) return [cell];
+  const { batchSizeBySize, ...training } = config.training;
+  const stem = cell.key.slice(0, cell.key.length - `.s${cell.seed}`.length);
+  return sizes.flatMap((size) =>
+    Array.from({ length: repeats }, (_, repeat): CellSpec => ({
+      ...cell,
+      key: `${stem}.n${size}.r${repeat}.s${cell.seed}`,
+      seed: cell.seed + repeat,
+      size,
+      repeat,
+      training: { ...training, batchSize: batchSizeForSize(size, batchSizeBySize ?? [], training.batchSize) },
+    })),
+  );
+}
+
 function goldCells(config: SweepConfig, task: string, language: string): CellSpec[] {
   if (!config.goldBaseline) return [];
-  return config.seeds.map((seed) => ({
-    key: `${task}.${language}.gold.s${seed}`,
-    kind: 'gold',
-    task,
-    language,
-    strategy: 'gold',
-    generator: 'gold',
-    seed,
-    dataProductKey: undefined,
-    perLabel: config.selection.perLabel,
-    training: config.training,
-  }));
+  return config.seeds.flatMap((seed) =>
+    expandSizes(config, {
+      key: `${task}.${language}.gold.s${seed}`,
+      kind: 'gold',
+      task,
+      language,
+      strategy: 'gold',
+      generator: 'gold',
+      seed,
+      dataProductKey: undefined,
+      perLabel: config.selection.perLabel,
+      training: config.training,
+    }),
+  );
 }
 
 function planStudyA(config: SweepConfig): SweepPlan {
@@ -259,7 +286,7 @@ function planStudyA(config: SweepConfig): SweepPlan {
           const product = productFor(config, task, language, strategy, generator, undefined);
           dataProducts.push(product);
           for (const seed of config.seeds) {
-            cells.push({
+            cells.push(...expandSizes(config, {
               key: `${task.dataset}.${language}.${strategy}.${generator.name}.s${seed}`,
               kind: 'synthetic',
               task: task.dataset,
@@ -270,7 +297,7 @@ function planStudyA(config: SweepConfig): SweepPlan {
               dataProductKey: product.key,
               perLabel: config.selection.perLabel,
               training: config.training,
-            });
+            }));
           }
         }
       }

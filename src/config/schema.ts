@@ -231,6 +231,15 @@ export const trainingSchema = trainerSettingsSchema.extend({
   threads: z.number().int().positive().max(1024).optional(),
   /** How long the GPU queue may go without a heartbeat before the activity is retried elsewhere. */
   heartbeatTimeoutSeconds: z.number().int().positive().max(86_400).default(120),
+  /**
+   * Study B: batch size by training-set size, brackets in increasing `upTo` (a set of at most `upTo`
+   * rows takes that bracket's batch size; above the last, `batchSize`). Used with selection.sizes.
+   */
+  batchSizeBySize: z
+    .array(z.strictObject({ upTo: z.number().int().positive().max(10_000_000), batchSize: z.number().int().positive().max(4096) }))
+    .min(1)
+    .max(100)
+    .optional(),
 });
 
 function oneOf<const Values extends readonly string[]>(values: Values, what: string) {
@@ -255,6 +264,13 @@ export type EmbeddingSettings = z.infer<typeof embeddingSchema>;
 
 export const selectionSchema = z.strictObject({
   perLabel: z.number().int().positive().max(100_000),
+  /**
+   * Study B: training-set sizes (totals, class-balanced, at least 2 per class), each a cell of its
+   * own for synthetic and gold alike; absent = `perLabel` per class, as before.
+   */
+  sizes: z.array(z.number().int().min(4).max(10_000_000)).min(1).max(1000).optional(),
+  /** Study B: draws per size; repeat r of seed s uses seed s + r (seeds must be at least `repeats` apart). */
+  repeats: z.number().int().positive().max(1000).optional(),
   /** Study D: each method a cell of its own (default [rand]). */
   methods: z.array(selectionMethodSchema).min(1).max(SELECTION_METHOD_NAMES.length).optional(),
   /** Study D: the label kinds cells train on (default [prompt]). */
@@ -380,6 +396,7 @@ export const sweepConfigSchema = sweepConfigObjectSchema
         message: `the grid has ${cells} cells (tasks × languages × (strategies × generators × methods × label kinds + baselines + gold) × evaluation languages × seeds), more than ${MAX_CELLS} per sweep; split it into several sweeps`,
       });
     }
+    for (const problem of sizeProblems(config)) context.addIssue({ code: 'custom', path: problem.path, message: problem.message });
     for (const problem of classifierProblems(config)) context.addIssue({ code: 'custom', path: problem.path, message: problem.message });
     for (const problem of studyDProblems(config)) context.addIssue({ code: 'custom', path: problem.path, message: problem.message });
     if (config.generation.minChars > config.generation.maxChars) {
@@ -432,7 +449,29 @@ function plannedCellCount(config: SweepConfigShape): number {
     cells += config.languages.length * (config.strategies.length * config.generators.length * (variants + perGenerator) + sourceOnly) * evaluations;
     cells += config.languages.length * (config.goldBaseline ? 1 : 0);
   }
-  return cells * config.seeds.length + classifierCellCount(config);
+  const sizeCells = (config.selection.sizes?.length ?? 1) * (config.selection.repeats ?? 1);
+  return cells * config.seeds.length * sizeCells + classifierCellCount(config);
+}
+
+/** Sizes are distinct and increasing; repeats only with sizes, seeds far enough apart; batch brackets increasing; not with study D. */
+function sizeProblems(config: SweepConfigShape): { path: (string | number)[]; message: string }[] {
+  const problems: { path: (string | number)[]; message: string }[] = [];
+  const { sizes, repeats } = config.selection;
+  if (sizes !== undefined && sizes.some((size, index) => index > 0 && size <= (sizes[index - 1] as number))) {
+    problems.push({ path: ['selection', 'sizes'], message: `must increase strictly (got ${sizes.join(', ')})` });
+  }
+  if (repeats !== undefined && sizes === undefined) problems.push({ path: ['selection', 'repeats'], message: 'repeats draws each of selection.sizes: set selection.sizes too' });
+  if (repeats !== undefined && repeats > 1) {
+    const sorted = [...config.seeds].sort((left, right) => left - right);
+    const close = sorted.findIndex((seed, index) => index > 0 && seed - (sorted[index - 1] as number) < repeats);
+    if (close > 0) problems.push({ path: ['seeds'], message: `repeat r of seed s uses seed s + r: with ${repeats} repeats, seeds must be at least ${repeats} apart (${sorted[close - 1]} and ${sorted[close]} are not)` });
+  }
+  const brackets = config.training.batchSizeBySize;
+  if (brackets !== undefined && brackets.some((bracket, index) => index > 0 && bracket.upTo <= (brackets[index - 1] as { upTo: number }).upTo)) {
+    problems.push({ path: ['training', 'batchSizeBySize'], message: `upTo must increase strictly from bracket to bracket (got ${brackets.map((bracket) => bracket.upTo).join(', ')})` });
+  }
+  if (sizes !== undefined && usesStudyD(config)) problems.push({ path: ['selection', 'sizes'], message: 'selection.sizes is for study A-shaped sweeps (one training source); it cannot be combined with study D settings yet' });
+  return problems;
 }
 
 /** Classifier cells: one per classifier and (evaluation) target language of every task. */

@@ -13,6 +13,7 @@ import type { SweepReportData } from './load-sweep';
 import { confusionFileName, resultsMarkdownFileName } from './naming';
 import { resultsMarkdown } from './results-markdown';
 import { points } from './summary-table';
+import { studyBMarkdown } from './study-b';
 import { f1DiversitySvg, studyDMarkdown, studyDRows } from './study-d';
 import { confusionMatrixSvg, gapToGoldSvg } from './svg';
 
@@ -66,6 +67,10 @@ export async function writeReport({ result, outDir, store }: WriteReportOptions)
     await write('study-d.md', studyDMarkdown(studyD, result.sweepId));
     await write('f1-vs-diversity.svg', f1DiversitySvg(studyD, `${result.sweepId}: macro-F1 against diversity of the selected generations`));
   }
+
+  // Study B: the LLM classifier rows.
+  const studyB = studyBMarkdown(result.cells, result.sweepId);
+  if (studyB !== undefined) await write('study-b.md', studyB);
 
   const missingMetrics: WrittenReport['missingMetrics'] = [];
   for (const cell of sortCells(result.cells)) {

@@ -120,7 +120,7 @@ async function fineTuneThenEvaluate(gpuActivities: ReturnType<typeof gpuActiviti
  * the sweep counts, so the sweep's history stays small however many cells it has.
  */
 /** The cell's training, dev and test sets: study A's select, or study D's from several sources. */
-async function selectFor(input: CellInput): Promise<{ selected: { train: ArtifactRef; dev: ArtifactRef; test: ArtifactRef; labels: string[]; trainSize: number }; scoreLabels: string[] | undefined; trainingSetResult: CellResult['trainingSet'] }> {
+async function selectFor(input: CellInput): Promise<{ selected: { train: ArtifactRef; dev: ArtifactRef; test: ArtifactRef; labels: string[]; trainSize: number; shortfallByLabel?: Record<string, number> }; scoreLabels: string[] | undefined; trainingSetResult: CellResult['trainingSet'] }> {
   const { dataRoot, cell, dataset, source } = input;
   if (cell.trainingSet === undefined) {
     const selected = await cellLocalActivities.selectTrainingSet({
@@ -129,6 +129,8 @@ async function selectFor(input: CellInput): Promise<{ selected: { train: Artifac
       language: cell.language,
       source,
       perLabel: cell.perLabel,
+      // Study B's size axis only: a study A cell's input is as it was.
+      ...(cell.size === undefined ? {} : { size: cell.size }),
       devPerLabel: cell.training.devPerLabel,
       seed: cell.seed,
     });
@@ -209,6 +211,7 @@ export async function cellWorkflow(input: CellInput): Promise<CellOutcome> {
       resumedFromEpoch: trained.resumedFromEpoch,
       trainings: trained.trainings,
       ...(trainingSetResult === undefined ? {} : { trainingSet: trainingSetResult }),
+      ...(cell.size === undefined ? {} : { size: { total: cell.size, repeat: cell.repeat ?? 0, shortfallByLabel: selected.shortfallByLabel ?? {} } }),
       ...(cell.evaluation === undefined && scoreLabels === undefined
         ? {}
         : { evaluation: { dataset: cell.evaluation?.dataset ?? cell.task, language: cell.evaluation?.language ?? cell.language, ...(scoreLabels === undefined ? {} : { scoredLabels: scoreLabels }) } }),
