@@ -5,6 +5,7 @@
 import type { CellResult } from '../artifacts/results';
 import { compareText } from '../shared/compare';
 import { formatPoints } from '../shared/summaries';
+import { learningCurves, learningCurvesMarkdown } from './learning-curves';
 
 export interface ClassifierRow {
   task: string;
@@ -71,6 +72,7 @@ export function classifierMarkdown(rows: readonly ClassifierRow[]): string[] {
 
 export function studyBMarkdown(cells: readonly CellResult[], sweepId: string): string | undefined {
   const rows = classifierRows(cells);
-  if (rows.length === 0) return undefined;
-  return [`# ${sweepId}: study B`, '', ...classifierMarkdown(rows)].join('\n');
+  const curves = learningCurves(cells);
+  if (rows.length === 0 && curves.length === 0) return undefined;
+  return [`# ${sweepId}: study B`, '', ...(rows.length === 0 ? [] : classifierMarkdown(rows)), ...learningCurvesMarkdown(curves)].join('\n');
 }

@@ -13,6 +13,7 @@ import type { SweepReportData } from './load-sweep';
 import { confusionFileName, resultsMarkdownFileName } from './naming';
 import { resultsMarkdown } from './results-markdown';
 import { points } from './summary-table';
+import { learningCurveFileName, learningCurves, learningCurveSvg } from './learning-curves';
 import { studyBMarkdown } from './study-b';
 import { f1DiversitySvg, studyDMarkdown, studyDRows } from './study-d';
 import { confusionMatrixSvg, gapToGoldSvg } from './svg';
@@ -71,6 +72,9 @@ export async function writeReport({ result, outDir, store }: WriteReportOptions)
   // Study B: the LLM classifier rows.
   const studyB = studyBMarkdown(result.cells, result.sweepId);
   if (studyB !== undefined) await write('study-b.md', studyB);
+  for (const curve of learningCurves(result.cells)) {
+    await write(learningCurveFileName(curve), learningCurveSvg(curve, `${result.sweepId}: ${curve.task} · ${curve.language}, macro-F1 against training-set size`));
+  }
 
   const missingMetrics: WrittenReport['missingMetrics'] = [];
   for (const cell of sortCells(result.cells)) {
