@@ -1,5 +1,5 @@
 /**
- * Study B: LLM classifier cells in a sweep, against a real Temporal dev server, with the scripted
+ * Study B: LLM classifier cells and the size axis in a sweep, against a real Temporal dev server, with the scripted
  * model answering each test row. They train nothing, ask once per test row at the provider's
  * concurrency, and record macro-F1, accuracy and the rate of answers outside the labels.
  */
@@ -43,12 +43,14 @@ afterAll(async () => {
   await temporal?.stop();
 });
 
-it('runs zero-shot and in-context classifier cells over the whole test split and records their scores', async () => {
+it('runs zero-shot and in-context classifier cells over the whole test split and sized synthetic and gold cells, and records their scores', async () => {
   const config = testSweepConfig({
     tinyModel,
     name: 'classifiers',
-    goldBaseline: false,
+    goldBaseline: true,
     seeds: [1],
+    // Study B's size axis beside the classifiers: 14 rows (2 per class of 7), two repeats, synthetic and gold.
+    selection: { perLabel: 3, sizes: [14], repeats: 2 },
     classifiers: [
       { generator: 'scripted', mode: 'zero-shot' },
       { generator: 'scripted', mode: 'in-context', examplesPerLabel: 2, seed: 3 },
@@ -88,5 +90,18 @@ it('runs zero-shot and in-context classifier cells over the whole test split and
   expect(inContext).toHaveLength(204);
   expect((inContext[0]?.messages.at(-1)?.content.match(/^Answer: /gmu) ?? []).length).toBe(14);
   expect(model.maxInFlight).toBeGreaterThan(1);
+  const sized = results.cells.filter((cell) => cell.kind !== 'classifier');
+  expect(sized.map((cell) => [cell.key, cell.seed, cell.size?.total, cell.size?.repeat]).sort()).toEqual([
+    ['sib200.cy.TargetDemos+Revision.scripted.n14.r0.s1', 1, 14, 0],
+    ['sib200.cy.TargetDemos+Revision.scripted.n14.r1.s1', 2, 14, 1],
+    ['sib200.cy.gold.n14.r0.s1', 1, 14, 0],
+    ['sib200.cy.gold.n14.r1.s1', 2, 14, 1],
+  ]);
+  for (const cell of sized) {
+    // Every label has its 2 rows (the product keeps up to 4 per label), or the shortfall says which did not.
+    const short = Object.values(cell.size?.shortfallByLabel ?? {}).reduce((sum, missing) => sum + missing, 0);
+    expect(cell.trainSize + short, cell.key).toBe(14);
+  }
+  expect(sized.filter((cell) => cell.kind === 'gold').every((cell) => cell.trainSize === 14)).toBe(true);
   expect(summary.llmCalls).toBe(model.requests.length);
 }, 600_000);
