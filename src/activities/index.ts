@@ -3,6 +3,7 @@
  * tests may pass others. Every activity maps our own errors to typed Temporal failures.
  */
 import { createAnnotateActivity } from './annotate';
+import { createClassifyActivity } from './classify';
 import { createAnnotateWithModelsActivity } from './annotate-with-models';
 import { createDedupeActivity } from './dedupe';
 import type { ActivityDeps } from './deps';
@@ -23,6 +24,7 @@ export function createCpuActivities(deps: ActivityDeps) {
     summarizeLabels: withFailureTypes(createSummarizeLabelsActivity(deps)),
     generateSamples: withFailureTypes(createGenerateActivity(deps)),
     reviseSamples: withFailureTypes(createReviseActivity(deps)),
+    classifyTestSet: withFailureTypes(createClassifyActivity(deps)),
     dedupeSamples: withFailureTypes(createDedupeActivity(deps)),
     keepSamples: withFailureTypes(createKeepSamplesActivity(deps)),
     annotateSamples: withFailureTypes(createAnnotateActivity(deps)),

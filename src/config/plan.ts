@@ -16,6 +16,9 @@ import type {
   SweepConfig,
   TrainingSettings,
 } from './schema';
+import { classifierVariant, type ClassifierMode } from './classifiers';
+import { batchSizeForSize } from './sizes';
+import type { ProviderConfig } from '../llm/provider-config';
 import { strategySettings, type StrategyName, type StrategySettings } from './strategies';
 import { methodNeedsEpochs, usesStudyD, withoutUnchangedLaterSettings, type Annotator, type BaselineName, type LabelKind, type SelectionMethodName } from './study-d';
 
@@ -62,6 +65,19 @@ export interface EvaluationSpec {
   language: string;
 }
 
+/** An LLM used as a classifier (study B): what a classifier cell asks, of which model. */
+export interface ClassifierSpec {
+  name: string;
+  provider: ProviderConfig;
+  mode: ClassifierMode;
+  /** In-context: labelled examples per class from the gold train split; undefined for zero-shot. */
+  examplesPerLabel: number | undefined;
+  seed: number;
+  maxTokens: number;
+  /** A seeded, class-stratified subset of the test split; undefined = the whole split. */
+  testRows: number | undefined;
+}
+
 export interface DataProductSpec {
   key: string;
   task: string;
@@ -89,6 +105,11 @@ export interface CellSpec extends CellTitleParts {
   trainingSet?: TrainingSetSpec | undefined;
   evaluation?: EvaluationSpec | undefined;
   teacherKey?: string | undefined;
+  /** Study B: the training set's total size (class-balanced) and which draw of it; absent = `perLabel` per class. */
+  size?: number | undefined;
+  repeat?: number | undefined;
+  /** Study B: an LLM classifier cell (kind `classifier`), which trains nothing. */
+  classifier?: ClassifierSpec | undefined;
 }
 
 export interface SweepPlan {
@@ -138,7 +159,9 @@ export function dataProductKey(spec: Omit<DataProductSpec, 'key'>): string {
  * at their unchanged value, so cells recorded before them stay finished.
  */
 export function cellSpecHash(cell: CellSpec): string {
-  return hashOf({ ...cell, training: withoutUnchangedLaterSettings(cell.training) });
+  // A classifier's concurrency does not change its answers (temperature 0), only how fast they come.
+  const classifier = cell.classifier === undefined ? {} : { classifier: { ...cell.classifier, provider: generatorIdentity(cell.classifier) } };
+  return hashOf({ ...cell, training: withoutUnchangedLaterSettings(cell.training), ...classifier });
 }
 
 /** A teacher's key: readable, and hashed from exactly what it is trained from. */
@@ -152,7 +175,53 @@ function evaluationSuffix(evaluation: EvaluationSpec | undefined): string {
 }
 
 export function planSweep(config: SweepConfig): SweepPlan {
-  return usesStudyD(config) ? planStudyD(config) : planStudyA(config);
+  const plan = usesStudyD(config) ? planStudyD(config) : planStudyA(config);
+  // After every other cell, so a config without classifiers plans exactly what it did before.
+  return { ...plan, cells: [...plan.cells, ...classifierCells(config)] };
+}
+
+/** The classifiers' specs: a generator's model, or the classifier's own. */
+export function classifierSpecs(config: SweepConfig): ClassifierSpec[] {
+  return (config.classifiers ?? []).map((classifier) => {
+    const generator = config.generators.find((candidate) => candidate.name === classifier.generator);
+    const name = classifier.name ?? generator?.name;
+    const provider = classifier.provider ?? generator?.provider;
+    // The schema guarantees one or the other; this names the config's mistake if it was bypassed.
+    if (name === undefined || provider === undefined) throw new Error(`classifier ${classifier.generator ?? classifier.name ?? '?'} has no model: set generator or name + provider`);
+    return { name, provider, mode: classifier.mode, examplesPerLabel: classifier.examplesPerLabel, seed: classifier.seed, maxTokens: classifier.maxTokens, testRows: classifier.testRows };
+  });
+}
+
+/**
+ * Study B: every classifier on every task's test split, in each language the task's students are
+ * scored in (its evaluation languages, else the sweep's languages).
+ */
+function classifierCells(config: SweepConfig): CellSpec[] {
+  const classifiers = classifierSpecs(config);
+  const cells: CellSpec[] = [];
+  for (const task of config.tasks) {
+    const targets = task.evaluation ? task.evaluation.languages : config.languages;
+    for (const language of targets) {
+      for (const classifier of classifiers) {
+        const variant = classifierVariant(classifier);
+        cells.push({
+          key: `${task.dataset}.${language}.llm.${classifier.name}.${variant}.s${classifier.seed}`,
+          kind: 'classifier',
+          task: task.dataset,
+          language,
+          strategy: variant,
+          generator: classifier.name,
+          seed: classifier.seed,
+          dataProductKey: undefined,
+          perLabel: classifier.examplesPerLabel ?? 0,
+          training: config.training,
+          evaluation: task.evaluation === undefined ? undefined : { dataset: task.evaluation.dataset, language },
+          classifier,
+        });
+      }
+    }
+  }
+  return cells;
 }
 
 function productFor(config: SweepConfig, task: SweepConfig['tasks'][number], language: string, strategy: StrategyName, generator: GeneratorConfig, annotation: AnnotationSpec | undefined): DataProductSpec {
@@ -172,20 +241,43 @@ function productFor(config: SweepConfig, task: SweepConfig['tasks'][number], lan
   return { key: dataProductKey(withoutKey), ...withoutKey };
 }
 
+/**
+ * Study B's size axis: one cell per size and repeat (repeat r of seed s has seed s + r), its batch
+ * size from the config's brackets; without selection.sizes the cell is returned as it was.
+ */
+function expandSizes(config: SweepConfig, cell: CellSpec): CellSpec[] {
+  const { sizes, repeats = 1 } = config.selection;
+  if (sizes === undefined) return [cell];
+  const { batchSizeBySize, ...training } = config.training;
+  const stem = cell.key.slice(0, cell.key.length - `.s${cell.seed}`.length);
+  return sizes.flatMap((size) =>
+    Array.from({ length: repeats }, (_, repeat): CellSpec => ({
+      ...cell,
+      key: `${stem}.n${size}.r${repeat}.s${cell.seed}`,
+      seed: cell.seed + repeat,
+      size,
+      repeat,
+      training: { ...training, batchSize: batchSizeForSize(size, batchSizeBySize ?? [], training.batchSize) },
+    })),
+  );
+}
+
 function goldCells(config: SweepConfig, task: string, language: string): CellSpec[] {
   if (!config.goldBaseline) return [];
-  return config.seeds.map((seed) => ({
-    key: `${task}.${language}.gold.s${seed}`,
-    kind: 'gold',
-    task,
-    language,
-    strategy: 'gold',
-    generator: 'gold',
-    seed,
-    dataProductKey: undefined,
-    perLabel: config.selection.perLabel,
-    training: config.training,
-  }));
+  return config.seeds.flatMap((seed) =>
+    expandSizes(config, {
+      key: `${task}.${language}.gold.s${seed}`,
+      kind: 'gold',
+      task,
+      language,
+      strategy: 'gold',
+      generator: 'gold',
+      seed,
+      dataProductKey: undefined,
+      perLabel: config.selection.perLabel,
+      training: config.training,
+    }),
+  );
 }
 
 function planStudyA(config: SweepConfig): SweepPlan {
@@ -198,7 +290,7 @@ function planStudyA(config: SweepConfig): SweepPlan {
           const product = productFor(config, task, language, strategy, generator, undefined);
           dataProducts.push(product);
           for (const seed of config.seeds) {
-            cells.push({
+            cells.push(...expandSizes(config, {
               key: `${task.dataset}.${language}.${strategy}.${generator.name}.s${seed}`,
               kind: 'synthetic',
               task: task.dataset,
@@ -209,7 +301,7 @@ function planStudyA(config: SweepConfig): SweepPlan {
               dataProductKey: product.key,
               perLabel: config.selection.perLabel,
               training: config.training,
-            });
+            }));
           }
         }
       }
@@ -316,11 +408,13 @@ function planStudyD(config: SweepConfig): SweepPlan {
  * selections (one per study D cell) and student trainings (cells that differ only in evaluation
  * language share one).
  */
-export function planCounts(plan: SweepPlan): { teachers: number; annotations: number; selections: number; studentTrainings: number } {
+export function planCounts(plan: SweepPlan): { teachers: number; annotations: number; selections: number; studentTrainings: number; classifierCells: number } {
+  const classifierCells = plan.cells.filter((cell) => cell.classifier !== undefined).length;
+  const trained = plan.cells.filter((cell) => cell.classifier === undefined);
   const annotations = plan.dataProducts.filter((product) => product.annotation !== undefined).length;
   // Cells that differ only in evaluation language share their training set and their training run.
   const trainingKey = (cell: CellSpec) => (cell.evaluation === undefined ? cell.key : cell.key.replace(`→${cell.evaluation.language}.`, '.'));
-  const trainings = new Set(plan.cells.map(trainingKey)).size;
-  const selections = plan.cells.filter((cell) => cell.trainingSet !== undefined).length;
-  return { teachers: plan.teachers.length, annotations, selections, studentTrainings: trainings };
+  const trainings = new Set(trained.map(trainingKey)).size;
+  const selections = trained.filter((cell) => cell.trainingSet !== undefined).length;
+  return { teachers: plan.teachers.length, annotations, selections, studentTrainings: trainings, classifierCells };
 }

@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { generatorPriceSchema } from '../artifacts/results';
 import { providerConfigSchema } from '../llm/provider-config';
+import { CLASSIFIER_MODES, classifierVariant } from './classifiers';
 import { STRATEGY_NAMES, type StrategyName } from './strategies';
 import {
   ANNOTATORS,
@@ -51,6 +52,27 @@ export const generatorSchema = z.strictObject({
    */
   price: generatorPriceSchema.optional(),
 });
+
+
+/**
+ * An LLM used as a classifier (study B): a cell that trains nothing and asks the model for each
+ * test row's label, zero-shot or with k labelled examples per class from the gold train split.
+ * The model is a generator's (`generator: <name>`) or its own (`name` + `provider`).
+ */
+export const classifierSchema = z.strictObject({
+  generator: z.string().min(1).max(64).optional(),
+  name: generatorSchema.shape.name.optional(),
+  provider: providerConfigSchema.optional(),
+  mode: z.enum(CLASSIFIER_MODES),
+  /** In-context only: labelled examples per class in the prompt, drawn from gold train with `seed`. */
+  examplesPerLabel: z.number().int().min(2).max(100).optional(),
+  seed: seedSchema.nonnegative().default(0),
+  /** Reply budget: a label is a few tokens. */
+  maxTokens: z.number().int().positive().max(1024).default(16),
+  /** Score a seeded, class-stratified subset of this many test rows instead of the whole split (for small runs). */
+  testRows: z.number().int().positive().max(10_000_000).optional(),
+});
+export type ClassifierSettings = z.infer<typeof classifierSchema>;
 
 /** Where a task's students are scored: another dataset's test split, in these languages (cross-lingual transfer). */
 export const evaluationSchema = z.strictObject({
@@ -215,6 +237,15 @@ export const trainingSchema = trainerSettingsSchema.extend({
   threads: z.number().int().positive().max(1024).optional(),
   /** How long the GPU queue may go without a heartbeat before the activity is retried elsewhere. */
   heartbeatTimeoutSeconds: z.number().int().positive().max(86_400).default(120),
+  /**
+   * Study B: batch size by training-set size, brackets in increasing `upTo` (a set of at most `upTo`
+   * rows takes that bracket's batch size; above the last, `batchSize`). Used with selection.sizes.
+   */
+  batchSizeBySize: z
+    .array(z.strictObject({ upTo: z.number().int().positive().max(10_000_000), batchSize: z.number().int().positive().max(4096) }))
+    .min(1)
+    .max(100)
+    .optional(),
 });
 
 function oneOf<const Values extends readonly string[]>(values: Values, what: string) {
@@ -239,6 +270,13 @@ export type EmbeddingSettings = z.infer<typeof embeddingSchema>;
 
 export const selectionSchema = z.strictObject({
   perLabel: z.number().int().positive().max(100_000),
+  /**
+   * Study B: training-set sizes (totals, class-balanced, at least 2 per class), each a cell of its
+   * own for synthetic and gold alike; absent = `perLabel` per class, as before.
+   */
+  sizes: z.array(z.number().int().min(4).max(10_000_000)).min(1).max(1000).optional(),
+  /** Study B: draws per size; repeat r of seed s uses seed s + r (seeds must be at least `repeats` apart). */
+  repeats: z.number().int().positive().max(1000).optional(),
   /** Study D: each method a cell of its own (default [rand]). */
   methods: z.array(selectionMethodSchema).min(1).max(SELECTION_METHOD_NAMES.length).optional(),
   /** Study D: the label kinds cells train on (default [prompt]). */
@@ -335,6 +373,8 @@ const sweepConfigObjectSchema = z.strictObject({
     annotation: annotationSchema.optional(),
     /** Study D's baselines, ordinary cells: SRC (source only), GEN (random generations), SRC+GEN. */
     baselines: z.array(baselineSchema).min(1).max(BASELINE_NAMES.length).optional(),
+    /** Study B: LLMs as classifiers, cells that train nothing, scored on every task's (evaluation) test split. */
+    classifiers: z.array(classifierSchema).min(1).max(100).optional(),
     concurrency: concurrencySchema.default(concurrencySchema.parse({})),
     orchestration: orchestrationSchema.default(orchestrationSchema.parse({})),
   });
@@ -362,6 +402,8 @@ export const sweepConfigSchema = sweepConfigObjectSchema
         message: `the grid has ${cells} cells (tasks × languages × (strategies × generators × methods × label kinds + baselines + gold) × evaluation languages × seeds), more than ${MAX_CELLS} per sweep; split it into several sweeps`,
       });
     }
+    for (const problem of sizeProblems(config)) context.addIssue({ code: 'custom', path: problem.path, message: problem.message });
+    for (const problem of classifierProblems(config)) context.addIssue({ code: 'custom', path: problem.path, message: problem.message });
     for (const problem of studyDProblems(config)) context.addIssue({ code: 'custom', path: problem.path, message: problem.message });
     if (config.generation.minChars > config.generation.maxChars) {
       context.addIssue({
@@ -413,8 +455,64 @@ function plannedCellCount(config: SweepConfigShape): number {
     cells += config.languages.length * (config.strategies.length * config.generators.length * (variants + perGenerator) + sourceOnly) * evaluations;
     cells += config.languages.length * (config.goldBaseline ? 1 : 0);
   }
-  return cells * config.seeds.length;
+  const sizeCells = (config.selection.sizes?.length ?? 1) * (config.selection.repeats ?? 1);
+  return cells * config.seeds.length * sizeCells + classifierCellCount(config);
 }
+
+/** Sizes are distinct and increasing; repeats only with sizes, seeds far enough apart; batch brackets increasing; not with study D. */
+function sizeProblems(config: SweepConfigShape): { path: (string | number)[]; message: string }[] {
+  const problems: { path: (string | number)[]; message: string }[] = [];
+  const { sizes, repeats } = config.selection;
+  if (sizes !== undefined && sizes.some((size, index) => index > 0 && size <= (sizes[index - 1] as number))) {
+    problems.push({ path: ['selection', 'sizes'], message: `must increase strictly (got ${sizes.join(', ')})` });
+  }
+  if (repeats !== undefined && sizes === undefined) problems.push({ path: ['selection', 'repeats'], message: 'repeats draws each of selection.sizes: set selection.sizes too' });
+  if (repeats !== undefined && repeats > 1) {
+    const sorted = [...config.seeds].sort((left, right) => left - right);
+    const close = sorted.findIndex((seed, index) => index > 0 && seed - (sorted[index - 1] as number) < repeats);
+    if (close > 0) problems.push({ path: ['seeds'], message: `repeat r of seed s uses seed s + r: with ${repeats} repeats, seeds must be at least ${repeats} apart (${sorted[close - 1]} and ${sorted[close]} are not)` });
+  }
+  const brackets = config.training.batchSizeBySize;
+  if (brackets !== undefined && brackets.some((bracket, index) => index > 0 && bracket.upTo <= (brackets[index - 1] as { upTo: number }).upTo)) {
+    problems.push({ path: ['training', 'batchSizeBySize'], message: `upTo must increase strictly from bracket to bracket (got ${brackets.map((bracket) => bracket.upTo).join(', ')})` });
+  }
+  if (sizes !== undefined && usesStudyD(config)) problems.push({ path: ['selection', 'sizes'], message: 'selection.sizes is for study A-shaped sweeps (one training source); it cannot be combined with study D settings yet' });
+  return problems;
+}
+
+/** Classifier cells: one per classifier and (evaluation) target language of every task. */
+function classifierCellCount(config: SweepConfigShape): number {
+  const targets = config.tasks.reduce((sum, task) => sum + (task.evaluation?.languages.length ?? config.languages.length), 0);
+  return (config.classifiers?.length ?? 0) * targets;
+}
+
+/** The classifier's model is a generator's or its own; in-context has k examples per class, zero-shot none; no two alike. */
+function classifierProblems(config: SweepConfigShape): { path: (string | number)[]; message: string }[] {
+  const problems: { path: (string | number)[]; message: string }[] = [];
+  const generatorNames = config.generators.map((generator) => generator.name);
+  const seen = new Set<string>();
+  (config.classifiers ?? []).forEach((classifier, index) => {
+    const path = ['classifiers', index];
+    if ((classifier.generator === undefined) === (classifier.provider === undefined)) {
+      problems.push({ path, message: 'set either generator (the name of one of generators) or name + provider, not both and not neither' });
+    }
+    if (classifier.generator !== undefined && !generatorNames.includes(classifier.generator)) {
+      problems.push({ path: [...path, 'generator'], message: `unknown generator "${classifier.generator}"; generators: ${generatorNames.join(', ')}` });
+    }
+    if (classifier.provider !== undefined && classifier.name === undefined) problems.push({ path: [...path, 'name'], message: 'a classifier with its own provider needs a name' });
+    if (classifier.mode === 'in-context' && classifier.examplesPerLabel === undefined) {
+      problems.push({ path: [...path, 'examplesPerLabel'], message: 'mode "in-context" needs examplesPerLabel (2 to 100 labelled examples per class)' });
+    }
+    if (classifier.mode === 'zero-shot' && classifier.examplesPerLabel !== undefined) {
+      problems.push({ path: [...path, 'examplesPerLabel'], message: 'mode "zero-shot" shows no examples: remove examplesPerLabel or use mode "in-context"' });
+    }
+    const identity = `${classifier.name ?? classifier.generator ?? ''}.${classifierVariant(classifier)}.s${classifier.seed}`;
+    if (seen.has(identity)) problems.push({ path, message: `listed twice: ${identity}` });
+    seen.add(identity);
+  });
+  return problems;
+}
+
 
 type SweepConfigShape = z.infer<typeof sweepConfigObjectSchema>;
 

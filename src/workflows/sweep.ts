@@ -352,11 +352,12 @@ export async function sweepWorkflow(input: SweepInput): Promise<SweepResult> {
             'select',
           ),
           staticSummary: cellTitle(cell),
-          staticDetails: `cell \`${cell.key}\` of ${sweepId}` + (cell.dataProductKey ? `, trained on data product \`${cell.dataProductKey}\`` : ', trained on gold data'),
+          staticDetails: `cell \`${cell.key}\` of ${sweepId}` + (cell.classifier !== undefined ? ', an LLM classifier (trains nothing)' : cell.dataProductKey ? `, trained on data product \`${cell.dataProductKey}\`` : ', trained on gold data'),
         });
         finished.add(index);
         carry.completedCells += 1;
         carry.trainings += outcome.trainings;
+        if (outcome.llmCalls !== undefined) carry.llmCalls += outcome.llmCalls;
       } catch (error) {
         if (isCancellation(error)) throw error;
         markFailed(index, cell, failureMessage(error).slice(0, MAX_MESSAGE_CHARS));
