@@ -11,6 +11,7 @@ import { withFailureTypes } from './failures';
 import { createFineTuneActivity } from './fine-tune';
 import { createFineTuneAndEvaluateActivity } from './fine-tune-evaluate';
 import { createGenerateActivity } from './generate';
+import { createImportSamplesActivity } from './import-samples';
 import { createKeepSamplesActivity } from './keep-samples';
 import { createReviseActivity } from './revise';
 import { createSelectActivity } from './select';
@@ -23,6 +24,7 @@ export function createCpuActivities(deps: ActivityDeps) {
     summarizeLabels: withFailureTypes(createSummarizeLabelsActivity(deps)),
     generateSamples: withFailureTypes(createGenerateActivity(deps)),
     reviseSamples: withFailureTypes(createReviseActivity(deps)),
+    importSamples: withFailureTypes(createImportSamplesActivity(deps)),
     dedupeSamples: withFailureTypes(createDedupeActivity(deps)),
     keepSamples: withFailureTypes(createKeepSamplesActivity(deps)),
     annotateSamples: withFailureTypes(createAnnotateActivity(deps)),
