@@ -3,6 +3,7 @@
  * Here the label is the one the prompt asked for (or the imported file's); annotator models plug in
  * at this stage. Each row keeps its origin: the request that generated it, or the file line it was read from.
  */
+import { z } from 'zod';
 import { annotateInputSchema, type AnnotateInput, type AnnotateOutput } from './contracts';
 import type { ActivityDeps } from './deps';
 import { candidateSchema, countByLabel, rowOriginSchema, type Candidate, type RowOrigin, type SyntheticRow } from './rows';
@@ -14,6 +15,8 @@ function originOf(sample: Candidate): RowOrigin | undefined {
   const requestIndex = sample['requestIndex'];
   return typeof requestIndex === 'number' ? { kind: 'request', label: sample.label, requestIndex } : undefined;
 }
+
+const judgeSchema = z.object({ verdict: z.string(), reason: z.string(), reply: z.string() });
 
 function stringRecord(value: unknown): Record<string, string> | undefined {
   if (typeof value !== 'object' || value === null) return undefined;
@@ -27,6 +30,7 @@ export function createAnnotateActivity(deps: ActivityDeps) {
     const rows: SyntheticRow[] = samples.map((sample) => {
       const origin = originOf(sample);
       const metadata = stringRecord(sample['metadata']);
+      const judge = judgeSchema.safeParse(sample['judge']);
       return {
         id: `${input.productKey}/${sample.id}`,
         text: sample.text,
@@ -36,6 +40,7 @@ export function createAnnotateActivity(deps: ActivityDeps) {
         labelSource: typeof sample['labelSource'] === 'string' ? sample['labelSource'] : 'prompt',
         generator: input.generatorName,
         ...(origin === undefined ? {} : { origin }),
+        ...(judge.success ? { judge: judge.data } : {}),
         ...(metadata === undefined ? {} : { metadata }),
       };
     });

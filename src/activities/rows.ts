@@ -28,6 +28,8 @@ export const syntheticRowSchema = z.strictObject({
   generator: z.string(),
   /** Provenance; absent in products made before it was recorded. */
   origin: rowOriginSchema.optional(),
+  /** The judge's verdict on a kept row of a revised product. */
+  judge: z.strictObject({ verdict: z.string(), reason: z.string(), reply: z.string() }).optional(),
   /** An imported row's metadata columns. */
   metadata: z.record(z.string(), z.string()).optional(),
 });
