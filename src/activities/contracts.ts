@@ -121,6 +121,39 @@ export const dedupeOutputSchema = z.strictObject({
 });
 export type DedupeOutput = z.infer<typeof dedupeOutputSchema>;
 
+/** Where an imported product's rows come from (plan.ts ImportSource). */
+export const importSourceSchema = z.strictObject({
+  name: z.string(),
+  path: z.string(),
+  sha256: z.string().regex(/^[0-9a-f]{64}$/),
+  format: z.enum(['csv', 'tsv', 'jsonl']),
+  columns: z.strictObject({
+    text: z.string(),
+    textPair: z.string().optional(),
+    label: z.string(),
+    labelSource: z.string().optional(),
+    metadata: z.array(z.string()).optional(),
+  }),
+});
+
+export const importSamplesInputSchema = z.strictObject({
+  productKey: z.string(),
+  source: importSourceSchema,
+  labels: z.array(z.string()).min(1),
+  /** The task has text pairs (NLI). */
+  pairs: z.boolean(),
+});
+export type ImportSamplesInput = z.infer<typeof importSamplesInputSchema>;
+
+export const importSamplesOutputSchema = z.strictObject({
+  /** JSONL candidates: id, label, text, textPair?, labelSource, origin {kind: file, file, sha256, line}, metadata?. */
+  candidates: artifactRefSchema,
+  /** An empty demo set (JSON {}): imports have no demos for dedupe to hold out. */
+  demos: artifactRefSchema,
+  importedByLabel: countsByLabelSchema,
+});
+export type ImportSamplesOutput = z.infer<typeof importSamplesOutputSchema>;
+
 export const annotateInputSchema = z.strictObject({
   productKey: z.string(),
   samples: artifactRefSchema,

@@ -12,6 +12,7 @@ import { withFailureTypes } from './failures';
 import { createFineTuneActivity } from './fine-tune';
 import { createFineTuneAndEvaluateActivity } from './fine-tune-evaluate';
 import { createGenerateActivity } from './generate';
+import { createImportSamplesActivity } from './import-samples';
 import { createKeepSamplesActivity } from './keep-samples';
 import { createReviseActivity } from './revise';
 import { createSelectActivity } from './select';
@@ -25,6 +26,7 @@ export function createCpuActivities(deps: ActivityDeps) {
     generateSamples: withFailureTypes(createGenerateActivity(deps)),
     reviseSamples: withFailureTypes(createReviseActivity(deps)),
     classifyTestSet: withFailureTypes(createClassifyActivity(deps)),
+    importSamples: withFailureTypes(createImportSamplesActivity(deps)),
     dedupeSamples: withFailureTypes(createDedupeActivity(deps)),
     keepSamples: withFailureTypes(createKeepSamplesActivity(deps)),
     annotateSamples: withFailureTypes(createAnnotateActivity(deps)),

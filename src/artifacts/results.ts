@@ -143,7 +143,10 @@ export const dataProductResultSchema = z.strictObject({
   key: z.string().min(1),
   dataset: artifactRefSchema,
   rejects: artifactRefSchema.optional(),
-  requests: artifactRefSchema,
+  /** The append-only log of LLM requests; absent for an imported product. */
+  requests: artifactRefSchema.optional(),
+  /** An imported product's file: rows point at its lines. */
+  imported: z.strictObject({ name: z.string(), path: z.string(), sha256: z.string(), format: z.string(), rows: z.number().int().nonnegative() }).optional(),
   labelDescriptions: artifactRefSchema.optional(),
   counts: dataProductCountsSchema,
   /** Generate → judge → dedupe rounds it took to meet the quota of kept samples. Absent before rounds. */

@@ -18,7 +18,7 @@ export const llmActivities = proxyActivities<Pick<Activities, 'summarizeLabels' 
 });
 
 /** Data stages: short, local I/O only. */
-export const dataActivities = proxyActivities<Pick<Activities, 'dedupeSamples' | 'keepSamples' | 'annotateSamples'>>({
+export const dataActivities = proxyActivities<Pick<Activities, 'importSamples' | 'dedupeSamples' | 'keepSamples' | 'annotateSamples'>>({
   taskQueue: TASK_QUEUES.cpu,
   startToCloseTimeout: '15 minutes',
   retry: { initialInterval: '1 second', maximumAttempts: 3, nonRetryableErrorTypes: NON_RETRYABLE },

@@ -24,7 +24,7 @@ import {
 } from '@temporalio/workflow';
 import type { ArtifactRef } from '../artifacts/ref';
 import type { DataProductOutcome, FailedItem, TeacherOutcome } from '../artifacts/results';
-import { planSweep, type CellSpec, type DataProductSpec, type TeacherSpec } from '../config/plan';
+import { planSweep, productGeneratorName, type CellSpec, type DataProductSpec, type TeacherSpec } from '../config/plan';
 import type { SweepConfig } from '../config/schema';
 import type { DatasetSpec } from '../data/dataset-spec';
 import { BitSet } from '../shared/bitset';
@@ -282,11 +282,11 @@ export async function sweepWorkflow(input: SweepInput): Promise<SweepResult> {
           args: [{ sweepId, dataRoot, dataset: datasetOf(product.task), product, ...(teacher === undefined ? {} : { teacher }) }],
           parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
           typedSearchAttributes: searchAttributesFor(
-            { sweepId, task: product.task, language: product.language, strategy: product.strategy, generator: product.generator.name },
+            { sweepId, task: product.task, language: product.language, strategy: product.strategy, generator: productGeneratorName(product) },
             'generate',
           ),
           // Metadata on the start command, not a command of its own: histories recorded without it replay unchanged.
-          staticSummary: dataProductTitle({ ...product, generatorName: product.generator.name }),
+          staticSummary: dataProductTitle({ ...product, generatorName: productGeneratorName(product) }),
           staticDetails: `data product \`${product.key}\` of ${sweepId}`,
         });
         // The summary line is for the UI; the carry keeps only what the cells need.
