@@ -7,6 +7,7 @@ import { generatorPriceSchema } from '../artifacts/results';
 import { providerConfigSchema } from '../llm/provider-config';
 import { CLASSIFIER_MODES, classifierVariant } from './classifiers';
 import { STRATEGY_NAMES, type StrategyName } from './strategies';
+import { DRAIN_PER_CHILD } from '../shared/constants';
 import {
   ANNOTATORS,
   BASELINE_NAMES,
@@ -346,12 +347,6 @@ const concurrencySchema = z.strictObject({
 /** Temporal's default limits on one workflow history; the server terminates a run that passes them. */
 export const TEMPORAL_HISTORY_LIMITS = { events: 51_200, bytes: 50 * 1024 * 1024 } as const;
 
-/**
- * What one child still running when the sweep stops starting new ones can add to the sweep's history
- * before it continues as new: its started and closed events and a workflow task (5 events, about
- * 1.3 KB when measured with failures' messages), with room to spare.
- */
-export const DRAIN_PER_CHILD = { events: 8, bytes: 4 * 1024 } as const;
 
 const orchestrationSchema = z.strictObject({
   /**
