@@ -22,6 +22,7 @@ import { parseLabelAnswer, scoreClassifications } from '../stages/classify';
 import { selectBalanced } from '../stages/select';
 import { formatPairLine } from '../stages/text-pairs';
 import { hashOf } from '../shared/hash';
+import { usageOfRequests } from '../shared/usage';
 import { classifyInputSchema, classifyOutputSchema, type ClassifyInput, type ClassifyOutput } from './contracts';
 import type { ActivityDeps } from './deps';
 import { keepInFlight } from './keep-in-flight';
@@ -37,6 +38,8 @@ const requestLineSchema = z.strictObject({
   answer: z.string().nullable(),
   finishReason: z.enum(['stop', 'length', 'other']),
   usage: z.object({ promptTokens: z.number(), completionTokens: z.number() }),
+  /** Absent in lines written before it was measured. */
+  backendMs: z.number().optional(),
   model: z.string(),
 });
 type RequestLine = z.infer<typeof requestLineSchema>;
@@ -115,6 +118,7 @@ export function createClassifyActivity(deps: ActivityDeps) {
             answer: parseLabelAnswer(reply.text, labels) ?? null,
             finishReason: reply.finishReason,
             usage: reply.usage,
+            backendMs: Math.round(reply.backendMs),
             model: reply.model,
           };
           done.set(index, line);
@@ -150,6 +154,7 @@ export function createClassifyActivity(deps: ActivityDeps) {
       constraint: model.choiceConstraint ?? 'none',
       metrics,
       requests: await deps.store.putJsonl(lines),
+      usage: usageOfRequests(lines),
       llmCalls,
     };
     await deps.store.record('classify', cacheKey, { ...output, llmCalls: 0 });

@@ -326,6 +326,8 @@ export const classifyOutputSchema = z.strictObject({
   metrics: artifactRefSchema,
   /** JSONL, one line per test row in split order: id, gold, reply, answer (null = outside the labels), usage. */
   requests: artifactRefSchema,
+  /** Every request's tokens and backend seconds, a retried activity's earlier attempts included; absent in records written before it was counted. */
+  usage: llmUsageSchema.optional(),
   llmCalls: z.number().int().nonnegative(),
 });
 export type ClassifyOutput = z.infer<typeof classifyOutputSchema>;

@@ -82,6 +82,8 @@ export const cellClassifierResultSchema = z.strictObject({
   constraint: z.enum(['grammar', 'guided-choice', 'json-schema', 'none']),
   /** The per-request log: one JSONL line per test row (reply, answer, usage). */
   requests: artifactRefSchema,
+  /** What its requests cost; absent in records written before it was counted. */
+  usage: llmUsageSchema.optional(),
 });
 
 export const cellResultSchema = z.strictObject({

@@ -1,7 +1,8 @@
 /**
  * What a sweep cost, from its records: LLM requests, prompt and completion tokens and seconds
  * waiting on the backend per data product, stage and generator; training and prediction seconds
- * per cell and device; the price where the config gives one per generator. Label summaries are
+ * per cell and device; study B's LLM classifier cells (which train nothing) as a `classify` stage;
+ * the price where the config gives one per generator. Label summaries are
  * shared by every product of one task and generator, so they are counted once per summary set.
  * Pure: the cost table's CSV and markdown, and the running totals `sweep status` prints.
  */
@@ -10,10 +11,10 @@ import { compareText } from '../shared/compare';
 import { addLlmUsage, type LlmUsage } from '../shared/usage';
 import { toCsv, type CsvValue } from './csv';
 
-export type LlmStage = 'summarize-labels' | 'generate' | 'revise';
+export type LlmStage = 'summarize-labels' | 'generate' | 'revise' | 'classify';
 
 export interface StageCost {
-  /** The data product's key; for label summaries, `label-summaries:<artifact hash>` (shared by products). */
+  /** The data product's key; for label summaries, `label-summaries:<artifact hash>` (shared by products); for study B's classify stage, the classifier cell's key. */
   key: string;
   generator: string;
   stage: LlmStage;
@@ -36,6 +37,9 @@ export interface SweepCosts {
   devices: DeviceCost[];
   /** Records written before usage or compute were counted: their costs are unknown, not zero. */
   productsWithoutUsage: number;
+  /** LLM classifier cells recorded before their usage was counted. */
+  classifiersWithoutUsage: number;
+  /** Trained cells recorded before their training time was measured (classifier cells train nothing). */
   cellsWithoutCompute: number;
 }
 
@@ -57,6 +61,7 @@ export function sweepCosts(products: readonly DataProductResult[], cells: readon
   const stages: StageCost[] = [];
   const summaries = new Map<string, StageCost>();
   let productsWithoutUsage = 0;
+  let classifiersWithoutUsage = 0;
   for (const product of [...products].sort((left, right) => compareText(left.key, right.key))) {
     const { usage } = product;
     if (!usage) {
@@ -72,6 +77,12 @@ export function sweepCosts(products: readonly DataProductResult[], cells: readon
     if (usage.revise) stages.push({ key: product.key, generator, stage: 'revise', usage: addLlmUsage(usage.revise) });
   }
   stages.push(...summaries.values());
+  const classifierCells = [...cells].filter((cell) => cell.classifier !== undefined).sort((left, right) => compareText(left.key, right.key));
+  for (const cell of classifierCells) {
+    const usage = cell.classifier?.usage;
+    if (usage) stages.push({ key: cell.key, generator: cell.generator, stage: 'classify', usage: addLlmUsage(usage) });
+    else classifiersWithoutUsage += 1;
+  }
 
   const byGenerator = new Map<string, LlmUsage>();
   for (const stage of stages) byGenerator.set(stage.generator, addLlmUsage(byGenerator.get(stage.generator), stage.usage));
@@ -80,6 +91,7 @@ export function sweepCosts(products: readonly DataProductResult[], cells: readon
   const byDevice = new Map<string, DeviceCost>();
   let cellsWithoutCompute = 0;
   for (const cell of [...cells].sort((left, right) => compareText(left.key, right.key))) {
+    if (cell.classifier) continue;
     if (!cell.compute) {
       cellsWithoutCompute += 1;
       continue;
@@ -106,6 +118,7 @@ export function sweepCosts(products: readonly DataProductResult[], cells: readon
     cells: cellRows,
     devices: [...byDevice.values()].sort((left, right) => compareText(left.device, right.device)),
     productsWithoutUsage,
+    classifiersWithoutUsage,
     cellsWithoutCompute,
   };
 }
@@ -136,7 +149,7 @@ export function costCsv(costs: SweepCosts, prices: Readonly<Record<string, Gener
     return [scope, key, generator, stage, '', usage.requests, usage.promptTokens, usage.completionTokens, usage.backendSeconds, '', '', priced?.amount, priced?.currency];
   };
   const rows: CsvValue[][] = [
-    ...costs.stages.map((stage) => llmRow(stage.key.startsWith('label-summaries:') ? 'label-summaries' : 'data-product', stage.key, stage.generator, stage.stage, stage.usage)),
+    ...costs.stages.map((stage) => llmRow(scopeOf(stage), stage.key, stage.generator, stage.stage, stage.usage)),
     ...costs.cells.map((cell): CsvValue[] => ['cell', cell.key, '', '', cell.device, '', '', '', '', cell.trainSeconds, cell.predictSeconds, '', '']),
     ...costs.generators.map((entry) => llmRow('generator', entry.generator, entry.generator, '', entry.usage)),
     ...costs.devices.map((device): CsvValue[] => ['device', device.device, '', '', device.device, '', '', '', '', device.trainSeconds, device.predictSeconds, '', '']),
@@ -156,6 +169,7 @@ export function sweepPrice(costs: SweepCosts, prices: Readonly<Record<string, Ge
   return { amount: Math.round(priced.reduce((sum, entry) => sum + entry.amount, 0) * 1e6) / 1e6, currency: priced[0]?.currency ?? '' };
 }
 
+const scopeOf = (stage: StageCost) => (stage.stage === 'classify' ? 'classifier-cell' : stage.key.startsWith('label-summaries:') ? 'label-summaries' : 'data-product');
 const grouped = (value: number) => Math.round(value).toLocaleString('en-US');
 const seconds = (value: number) => (value >= 600 ? `${(value / 60).toFixed(1)} min` : `${value.toFixed(1)} s`);
 const money = (priced: PricedUsage | undefined) => (priced ? `${priced.amount.toFixed(4)}${priced.currency ? ` ${priced.currency}` : ''}` : '–');
@@ -186,12 +200,15 @@ export function costMarkdown(
   const lines = [`# ${sweepId}: what it cost`, '', `- LLM: ${llmTotalsLine(costs.llm)}; price ${money(sweepPrice(costs, prices))}`];
   for (const line of deviceLines(costs.devices)) lines.push(`- ${line}`);
   if (costs.productsWithoutUsage > 0) lines.push(`- ${costs.productsWithoutUsage} data products were recorded before usage was counted: not in these totals`);
+  if (costs.classifiersWithoutUsage > 0) lines.push(`- ${costs.classifiersWithoutUsage} classifier cells were recorded before usage was counted: not in these totals`);
   if (costs.cellsWithoutCompute > 0) lines.push(`- ${costs.cellsWithoutCompute} cells were recorded before training time was measured: not in these totals`);
   lines.push('', 'Seconds waiting on the backend are summed over requests: with several in flight they exceed the elapsed time.');
 
   if (estimate) {
+    // The plan estimates the data products' requests only: classifier cells are left out of the actuals too.
+    const generation = addLlmUsage(...costs.stages.filter((stage) => stage.stage !== 'classify').map((stage) => stage.usage));
     const row = (name: string, key: 'requests' | 'promptTokens' | 'completionTokens') => {
-      const actual = costs.llm[key];
+      const actual = generation[key];
       const expected = estimate.expected[key];
       const ratio = expected > 0 ? (actual / expected).toFixed(2) : '–';
       return `| ${name} | ${grouped(expected)} | ${grouped(estimate.atMost[key])} | ${grouped(actual)} | ${ratio} |`;
@@ -210,7 +227,7 @@ export function costMarkdown(
     );
   }
 
-  lines.push('', '## Per data product and stage', '', '| data product | generator | stage | requests | prompt tokens | completion tokens | backend | price |', '|---|---|---|---:|---:|---:|---:|---:|');
+  lines.push('', '## Per data product and stage', '', '| data product (or classifier cell) | generator | stage | requests | prompt tokens | completion tokens | backend | price |', '|---|---|---|---:|---:|---:|---:|---:|');
   for (const stage of costs.stages) {
     const { usage } = stage;
     lines.push(

@@ -65,6 +65,7 @@ async function classifierCell(input: CellInput, classifier: NonNullable<CellSpec
       outOfLabelRate: classified.outOfLabelRate,
       constraint: classified.constraint,
       requests: classified.requests,
+      ...(classified.usage === undefined ? {} : { usage: classified.usage }),
     },
   };
   await cellLocalActivities.recordCellResult({ sweepId, specHash: cellSpecHash(cell), result });

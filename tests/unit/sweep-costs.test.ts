@@ -170,4 +170,39 @@ describe('cost table', () => {
     expect(markdown).toContain('| p1 | remote | revise | 20 | 2,000 | 100 | 2.0 s | – |');
     expect(markdown).toContain('| cpu | 1 | 10.0 s | 1.0 s |');
   });
+
+  it('counts an LLM classifier cell as a classify stage, not as a cell without training time, and leaves it out of the plan comparison', () => {
+    const classifierCell = (key: string, withUsage: boolean): CellResult => ({
+      ...cell(key, 'cpu', 0, 0),
+      kind: 'classifier',
+      trainings: 0,
+      compute: undefined,
+      classifier: {
+        name: 'remote',
+        mode: 'zero-shot',
+        n: 100,
+        outOfLabel: 2,
+        outOfLabelRate: 0.02,
+        constraint: 'none',
+        requests: ref('r'),
+        ...(withUsage ? { usage: usage(100, 9000, 300, 40) } : {}),
+      },
+    });
+    const costs = sweepCosts([product('p1', false)], [cell('c1', 'cpu', 10, 1), classifierCell('k1', true), classifierCell('k-old', false)]);
+    expect(costs.cellsWithoutCompute).toBe(0);
+    expect(costs.classifiersWithoutUsage).toBe(1);
+    expect(costs.stages.filter((stage) => stage.stage === 'classify')).toEqual([{ key: 'k1', generator: 'remote', stage: 'classify', usage: usage(100, 9000, 300, 40) }]);
+    expect(costs.llm.requests).toBe(30 + 100);
+    expect(costs.devices).toEqual([{ device: 'cpu', cells: 1, trainSeconds: 10, predictSeconds: 1 }]);
+    expect(costCsv(costs, {}).split('\r\n').filter((row) => row.startsWith('classifier-cell,k1,remote,classify,'))).toHaveLength(1);
+    const markdown = costMarkdown('sweep/x', costs, {}, {
+      expected: { requests: 15, promptTokens: 1500, completionTokens: 300 },
+      atMost: { requests: 60, promptTokens: 6000, completionTokens: 1200 },
+      assumptions: 'every sample kept',
+    });
+    expect(markdown).toContain('- LLM: 130 LLM requests');
+    expect(markdown).toContain('| LLM requests | 15 | 60 | 30 | 2.00 |');
+    expect(markdown).toContain('- 1 classifier cells were recorded before usage was counted: not in these totals');
+    expect(markdown).not.toContain('recorded before training time was measured');
+  });
 });

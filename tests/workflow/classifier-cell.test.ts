@@ -77,6 +77,9 @@ it('runs zero-shot and in-context classifier cells over the whole test split and
     expect(info.outOfLabel).toBe(outside.length);
     expect(info.outOfLabelRate).toBeCloseTo(outside.length / 204, 12);
     expect(info.constraint).toBe('none');
+    // What its requests cost travels into the record (the cost table's classify stage).
+    expect(info.usage?.requests).toBe(204);
+    expect(info.usage?.promptTokens).toBeGreaterThan(0);
     // Every answer inside the labels is the first label: accuracy is that label's share of the answered rows.
     const first = lines.find((line) => line.answer !== null)?.answer;
     const correct = lines.filter((line) => line.answer !== null && line.answer === line.gold).length;
