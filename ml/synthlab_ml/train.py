@@ -1,4 +1,10 @@
-"""`train`: fine-tune a sequence classifier with per-epoch checkpoints, early stopping and resume.
+"""`train`: fine-tune a sequence classifier with checkpoints, early stopping and resume.
+
+Checkpoints are written at every epoch end, and also between epoch ends when the settings ask
+(`checkpointEverySteps`, `checkpointEveryMinutes`) or a preemption notice (SIGTERM) arrives: then
+at the step reached, and the process exits with code 75. A resume continues at the next batch of
+the same epoch order, with the optimizer, scheduler and RNG states of that step, so an interrupted
+run ends with the weights of an uninterrupted one.
 
 `method: "linear-probe"` trains no weights by gradient descent; it is handed to train_probe.py
 (under the same lock, with the same result file and events).
@@ -8,6 +14,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import shutil
 import sys
 import time
@@ -36,10 +43,11 @@ from synthlab_ml.regimes import build_regime
 from synthlab_ml.runtime import (
     configure_threads, get_rng_state, resolve_device, seed_everything, set_rng_state,
 )
-from synthlab_ml.supervision import exclusive_run_lock
+from synthlab_ml.supervision import Preempted, exclusive_run_lock, preemption_deferred, preemption_requested
 
 RESULT_FILE = "train_result.json"
-STEP_EVENT_SECONDS = 10.0
+# `step` events at most this often; SYNTHLAB_STEP_EVENT_SECONDS=0 emits one per optimizer step (tests count steps).
+STEP_EVENT_SECONDS = float(os.environ.get("SYNTHLAB_STEP_EVENT_SECONDS", "10"))
 
 
 def log(msg: str) -> None:
@@ -112,15 +120,15 @@ def _train(config: TrainConfig, emit: EventWriter) -> int:
     resumed_from = resume.epoch if resume is not None else None
     emit("start", device=str(device), n_train=len(train_rows), n_dev=len(dev_rows), labels=config.labels,
          params=as_dict(config), resumed_from_epoch=resumed_from,
+         resumed_from_step=resume.global_step if resume is not None else None,
+         resumed_mid_epoch=state.epoch_step > 0,
          num_parameters=sum(p.numel() for p in model.parameters()),
          num_trainable_parameters=sum(p.numel() for p in model.parameters() if p.requires_grad),
          passes_per_epoch=passes, steps_per_epoch=steps_per_epoch)
 
     regime = build_regime(config)
-    higher_is_better = BEST_METRICS[config.settings.metric_for_best]
-    epochs_run = 0
-    last_step_event = time.monotonic()
-
+    saver = _Checkpointer(checkpoint_root, config, tokenizer, optimizer, scheduler,
+                          resumed=resume)
     if resume is None and config.settings.head_init == "linear-probe":
         # LP-FT: the head starts as the linear probe, scored and checkpointed as epoch 0, so the run's
         # best model is never worse on dev than the probe it started from.
@@ -134,62 +142,13 @@ def _train(config: TrainConfig, emit: EventWriter) -> int:
             "global_step": 0, "epochs_without_improvement": 0, "probe_c": fit.c,
         }
         state.history.append(record)
-        checkpoint = save_checkpoint(checkpoint_root, state, model, tokenizer, optimizer, scheduler, get_rng_state())
+        checkpoint = saver.save(state, model)
         publish_best(checkpoint, best_dir, state.best_score)
         emit("epoch", **record, seconds=round(time.monotonic() - t0, 3))
 
-    for epoch in range(state.epoch + 1, config.settings.max_epochs + 1):
-        if state.epochs_without_improvement >= config.settings.patience:
-            break
-        t0 = time.monotonic()
-        model.train()
-        generator = _epoch_generator(config.seed, epoch)
-        order = [i for _ in range(passes) for i in torch.randperm(len(train_rows), generator=generator).tolist()]
-        loss_sum, seen = 0.0, 0
-        # Batches never straddle two passes: each pass is cut into batches on its own.
-        epoch_batches = [b for p in range(passes) for b in batches(len(train_rows), config.settings.batch_size,
-                                                                    order[p * len(train_rows):(p + 1) * len(train_rows)])]
-        for step, idx in enumerate(epoch_batches, start=1):
-            logits = model(**train_enc.batch(idx, device)).logits
-            loss = regime.loss(logits, [train_rows[i] for i in idx])
-            optimizer.zero_grad(set_to_none=True)
-            loss.backward()
-            if config.settings.max_grad_norm is not None:
-                torch.nn.utils.clip_grad_norm_(model.parameters(), config.settings.max_grad_norm)
-            optimizer.step()
-            scheduler.step()
-            state.global_step += 1
-            loss_sum += loss.item() * len(idx)
-            seen += len(idx)
-            if time.monotonic() - last_step_event >= STEP_EVENT_SECONDS:
-                last_step_event = time.monotonic()
-                emit("step", epoch=epoch, step=step, steps_per_epoch=steps_per_epoch,
-                     global_step=state.global_step, loss=loss.item(), lr=scheduler.get_last_lr()[0])
-
-        dev = evaluate(model, dev_enc, dev_rows, config, device)
-        score = dev[config.settings.metric_for_best]
-        is_best = state.best_score is None or (
-            score > state.best_score if higher_is_better else score < state.best_score)
-        if is_best:
-            state.best_score, state.best_epoch = score, epoch
-            state.epochs_without_improvement = 0
-        else:
-            state.epochs_without_improvement += 1
-        state.epoch = epoch
-        record = {
-            "epoch": epoch, "max_epochs": config.settings.max_epochs, "train_loss": loss_sum / max(seen, 1),
-            "dev_loss": dev["loss"], "dev_macro_f1": dev["macro_f1"], "dev_accuracy": dev["accuracy"],
-            "is_best": is_best, "global_step": state.global_step,
-            "epochs_without_improvement": state.epochs_without_improvement,
-        }
-        state.history.append(record)
-
-        checkpoint = save_checkpoint(checkpoint_root, state, model, tokenizer, optimizer, scheduler, get_rng_state())
-        if is_best:
-            publish_best(checkpoint, best_dir, state.best_score)
-        prune_checkpoints(checkpoint_root, config.settings.keep_checkpoints)
-        epochs_run += 1
-        emit("epoch", **record, seconds=round(time.monotonic() - t0, 3))
+    with preemption_deferred():
+        epochs_run = _train_epochs(config, state, model, saver, train_enc, train_rows, dev_enc, dev_rows,
+                                   regime, device, passes, steps_per_epoch, best_dir, emit)
     # The loop only ends before max_epochs when patience ran out.
     stopped_early = state.epoch < config.settings.max_epochs
 
@@ -211,6 +170,108 @@ def _train(config: TrainConfig, emit: EventWriter) -> int:
     _drop_checkpoints_when_done(config, checkpoint_root)
     emit.write(result)
     return 0
+
+
+class _Checkpointer:
+    """Writes checkpoints, and knows when one is due between epoch ends."""
+
+    def __init__(self, checkpoint_root: Path, config: TrainConfig, tokenizer: Any, optimizer: Any, scheduler: Any,
+                 resumed: Optional[Checkpoint]) -> None:
+        self.root, self.config, self.tokenizer, self.optimizer, self.scheduler = checkpoint_root, config, tokenizer, optimizer, scheduler
+        self.saved = resumed
+        self.saved_at = time.monotonic()
+
+    def save(self, state: TrainerState, model: Any) -> Checkpoint:
+        checkpoint = save_checkpoint(self.root, state, model, self.tokenizer, self.optimizer, self.scheduler, get_rng_state())
+        self.saved, self.saved_at = checkpoint, time.monotonic()
+        prune_checkpoints(self.root, self.config.settings.keep_checkpoints)
+        return checkpoint
+
+    def due(self, state: TrainerState) -> bool:
+        every_steps, every_minutes = self.config.settings.checkpoint_every_steps, self.config.settings.checkpoint_every_minutes
+        return ((every_steps is not None and state.global_step % every_steps == 0)
+                or (every_minutes is not None and time.monotonic() - self.saved_at >= every_minutes * 60))
+
+    def stop_if_preempted(self, state: TrainerState, model: Any) -> None:
+        """On a preemption notice, checkpoint the step reached (unless that is saved already) and raise Preempted."""
+        if not preemption_requested():
+            return
+        if state.global_step > 0 and (self.saved is None or self.saved.global_step != state.global_step):
+            self.save(state, model)
+            log(f"preempted: checkpoint at global step {state.global_step} (epoch {state.epoch + 1}, step {state.epoch_step})")
+        raise Preempted(checkpoint=str(self.saved.path) if self.saved else None, global_step=state.global_step,
+                        epoch=state.epoch, epoch_step=state.epoch_step)
+
+
+def _train_epochs(config: TrainConfig, state: TrainerState, model: Any, saver: _Checkpointer,
+                  train_enc: Encoded, train_rows: list[Example], dev_enc: Encoded, dev_rows: list[Example],
+                  regime: Any, device: torch.device, passes: int, steps_per_epoch: int, best_dir: Path,
+                  emit: EventWriter) -> int:
+    """The epochs still to run, from the position `state` holds (possibly mid-epoch); returns how many ended."""
+    higher_is_better = BEST_METRICS[config.settings.metric_for_best]
+    optimizer, scheduler = saver.optimizer, saver.scheduler
+    epochs_run = 0
+    last_step_event = time.monotonic()
+    for epoch in range(state.epoch + 1, config.settings.max_epochs + 1):
+        if state.epochs_without_improvement >= config.settings.patience:
+            break
+        t0 = time.monotonic()
+        model.train()
+        generator = _epoch_generator(config.seed, epoch)
+        order = [i for _ in range(passes) for i in torch.randperm(len(train_rows), generator=generator).tolist()]
+        # A mid-epoch checkpoint resumes after the steps it has done, with their running loss.
+        done_steps, loss_sum, seen = state.epoch_step, state.epoch_loss_sum, state.epoch_seen
+        # Batches never straddle two passes: each pass is cut into batches on its own.
+        epoch_batches = [b for p in range(passes) for b in batches(len(train_rows), config.settings.batch_size,
+                                                                    order[p * len(train_rows):(p + 1) * len(train_rows)])]
+        for step, idx in enumerate(epoch_batches, start=1):
+            if step <= done_steps:
+                continue
+            saver.stop_if_preempted(state, model)
+            logits = model(**train_enc.batch(idx, device)).logits
+            loss = regime.loss(logits, [train_rows[i] for i in idx])
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            if config.settings.max_grad_norm is not None:
+                torch.nn.utils.clip_grad_norm_(model.parameters(), config.settings.max_grad_norm)
+            optimizer.step()
+            scheduler.step()
+            state.global_step += 1
+            loss_sum += loss.item() * len(idx)
+            seen += len(idx)
+            state.epoch_step, state.epoch_loss_sum, state.epoch_seen = step, loss_sum, seen
+            if time.monotonic() - last_step_event >= STEP_EVENT_SECONDS:
+                last_step_event = time.monotonic()
+                emit("step", epoch=epoch, step=step, steps_per_epoch=steps_per_epoch,
+                     global_step=state.global_step, loss=loss.item(), lr=scheduler.get_last_lr()[0])
+            if saver.due(state):
+                checkpoint = saver.save(state, model)
+                emit("checkpoint", epoch=epoch, step=step, global_step=state.global_step, path=str(checkpoint.path))
+
+        dev = evaluate(model, dev_enc, dev_rows, config, device)
+        score = dev[config.settings.metric_for_best]
+        is_best = state.best_score is None or (
+            score > state.best_score if higher_is_better else score < state.best_score)
+        if is_best:
+            state.best_score, state.best_epoch = score, epoch
+            state.epochs_without_improvement = 0
+        else:
+            state.epochs_without_improvement += 1
+        state.epoch, state.epoch_step, state.epoch_loss_sum, state.epoch_seen = epoch, 0, 0.0, 0
+        record = {
+            "epoch": epoch, "max_epochs": config.settings.max_epochs, "train_loss": loss_sum / max(seen, 1),
+            "dev_loss": dev["loss"], "dev_macro_f1": dev["macro_f1"], "dev_accuracy": dev["accuracy"],
+            "is_best": is_best, "global_step": state.global_step,
+            "epochs_without_improvement": state.epochs_without_improvement,
+        }
+        state.history.append(record)
+
+        checkpoint = saver.save(state, model)
+        if is_best:
+            publish_best(checkpoint, best_dir, state.best_score)
+        epochs_run += 1
+        emit("epoch", **record, seconds=round(time.monotonic() - t0, 3))
+    return epochs_run
 
 
 def _drop_checkpoints_when_done(config: TrainConfig, checkpoint_root: Path) -> None:
@@ -301,7 +362,7 @@ def _repair_best(state: TrainerState, checkpoint_root: Path, best_dir: Path) -> 
     if info is not None and info.get("epoch") == state.best_epoch:
         return
     source: Optional[Checkpoint] = next(
-        (c for c in list_checkpoints(checkpoint_root) if c.epoch == state.best_epoch), None)
+        (c for c in list_checkpoints(checkpoint_root) if c.at_epoch_end and c.epoch == state.best_epoch), None)
     if source is not None:
         log(f"re-publishing best/ from {source.path}")
         publish_best(source, best_dir, state.best_score)

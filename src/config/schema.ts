@@ -140,6 +140,11 @@ export const trainerSettingsSchema = z.strictObject({
   freezeEmbeddings: z.boolean().default(true),
   /** The linear probe's inverse regularisation; null = chosen on the dev split. */
   probeC: z.number().positive().max(1e6).nullable().default(null),
+  // --- What a crash costs (ml/README.md, "Preemption"): checkpoints between epoch ends. ---
+  /** Also checkpoint every this many optimizer steps, so a kill redoes at most that many; null = at epoch ends only. */
+  checkpointEverySteps: z.number().int().positive().max(10_000_000).nullable().default(null),
+  /** Also checkpoint once this many minutes passed since the last checkpoint; null = at epoch ends only. */
+  checkpointEveryMinutes: z.number().positive().max(10_080).nullable().default(null),
 });
 export type TrainerSettings = z.infer<typeof trainerSettingsSchema>;
 
