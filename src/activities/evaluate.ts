@@ -14,6 +14,7 @@ import { evaluateInputSchema, evaluateOutputSchema, type EvaluateInput, type Eva
 import type { ActivityDeps } from './deps';
 import { mlPredictConfig } from './ml-configs';
 import { runMlCommand } from './ml-runner';
+import { underRetryBudget } from './training-attempts';
 
 export const PREDICTIONS_FILE = 'predictions.jsonl';
 export const METRICS_FILE = 'metrics.json';
@@ -45,24 +46,28 @@ export function createEvaluateActivity(deps: ActivityDeps) {
     if (cached) return cached;
 
     const workDir = deps.store.workDir('evaluate', cacheKey);
-    const context = Context.current();
-    await runMlCommand({
-      command: 'predict',
-      configPath: join(workDir, 'predict-config.json'),
-      config: mlPredictConfig(
-        {
-          modelDir: input.modelDir,
-          inputFile: pathOfRef(input.test),
-          labels: input.labels,
-          outputFile: join(workDir, PREDICTIONS_FILE),
-          metricsFile: join(workDir, METRICS_FILE),
-        },
-        input.training,
-      ),
-      threads: input.training.threads,
-      signal: context.cancellationSignal,
-      heartbeat: () => context.heartbeat(),
+    // Prediction writes no checkpoints, so every attempt counts as one without progress.
+    return underRetryBudget(workDir, input.training, { cacheKey }, async (attempts) => {
+      const context = Context.current();
+      await runMlCommand({
+        command: 'predict',
+        configPath: join(workDir, 'predict-config.json'),
+        config: mlPredictConfig(
+          {
+            modelDir: input.modelDir,
+            inputFile: pathOfRef(input.test),
+            labels: input.labels,
+            outputFile: join(workDir, PREDICTIONS_FILE),
+            metricsFile: join(workDir, METRICS_FILE),
+          },
+          input.training,
+        ),
+        threads: input.training.threads,
+        signal: context.cancellationSignal,
+        preemption: deps.preemption,
+        heartbeat: () => context.heartbeat({ cacheKey, attempts }),
+      });
+      return recordEvaluation(deps, cacheKey, workDir);
     });
-    return recordEvaluation(deps, cacheKey, workDir);
   };
 }

@@ -172,6 +172,11 @@ export const trainingSchema = trainerSettingsSchema.extend({
   threads: z.number().int().positive().max(1024).optional(),
   /** How long the GPU queue may go without a heartbeat before the activity is retried elsewhere. */
   heartbeatTimeoutSeconds: z.number().int().positive().max(86_400).default(120),
+  // Retry budget of the GPU activity (src/activities/training-attempts.ts): a lost worker costs no attempt that made progress.
+  /** The cell fails once this many attempts in a row ended (worker lost, preempted, crashed) without a new checkpoint. */
+  maxAttemptsWithoutProgress: z.number().int().positive().max(1000).default(5),
+  /** The cell fails once its training failed on its own (the trainer crashed; not a kill or a preemption) this many times. */
+  maxTrainerFailures: z.number().int().positive().max(1000).default(3),
 });
 
 const concurrencySchema = z.strictObject({

@@ -53,9 +53,30 @@ export function hashOf(value: unknown): string {
 }
 
 /**
+ * Settings added to the config's `training` after cells were first recorded, each with the default
+ * that means "as before". A cell spec leaves them out of its hash while they hold that default, so
+ * adding a setting does not make every recorded cell look changed to `sweep resume`.
+ * (tests/unit/cell-spec-hash.test.ts checks that these are the schema's defaults.)
+ */
+export const TRAINING_SETTINGS_ADDED_LATER: Readonly<Record<string, unknown>> = {
+  checkpointEverySteps: null,
+  checkpointEveryMinutes: null,
+  maxAttemptsWithoutProgress: 5,
+  maxTrainerFailures: 3,
+};
+
+function withoutLaterDefaults(cell: unknown): unknown {
+  if (cell === null || typeof cell !== 'object' || !('training' in cell)) return cell;
+  const training = (cell as { training: unknown }).training;
+  if (training === null || typeof training !== 'object') return cell;
+  const kept = Object.entries(training).filter(([key, value]) => !(key in TRAINING_SETTINGS_ADDED_LATER && TRAINING_SETTINGS_ADDED_LATER[key] === value));
+  return { ...cell, training: Object.fromEntries(kept) };
+}
+
+/**
  * A cell's spec hash: the cell records its result under it, and a resumed sweep treats the cell
  * as finished only when today's spec has the same hash. One function for both sides.
  */
 export function cellSpecHash(cell: unknown): string {
-  return hashOf(cell);
+  return hashOf(withoutLaterDefaults(cell));
 }

@@ -22,6 +22,11 @@ export interface CreateWorkersOptions {
    */
   activities?: { cpu: object; gpu: object };
   maxConcurrentGpuActivities?: number;
+  /**
+   * After `shutdown()`, how long running activities may go on before they are cancelled: time for a
+   * trainer told to stop to write its checkpoint and for the failure to reach the server.
+   */
+  shutdownGraceMs?: number;
 }
 
 const workflowsPath = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
@@ -46,6 +51,7 @@ export async function createWorkers(options: CreateWorkersOptions): Promise<Work
         workflowBundle: options.workflowBundle ?? (await workflowBundle()),
         activities: options.activities?.cpu ?? createCpuActivities(options.deps),
         maxConcurrentActivityTaskExecutions: options.maxConcurrentCpuActivities ?? 8,
+        shutdownGraceTime: options.shutdownGraceMs ?? 0,
       }),
     );
   }
@@ -57,6 +63,7 @@ export async function createWorkers(options: CreateWorkersOptions): Promise<Work
         taskQueue: TASK_QUEUES.gpu,
         activities: options.activities?.gpu ?? createGpuActivities(options.deps),
         maxConcurrentActivityTaskExecutions: options.maxConcurrentGpuActivities ?? 1,
+        shutdownGraceTime: options.shutdownGraceMs ?? 0,
       }),
     );
   }

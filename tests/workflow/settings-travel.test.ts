@@ -45,6 +45,8 @@ const NON_DEFAULT: TrainerSettings = {
   minSteps: 10,
   freezeEmbeddings: false,
   probeC: 2,
+  checkpointEverySteps: 7,
+  checkpointEveryMinutes: 30,
 };
 /**
  * Kept at their defaults: `regime` has one value yet, and the other `method` (linear-probe) would leave
