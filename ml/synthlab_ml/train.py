@@ -162,6 +162,7 @@ def _train(config: TrainConfig, emit: EventWriter) -> int:
         "epochs_run_this_call": epochs_run,
         "stopped_early": stopped_early,
         "resumed_from_epoch": resumed_from,
+        "resumed_from_step": resume.global_step if resume is not None else None,
         "best_dir": str(best_dir.resolve()),
         # What this side received and validated, as the sweep config spells it.
         "settings": config.settings.model_dump(by_alias=True),
