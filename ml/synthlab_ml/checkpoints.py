@@ -71,8 +71,11 @@ def list_checkpoints(checkpoint_root: Path) -> list[Checkpoint]:
         m = _CHECKPOINT_DIR.match(child.name)
         if m and child.is_dir():
             if (child / STATE_FILE).is_file():
-                state = Checkpoint(0, child).state()
-                found.append(Checkpoint(state.epoch, child, state.global_step, at_epoch_end=m.group(1) == "epoch"))
+                state, number = Checkpoint(0, child).state(), int(m.group(2))
+                if m.group(1) == "epoch":
+                    found.append(Checkpoint(number, child, state.global_step, at_epoch_end=True))
+                else:
+                    found.append(Checkpoint(state.epoch, child, number, at_epoch_end=False))
             else:
                 print(f"warning: ignoring incomplete checkpoint {child}", file=sys.stderr)
     return sorted(found, key=lambda c: (c.global_step, c.epoch, c.at_epoch_end))

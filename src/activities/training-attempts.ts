@@ -124,9 +124,9 @@ export function countFailure(ledger: AttemptLedger, error: unknown, budget: Retr
 
 /**
  * Runs one attempt of the training activity whose run lives in `outputDir` under its retry budget:
- * refuses to start when the attempts without progress are spent, heartbeats the ledger at once,
- * and counts a failure of the training's own before passing it on. `work` receives the ledger to
- * include, as `attempts`, in every heartbeat it sends.
+ * refuses to start when the attempts without progress are spent, and counts a failure of the
+ * training's own before passing it on. `work` receives the ledger to include, as `attempts`, in
+ * every heartbeat it sends, the first one at once (`runMlCommand` heartbeats before it spawns).
  */
 export async function underRetryBudget<Result>(
   outputDir: string,
@@ -137,7 +137,6 @@ export async function underRetryBudget<Result>(
   const context = Context.current();
   const budget: RetryBudget = { maxAttemptsWithoutProgress: training.maxAttemptsWithoutProgress, maxTrainerFailures: training.maxTrainerFailures };
   const ledger = openAttempt({ attempt: context.info.attempt, heartbeatDetails: context.info.heartbeatDetails, progressNow: await progressMark(outputDir), budget });
-  context.heartbeat({ ...details, attempts: ledger });
   try {
     return await work(ledger);
   } catch (error) {
