@@ -6,10 +6,14 @@
  *   resumes training at that very step.
  * - SIGKILL to the worker more times than the GPU activity's old attempt limit (4): the cell still
  *   completes, because every attempt wrote a new checkpoint before it was killed.
+ * - SIGKILL before any checkpoint, as many times as `maxAttemptsWithoutProgress`: the cell fails
+ *   for good with a message that says so.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, openSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { WorkflowFailedError } from '@temporalio/client';
+import { ActivityFailure, ApplicationFailure } from '@temporalio/common';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { TrainingSettings } from '../../src/config/schema';
 import { getDatasetSpec } from '../../src/data/registry';
@@ -157,3 +161,32 @@ it('completes a cell whose worker is SIGKILLed more often than the old attempt l
   expect(trainResult.resumed_from_step).toBe(marks.at(-1));
   console.log(`preemption test: worker SIGKILLed ${kills} times (newest checkpoint at each kill: steps ${marks.join(', ')}); the cell completed`);
 }, 900_000);
+
+it('fails a cell, saying why, once its attempts end without a new checkpoint too many times in a row', async () => {
+  const handle = await startCell('preemption/no-progress', 3, training({ maxAttemptsWithoutProgress: 2 }));
+  let runDir: string | undefined;
+  for (let kill = 1; kill <= 2; kill += 1) {
+    const worker = startWorker();
+    runDir ??= await runDirOf(knownRuns);
+    const dir = runDir;
+    // Killed as soon as its trainer runs: long before the first checkpoint.
+    await waitFor(() => (trainerPids(dir).length > 0 ? true : undefined), 300_000, `the trainer of attempt ${kill}`);
+    worker.kill('SIGKILL');
+    await exited(worker);
+    await waitFor(() => (trainerPids(dir).length === 0 ? true : undefined), 15_000, 'the orphaned trainer to exit');
+  }
+  expect(newestStep(runDir!)).toBe(-1);
+  startWorker();
+  const error = await handle.result().then(
+    () => undefined,
+    (failure: unknown) => failure,
+  );
+  expect(error).toBeInstanceOf(WorkflowFailedError);
+  const activityFailure = (error as WorkflowFailedError).cause;
+  expect(activityFailure).toBeInstanceOf(ActivityFailure);
+  const cause = (activityFailure as ActivityFailure).cause;
+  expect(cause).toBeInstanceOf(ApplicationFailure);
+  expect((cause as ApplicationFailure).type).toBe('NoTrainingProgress');
+  expect((cause as ApplicationFailure).message).toMatch(/^training made no progress in 2 attempts in a row \(no new checkpoint since the start\)/);
+  console.log(`preemption test: no-progress failure: ${(cause as ApplicationFailure).message}`);
+}, 600_000);
