@@ -14,7 +14,7 @@ import { existsSync, openSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { WorkflowFailedError } from '@temporalio/client';
 import { ActivityFailure, ApplicationFailure } from '@temporalio/common';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
 import type { TrainingSettings } from '../../src/config/schema';
 import { getDatasetSpec } from '../../src/data/registry';
 import { repoRoot, synthlabCliArgs } from '../../src/infra/paths';
@@ -96,6 +96,13 @@ beforeAll(async () => {
   tinyModel = buildTinyModel(join(temporal.stateDir, 'tiny-model'));
 }, 240_000);
 
+// Each test runs its own workers: a worker left over from the previous test would take its tasks.
+afterEach(async () => {
+  const running = workerProcesses.filter((child) => child.exitCode === null && child.signalCode === null);
+  for (const child of running) child.kill('SIGKILL');
+  await Promise.all(running.map(exited));
+});
+
 afterAll(async () => {
   for (const child of workerProcesses) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
   await temporal?.stop();
@@ -150,7 +157,8 @@ it('completes a cell whose worker is SIGKILLed more often than the old attempt l
     marks.push(newestStep(dir));
     worker.kill('SIGKILL');
     await exited(worker);
-    await waitFor(() => (trainerPids(dir).length === 0 ? true : undefined), 15_000, 'the orphaned trainer to exit');
+    // A trainer orphaned while Python still starts stops once its watchdog runs: slow on a loaded machine.
+    await waitFor(() => (trainerPids(dir).length === 0 ? true : undefined), 90_000, 'the orphaned trainer to exit');
   }
   expect(existsSync(join(runDir!, 'train_result.json'))).toBe(false);
   startWorker();
@@ -158,7 +166,8 @@ it('completes a cell whose worker is SIGKILLed more often than the old attempt l
   expect(outcome.trainings).toBe(1);
   const trainResult = JSON.parse(readFileSync(join(runDir!, 'train_result.json'), 'utf8')) as { resumed_from_step: number; epochs_run: number };
   expect(trainResult.epochs_run).toBe(3);
-  expect(trainResult.resumed_from_step).toBe(marks.at(-1));
+  // The trainer may have written one more checkpoint between the look and the kill.
+  expect(trainResult.resumed_from_step).toBeGreaterThanOrEqual(marks.at(-1)!);
   console.log(`preemption test: worker SIGKILLed ${kills} times (newest checkpoint at each kill: steps ${marks.join(', ')}); the cell completed`);
 }, 900_000);
 
@@ -173,7 +182,8 @@ it('fails a cell, saying why, once its attempts end without a new checkpoint too
     await waitFor(() => (trainerPids(dir).length > 0 ? true : undefined), 300_000, `the trainer of attempt ${kill}`);
     worker.kill('SIGKILL');
     await exited(worker);
-    await waitFor(() => (trainerPids(dir).length === 0 ? true : undefined), 15_000, 'the orphaned trainer to exit');
+    // A trainer orphaned while Python still starts stops once its watchdog runs: slow on a loaded machine.
+    await waitFor(() => (trainerPids(dir).length === 0 ? true : undefined), 90_000, 'the orphaned trainer to exit');
   }
   expect(newestStep(runDir!)).toBe(-1);
   startWorker();
