@@ -112,3 +112,71 @@ def test_sigterm_and_sigkill_resume_at_the_step(capsys: pytest.CaptureFixture[st
     with capsys.disabled():
         print(f"\npreemption: steps_redone_after_sigterm={steps_redone_after_sigterm} "
               f"steps_redone_after_sigkill={steps_redone_after_sigkill} checkpoint_interval={CHECKPOINT_INTERVAL}")
+
+
+# Study D's trainer under preemption: a warmup regime (8 synthetic rows, then 40 gold), two batches an
+# optimizer step. minSteps makes every epoch 20 optimizer steps: phase 1 is global steps 1-40 (run epochs
+# 1-2), phase 2 41-80 (run epochs 3-4), so a signal at step 64 lands inside phase 2's second epoch.
+PHASED = dict(batchSize=4, maxEpochs=2, patience=100, minSteps=40, gradientAccumulation=2, regime="warmup",
+              keepEpochCheckpoints=True, keepCheckpointsWhenDone=True)
+PHASED_STEPS_PER_EPOCH = 20
+
+
+def _parted_train_file(sib_files: dict[str, Path], tmp_path: Path) -> Path:
+    rows = [json.loads(line) for line in sib_files["train"].read_text().splitlines()]
+    parted = [{**row, "part": "synthetic" if index < 8 else "gold"} for index, row in enumerate(rows)]
+    path = tmp_path / "parted.jsonl"
+    path.write_text("".join(json.dumps(row) + "\n" for row in parted))
+    return path
+
+
+def _phased_outputs(config_path: Path) -> tuple[dict[str, torch.Tensor], dict[str, torch.Tensor], dict[str, Any]]:
+    """The last checkpoint's weights, the last kept epoch checkpoint's, and the train result."""
+    run = Path(json.loads(config_path.read_text())["output_dir"])
+    return (load_file(str(run / "checkpoints" / "epoch-4" / "model.safetensors")),
+            load_file(str(run / "epochs" / "epoch-2" / "trained.safetensors")),
+            json.loads((run / "train_result.json").read_text()))
+
+
+def test_preemption_inside_phase_two_with_gradient_accumulation(train_config: Callable[..., Path], sib_files: dict[str, Path],
+                                                                tmp_path: Path) -> None:
+    train_file = str(_parted_train_file(sib_files, tmp_path))
+    uninterrupted = train_config(**PHASED, train_file=train_file, output_dir=str(tmp_path / "uninterrupted"))
+    code, reference_events = run_trainer(uninterrupted)
+    assert code == 0
+    assert reference_events[0]["steps_per_epoch"] == PHASED_STEPS_PER_EPOCH
+    reference_weights, reference_epoch_weights, reference_result = _phased_outputs(uninterrupted)
+
+    # SIGTERM inside phase 2: the checkpoint records the phase and the position in its epoch.
+    preempted = train_config(**PHASED, train_file=train_file, output_dir=str(tmp_path / "sigterm"))
+    code, first = run_trainer(preempted, stop_at_step=3 * PHASED_STEPS_PER_EPOCH + 4, sig=signal.SIGTERM)
+    assert code == 75, f"a preempted trainer exits with 75, got {code}"
+    notice = first[-1]
+    assert notice["event"] == "preempted" and notice["phase"] == 1, notice
+    assert notice["epoch"] == 3 and 0 < notice["epoch_step"] < PHASED_STEPS_PER_EPOCH, notice
+    state = json.loads((Path(notice["checkpoint"]) / "trainer_state.json").read_text())
+    assert (state["phase"], state["phase_epoch"], state["epoch_step"]) == (1, 1, notice["epoch_step"])
+    assert state["epoch_seen"] == notice["epoch_step"] * 2 * PHASED["batchSize"]
+    code, second = run_trainer(preempted)
+    assert code == 0
+    assert second[0]["resumed_from_step"] == notice["global_step"] and second[0]["phase"] == "gold"
+    assert last_step(first) == notice["global_step"]
+    assert epoch_records(first) + epoch_records(second) == epoch_records(reference_events)
+    weights, epoch_weights, result = _phased_outputs(preempted)
+    assert_same_weights(weights, reference_weights)
+    assert_same_weights(epoch_weights, reference_epoch_weights)
+    assert result["resumed_from_step"] == notice["global_step"] and result["phases"] == reference_result["phases"]
+    assert [c["epoch"] for c in result["epoch_checkpoints"]] == [1, 2]
+
+    # SIGKILL with step checkpoints every 7 optimizer steps: at most 7 are redone, in phase 2.
+    killed = train_config(**PHASED, checkpointEverySteps=7, train_file=train_file, output_dir=str(tmp_path / "sigkill"))
+    code, first = run_trainer(killed, stop_at_step=3 * PHASED_STEPS_PER_EPOCH + 4, sig=signal.SIGKILL)
+    assert code == -signal.SIGKILL
+    code, second = run_trainer(killed)
+    assert code == 0
+    assert 0 <= last_step(first) - second[0]["resumed_from_step"] <= 7
+    assert epoch_records(first) + epoch_records(second) == epoch_records(reference_events)
+    weights, epoch_weights, result = _phased_outputs(killed)
+    assert_same_weights(weights, reference_weights)
+    assert_same_weights(epoch_weights, reference_epoch_weights)
+    assert result["phases"] == reference_result["phases"]
