@@ -149,7 +149,8 @@ export async function run(args: string[]): Promise<number> {
   console.log(`state folder ${stateDir}`);
   const server = await startDevServer({ stateDir });
   let worker: ChildProcess | undefined;
-  const connection = await Connection.connect({ address: server.address });
+  // A sweep run's history can pass gRPC's default 4 MB receive limit (the server allows up to 50 MB per history); the bench reads it whole.
+  const connection = await Connection.connect({ address: server.address, channelArgs: { 'grpc.max_receive_message_length': 64 * 1024 * 1024 } });
   try {
     const client = new Client({ connection, namespace: DEFAULT_NAMESPACE });
     worker = startBenchWorker(server.address, stateDir);

@@ -121,6 +121,39 @@ export const dedupeOutputSchema = z.strictObject({
 });
 export type DedupeOutput = z.infer<typeof dedupeOutputSchema>;
 
+/** Where an imported product's rows come from (plan.ts ImportSource). */
+export const importSourceSchema = z.strictObject({
+  name: z.string(),
+  path: z.string(),
+  sha256: z.string().regex(/^[0-9a-f]{64}$/),
+  format: z.enum(['csv', 'tsv', 'jsonl']),
+  columns: z.strictObject({
+    text: z.string(),
+    textPair: z.string().optional(),
+    label: z.string(),
+    labelSource: z.string().optional(),
+    metadata: z.array(z.string()).optional(),
+  }),
+});
+
+export const importSamplesInputSchema = z.strictObject({
+  productKey: z.string(),
+  source: importSourceSchema,
+  labels: z.array(z.string()).min(1),
+  /** The task has text pairs (NLI). */
+  pairs: z.boolean(),
+});
+export type ImportSamplesInput = z.infer<typeof importSamplesInputSchema>;
+
+export const importSamplesOutputSchema = z.strictObject({
+  /** JSONL candidates: id, label, text, textPair?, labelSource, origin {kind: file, file, sha256, line}, metadata?. */
+  candidates: artifactRefSchema,
+  /** An empty demo set (JSON {}): imports have no demos for dedupe to hold out. */
+  demos: artifactRefSchema,
+  importedByLabel: countsByLabelSchema,
+});
+export type ImportSamplesOutput = z.infer<typeof importSamplesOutputSchema>;
+
 export const annotateInputSchema = z.strictObject({
   productKey: z.string(),
   samples: artifactRefSchema,
@@ -142,6 +175,8 @@ export const selectInputSchema = z.strictObject({
   /** The synthetic dataset to select from; absent for the gold baseline (real training split). */
   source: artifactRefSchema.optional(),
   perLabel: z.number().int().positive(),
+  /** Study B: a class-balanced total instead of perLabel (at least 2 per class; see config/sizes.ts). */
+  size: z.number().int().positive().optional(),
   devPerLabel: z.number().int().positive(),
   seed: z.number().int(),
 });
@@ -256,3 +291,41 @@ export const keepSamplesOutputSchema = z.strictObject({
   rejectedByJudgeByLabel: countsByLabelSchema,
 });
 export type KeepSamplesOutput = z.infer<typeof keepSamplesOutputSchema>;
+
+/** Study B: an LLM as a classifier over a test split. The provider travels whole (its concurrency sets how many requests run at once). */
+export const classifyInputSchema = z.strictObject({
+  cellKey: z.string(),
+  dataRoot: z.string(),
+  dataset: DatasetSpecSchema,
+  language: z.string(),
+  taskDescription: z.string().optional(),
+  classifier: z.strictObject({
+    name: z.string(),
+    provider: generatorSchema.shape.provider,
+    mode: z.enum(['zero-shot', 'in-context']),
+    examplesPerLabel: z.number().int().min(2).max(100).optional(),
+    seed: z.number().int().nonnegative(),
+    maxTokens: z.number().int().positive(),
+    testRows: z.number().int().positive().optional(),
+  }),
+  /** prompts/classify/zero-shot.v1.md or in-context.v1.md. */
+  promptFile: z.string(),
+});
+export type ClassifyInput = z.infer<typeof classifyInputSchema>;
+
+export const classifyOutputSchema = z.strictObject({
+  n: z.number().int().nonnegative(),
+  accuracy: z.number(),
+  macroF1: z.number(),
+  /** Answers that named no label (counted wrong), and their share of n. */
+  outOfLabel: z.number().int().nonnegative(),
+  outOfLabelRate: z.number(),
+  /** How the backend constrained the answer to the labels, or `none` (parsed strictly). */
+  constraint: z.enum(['grammar', 'guided-choice', 'json-schema', 'none']),
+  /** metrics.json in the ML CLI's shape, plus out_of_label. */
+  metrics: artifactRefSchema,
+  /** JSONL, one line per test row in split order: id, gold, reply, answer (null = outside the labels), usage. */
+  requests: artifactRefSchema,
+  llmCalls: z.number().int().nonnegative(),
+});
+export type ClassifyOutput = z.infer<typeof classifyOutputSchema>;

@@ -3,6 +3,7 @@
  * tests may pass others. Every activity maps our own errors to typed Temporal failures.
  */
 import { createAnnotateActivity } from './annotate';
+import { createClassifyActivity } from './classify';
 import { createAnnotateWithModelsActivity } from './annotate-with-models';
 import { createDedupeActivity } from './dedupe';
 import type { ActivityDeps } from './deps';
@@ -11,6 +12,7 @@ import { withFailureTypes } from './failures';
 import { createFineTuneActivity } from './fine-tune';
 import { createFineTuneAndEvaluateActivity } from './fine-tune-evaluate';
 import { createGenerateActivity } from './generate';
+import { createImportSamplesActivity } from './import-samples';
 import { createKeepSamplesActivity } from './keep-samples';
 import { createReviseActivity } from './revise';
 import { createSelectActivity } from './select';
@@ -23,6 +25,8 @@ export function createCpuActivities(deps: ActivityDeps) {
     summarizeLabels: withFailureTypes(createSummarizeLabelsActivity(deps)),
     generateSamples: withFailureTypes(createGenerateActivity(deps)),
     reviseSamples: withFailureTypes(createReviseActivity(deps)),
+    classifyTestSet: withFailureTypes(createClassifyActivity(deps)),
+    importSamples: withFailureTypes(createImportSamplesActivity(deps)),
     dedupeSamples: withFailureTypes(createDedupeActivity(deps)),
     keepSamples: withFailureTypes(createKeepSamplesActivity(deps)),
     annotateSamples: withFailureTypes(createAnnotateActivity(deps)),

@@ -129,7 +129,8 @@ export function createReviseActivity(deps: ActivityDeps) {
       await log.close();
     }
 
-    const accepted = candidates.filter((candidate) => judgements.get(candidate.id)?.verdict === 'yes');
+    // Accepted rows keep the judge's verdict too: a row's provenance names every verdict it received.
+    const accepted = candidates.filter((candidate) => judgements.get(candidate.id)?.verdict === 'yes').map((candidate) => ({ ...candidate, judge: judgements.get(candidate.id) }));
     const rejected = candidates
       .filter((candidate) => judgements.get(candidate.id)?.verdict !== 'yes')
       .map((candidate) => ({ ...candidate, ...judgements.get(candidate.id) }));

@@ -10,6 +10,13 @@ export const candidateSchema = z.looseObject({
 });
 export type Candidate = z.infer<typeof candidateSchema>;
 
+/** Where a row came from: the LLM request that produced it (index into the product's request log, per label), or a file's line. */
+export const rowOriginSchema = z.discriminatedUnion('kind', [
+  z.strictObject({ kind: z.literal('request'), label: z.string(), requestIndex: z.number().int().nonnegative() }),
+  z.strictObject({ kind: z.literal('file'), file: z.string(), sha256: z.string(), line: z.number().int().positive() }),
+]);
+export type RowOrigin = z.infer<typeof rowOriginSchema>;
+
 export const syntheticRowSchema = z.strictObject({
   id: z.string(),
   text: z.string(),
@@ -19,6 +26,12 @@ export const syntheticRowSchema = z.strictObject({
   /** Where the label came from: the prompt's label here; a teacher or annotator model later. */
   labelSource: z.string(),
   generator: z.string(),
+  /** Provenance; absent in products made before it was recorded. */
+  origin: rowOriginSchema.optional(),
+  /** The judge's verdict on a kept row of a revised product. */
+  judge: z.strictObject({ verdict: z.string(), reason: z.string(), reply: z.string() }).optional(),
+  /** An imported row's metadata columns. */
+  metadata: z.record(z.string(), z.string()).optional(),
 });
 export type SyntheticRow = z.infer<typeof syntheticRowSchema>;
 

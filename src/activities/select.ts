@@ -6,6 +6,7 @@
  */
 import { languagesForSplit, type DatasetSpec } from '../data/dataset-spec';
 import { DataError, readSplit, type Example } from '../data/readers';
+import { perLabelCounts } from '../config/sizes';
 import { selectBalanced } from '../stages/select';
 import { selectInputSchema, type SelectInput, type SelectOutput } from './contracts';
 import type { ActivityDeps } from './deps';
@@ -31,6 +32,25 @@ export async function devAndGoldPool(spec: DatasetSpec, input: Pick<SelectInput,
   return { dev, goldPool: train.filter((example) => !devIds.has(example.id)) };
 }
 
+/**
+ * A class-balanced total (study B): each label's rows are a prefix of its seeded order, so the sets
+ * of one seed are nested across sizes; a label with fewer rows than its share is a recorded shortfall.
+ */
+export function selectSize<T extends { id: string; label: string }>(pool: readonly T[], size: number, seed: number, labels: readonly string[]): { selected: T[]; shortfall: Record<string, number> } {
+  const counts = perLabelCounts(size, labels, seed);
+  const most = Math.max(...Object.values(counts));
+  const { selected: drawn } = selectBalanced(pool, { perLabel: most, seed, labels });
+  const selected: T[] = [];
+  const shortfall: Record<string, number> = {};
+  for (const label of labels) {
+    const wanted = counts[label] ?? 0;
+    const rows = drawn.filter((row) => row.label === label).slice(0, wanted);
+    selected.push(...rows);
+    shortfall[label] = wanted - rows.length;
+  }
+  return { selected, shortfall };
+}
+
 export function createSelectActivity(deps: ActivityDeps) {
   return async function selectTrainingSet(rawInput: SelectInput): Promise<SelectOutput> {
     const input = selectInputSchema.parse(rawInput);
@@ -48,7 +68,7 @@ export function createSelectActivity(deps: ActivityDeps) {
           : `${spec.name} has no training examples for ${input.language}`,
       );
     }
-    const { selected, shortfall } = selectBalanced(pool, { perLabel: input.perLabel, seed: input.seed, labels: spec.labels });
+    const { selected, shortfall } = input.size === undefined ? selectBalanced(pool, { perLabel: input.perLabel, seed: input.seed, labels: spec.labels }) : selectSize(pool, input.size, input.seed, spec.labels);
     return {
       train: await deps.store.putJsonl(selected),
       dev: await deps.store.putJsonl(dev.map(toTrainingRow)),

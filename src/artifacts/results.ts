@@ -70,9 +70,23 @@ export const cellTrainingSetResultSchema = z.strictObject({
   shortfallByLabel: z.record(z.string(), z.number().int()),
 });
 
+/** Study B: an LLM used as a classifier, what it answered and how often outside the labels. */
+export const cellClassifierResultSchema = z.strictObject({
+  name: z.string(),
+  mode: z.enum(['zero-shot', 'in-context']),
+  examplesPerLabel: z.number().int().optional(),
+  /** Test rows asked. */
+  n: z.number().int().nonnegative(),
+  outOfLabel: z.number().int().nonnegative(),
+  outOfLabelRate: z.number(),
+  constraint: z.enum(['grammar', 'guided-choice', 'json-schema', 'none']),
+  /** The per-request log: one JSONL line per test row (reply, answer, usage). */
+  requests: artifactRefSchema,
+});
+
 export const cellResultSchema = z.strictObject({
   key: z.string().min(1),
-  kind: z.enum(['synthetic', 'gold']),
+  kind: z.enum(['synthetic', 'gold', 'classifier']),
   task: z.string(),
   language: z.string(),
   strategy: z.string(),
@@ -92,6 +106,10 @@ export const cellResultSchema = z.strictObject({
   trainingSet: cellTrainingSetResultSchema.optional(),
   /** Study D: where the cell was scored, and over which labels when fewer than the task's. */
   evaluation: z.strictObject({ dataset: z.string(), language: z.string(), scoredLabels: z.array(z.string()).optional() }).optional(),
+  /** Study B: the training set's requested total, which draw of it, and what each label lacked (never a silent smaller set). */
+  size: z.strictObject({ total: z.number().int().positive(), repeat: z.number().int().nonnegative(), shortfallByLabel: z.record(z.string(), z.number().int()) }).optional(),
+  /** Study B: present for an LLM classifier cell (which trains nothing: trainSize counts its in-context examples). */
+  classifier: cellClassifierResultSchema.optional(),
 });
 
 export const dataProductCountsSchema = z.strictObject({
@@ -125,7 +143,10 @@ export const dataProductResultSchema = z.strictObject({
   key: z.string().min(1),
   dataset: artifactRefSchema,
   rejects: artifactRefSchema.optional(),
-  requests: artifactRefSchema,
+  /** The append-only log of LLM requests; absent for an imported product. */
+  requests: artifactRefSchema.optional(),
+  /** An imported product's file: rows point at its lines. */
+  imported: z.strictObject({ name: z.string(), path: z.string(), sha256: z.string(), format: z.string(), rows: z.number().int().nonnegative() }).optional(),
   labelDescriptions: artifactRefSchema.optional(),
   counts: dataProductCountsSchema,
   /** Generate → judge → dedupe rounds it took to meet the quota of kept samples. Absent before rounds. */
@@ -175,7 +196,9 @@ export interface CellOutcome {
   accuracy: number;
   trainSize: number;
   /** Where the training labels came from: `prompt` (the label the generator was asked for) or `gold`. */
-  labelSource: 'prompt' | 'gold' | 'teacher';
+  labelSource: 'prompt' | 'gold' | 'teacher' | 'none';
+  /** Study B: LLM requests a classifier cell sent (absent for trained cells). */
+  llmCalls?: number;
   /** One readable line, e.g. `sib200 · cy · TargetDemos · smollm2-135m · seed 1 → macro-F1 61.2`. */
   summary: string;
 }

@@ -150,7 +150,13 @@ function addSweepCommands(sweep: Command, setExitCode: (code: number) => void): 
     .command('show')
     .description('one cell or data product: stage, status, the running activity and its last progress, results or the error')
     .argument('<workflow-id>', 'e.g. sweep/demo/cell/<key> (`sweep status` and the UI show the ids)')
-    .action(async (workflowId: string) => {
+    .option('--sample <id>', 'with a data product (sweep/<name>/data/<key>): one row\'s provenance, read from the artifacts (its request or file line, verdicts and labels)')
+    .action(async (workflowId: string, options: { sample?: string }) => {
+      if (options.sample !== undefined) {
+        const { sweepShowSampleCommand } = await import('./sample-provenance');
+        setExitCode(await sweepShowSampleCommand(workflowId, options.sample));
+        return;
+      }
       const { sweepShowCommand } = await import('./sweep-manage');
       setExitCode(await sweepShowCommand(workflowId));
     });

@@ -8,7 +8,7 @@ import { loadPromptTemplate, type LoadedTemplate } from '../activities/prompt-fi
 import { templateMessages } from '../activities/prompt-messages';
 import { estimateSweep, type ProductPromptSizes, type SweepEstimate } from '../config/estimate';
 import type { LoadedSweepConfig } from '../config/load';
-import type { DataProductSpec, SweepPlan } from '../config/plan';
+import { isGeneratedProduct, type DataProductSpec, type GeneratedProductSpec, type SweepPlan } from '../config/plan';
 import { generationPromptFile } from '../config/strategies';
 import type { DatasetSpec } from '../data/dataset-spec';
 import { parseLabelDescriptions } from '../data/label-descriptions';
@@ -56,7 +56,7 @@ export async function estimatePlanUsage(loaded: LoadedSweepConfig, plan: Pick<Sw
 
   try {
     const sizes = new Map<string, ProductPromptSizes>();
-    for (const product of plan.dataProducts) {
+    for (const product of plan.dataProducts.filter(isGeneratedProduct)) {
       const providerKey = hashOf(product.generator.provider);
       let counter = counters.get(providerKey);
       if (!counter) {
@@ -71,7 +71,7 @@ export async function estimatePlanUsage(loaded: LoadedSweepConfig, plan: Pick<Sw
       return measured;
     });
     const approximatedGenerators = [
-      ...new Set(plan.dataProducts.filter((product) => !counters.get(hashOf(product.generator.provider))?.exact).map((product) => product.generator.name)),
+      ...new Set(plan.dataProducts.filter(isGeneratedProduct).filter((product) => !counters.get(hashOf(product.generator.provider))?.exact).map((product) => product.generator.name)),
     ];
     return { ...estimate, approximatedGenerators };
   } finally {
@@ -79,7 +79,7 @@ export async function estimatePlanUsage(loaded: LoadedSweepConfig, plan: Pick<Sw
   }
 
   async function measureProduct(
-    product: DataProductSpec,
+    product: GeneratedProductSpec,
     dataset: DatasetSpec,
     counter: PromptTokenCounter,
     loaders: {

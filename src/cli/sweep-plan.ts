@@ -15,7 +15,9 @@ export async function sweepPlanCommand(configPath: string, options: { configOnly
   // Study D's counts are appended, so the fields a study A plan prints stay exactly as they were.
   const counts = planCounts(plan);
   const studyDFields = studyD ? ` teachers=${counts.teachers} annotations=${counts.annotations} selections=${counts.selections} student_trainings=${counts.studentTrainings}` : '';
-  console.log(`plan: data_products=${plan.dataProducts.length} cells=${plan.cells.length} label_summaries=${plan.labelSummaries.length}${studyDFields}`);
+  // Likewise study B's classifier cells (included in cells=), only when the config has classifiers.
+  const classifierFields = counts.classifierCells > 0 ? ` classifier_cells=${counts.classifierCells}` : '';
+  console.log(`plan: data_products=${plan.dataProducts.length} cells=${plan.cells.length} label_summaries=${plan.labelSummaries.length}${studyDFields}${classifierFields}`);
   if (options.configOnly) {
     console.log('checked the config only (--config-only): its data files, models, prompt files and environment variables were not; `sweep start` checks them');
     console.log('no estimate of requests and tokens: it renders the prompts from the data files, which --config-only does not read');

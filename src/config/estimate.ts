@@ -5,7 +5,7 @@
  * real demos and counts their tokens). `ESTIMATE_ASSUMPTIONS` says in one line what the expected
  * figures take for granted.
  */
-import { labelSummaryKey, type DataProductSpec, type SweepPlan } from './plan';
+import { isGeneratedProduct, labelSummaryKey, type GeneratedProductSpec, type SweepPlan } from './plan';
 
 /** Token sizes of one data product's prompts, measured with its generator's tokenizer (or its approximation). */
 export interface ProductPromptSizes {
@@ -78,7 +78,7 @@ function tokensOf(sizes: Record<string, number> | undefined, label: string, what
   return tokens;
 }
 
-export function estimateDataProduct(product: DataProductSpec, labels: readonly string[], sizes: ProductPromptSizes): ProductEstimate {
+export function estimateDataProduct(product: GeneratedProductSpec, labels: readonly string[], sizes: ProductPromptSizes): ProductEstimate {
   const { generation } = product;
   const expectedRequestsPerLabel = Math.min(generation.maxRequestsPerLabel, Math.ceil(generation.samplesPerLabel / generation.samplesPerRequest));
   // Sizes are means over examples: whole tokens per request.
@@ -121,10 +121,11 @@ export function estimateDataProduct(product: DataProductSpec, labels: readonly s
 /** Every data product of the plan; `sizesOf` gives each one's measured prompt sizes and `labelsOf` its task's labels. */
 export function estimateSweep(
   plan: Pick<SweepPlan, 'dataProducts'>,
-  labelsOf: (product: DataProductSpec) => readonly string[],
-  sizesOf: (product: DataProductSpec) => ProductPromptSizes,
+  labelsOf: (product: GeneratedProductSpec) => readonly string[],
+  sizesOf: (product: GeneratedProductSpec) => ProductPromptSizes,
 ): SweepEstimate {
-  const products = plan.dataProducts.map((product) => estimateDataProduct(product, labelsOf(product), sizesOf(product)));
+  // Imported products ask no LLM.
+  const products = plan.dataProducts.filter(isGeneratedProduct).map((product) => estimateDataProduct(product, labelsOf(product), sizesOf(product)));
   const summaries = new Map<string, StageEstimate>();
   for (const product of products) if (product.summarizeLabels) summaries.set(product.summarizeLabels.key, product.summarizeLabels.estimate);
   const total = addStages([...products.flatMap((product) => [product.generate, product.revise]), ...summaries.values()]);

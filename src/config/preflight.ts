@@ -9,6 +9,7 @@
 import type { Env } from '../infra/paths';
 import { artifactsDir } from '../infra/paths';
 import { checkDataFiles } from './checks/data-files';
+import { resolveImportFiles } from './checks/import-files';
 import { checkModels } from './checks/models';
 import { checkNames } from './checks/names';
 import { checkPromptFiles, type PromptTemplateParser } from './checks/prompts';
@@ -44,10 +45,23 @@ export async function preflightProblems(read: ReadSweepConfig, options: Prefligh
   return [...problems, ...data, ...models, ...prompts];
 }
 
+/**
+ * Imported generations' files are read even with --config-only: a product is keyed by its file's
+ * sha256, so there is no plan without them. A bad file is a problem, and the config is not planned.
+ */
+async function withImportsResolved(read: ReadSweepConfig): Promise<{ read: ReadSweepConfig; problems: ConfigProblem[] }> {
+  const imports = read.config?.imports;
+  if (read.config === undefined || imports === undefined || read.problems.length > 0) return { read, problems: [] };
+  const resolved = await resolveImportFiles(imports, read.datasets, read.path);
+  if (resolved.imports === undefined) return { read: { ...read, config: undefined }, problems: resolved.problems };
+  return { read: { ...read, config: { ...read.config, imports: resolved.imports } }, problems: [] };
+}
+
 /** Reads a config and runs the pre-flight: the loaded config, or a ConfigError listing every problem. */
 export async function preflightSweepConfig(file: string, options: PreflightOptions): Promise<LoadedSweepConfig> {
-  const read = await readSweepConfig(file);
-  const problems = await preflightProblems(read, options);
+  const resolved = await withImportsResolved(await readSweepConfig(file));
+  const read = resolved.read;
+  const problems = [...resolved.problems, ...(await preflightProblems(read, options))];
   if (problems.length > 0) {
     const count = problems.length === 1 ? '1 problem' : `${problems.length} problems`;
     throw ConfigError.listing(`${read.path}: ${count}; nothing was started:`, problems);

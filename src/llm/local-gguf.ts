@@ -1,6 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { LlamaChatSession, type ChatHistoryItem, type LlamaContextSequence, type LlamaModel } from 'node-llama-cpp';
 import { ApplicationFailure } from '@temporalio/common';
+import { labelChoiceGrammar } from './choice-grammar';
 import { classifyLocalError, LlmFailureType } from './errors';
 import { createLimiter } from './limiter';
 import { acquireContext, releaseContext, type ContextSpec, type SharedContext } from './local-gguf-runtime';
@@ -51,6 +52,7 @@ export function createLocalGgufModel(config: LocalGgufConfig, deps: LocalGgufDep
     id,
     contextSize: config.contextSize,
     concurrency: config.concurrency,
+    choiceConstraint: 'grammar',
 
     complete(request) {
       return limiter.run(async () => {
@@ -98,6 +100,8 @@ async function generate(
       .generateContextState({ chatHistory: [...history, { type: 'user', text: prompt }] })
       .contextText.tokenize(model.tokenizer).length;
     const { sampling } = request;
+    // The grammar admits only the choices, so a classifier's answer is always one of its labels.
+    const grammar = request.choices === undefined || request.choices.length === 0 ? undefined : await model.llama.createGrammar({ grammar: labelChoiceGrammar(request.choices) });
     let completionTokens = 0;
     const result = await session.promptWithMeta(prompt, {
       maxTokens: sampling.maxTokens,
@@ -105,6 +109,7 @@ async function generate(
       topP: sampling.topP,
       ...(sampling.seed === undefined ? {} : { seed: sampling.seed }),
       repeatPenalty: sampling.repetitionPenalty === 1 ? false : { penalty: sampling.repetitionPenalty },
+      ...(grammar === undefined ? {} : { grammar }),
       onToken: (tokens) => {
         completionTokens += tokens.length;
       },

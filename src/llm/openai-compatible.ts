@@ -25,7 +25,18 @@ const EMPTY_REPLY_RETRIES = 3;
 type ChatRequestBody = ChatCompletionCreateParamsNonStreaming & {
   repetition_penalty?: number;
   repeat_penalty?: number;
+  /** vLLM: the reply is one of these strings. */
+  guided_choice?: string[];
 };
+
+/** The body fields that constrain the reply to `choices`, as the provider opted in; none otherwise. */
+export function choiceConstraintFields(constraint: OpenAICompatibleConfig['constrainChoices'], choices: readonly string[] | undefined): Partial<ChatRequestBody> {
+  if (constraint === undefined || choices === undefined || choices.length === 0) return {};
+  if (constraint === 'guided-choice') return { guided_choice: [...choices] };
+  return {
+    response_format: { type: 'json_schema', json_schema: { name: 'label', strict: true, schema: { type: 'string', enum: [...choices] } } },
+  };
+}
 
 export function createOpenAICompatibleModel(
   config: OpenAICompatibleConfig,
@@ -58,6 +69,7 @@ export function createOpenAICompatibleModel(
     id: `openai-compatible:${config.model}`,
     contextSize: config.contextSize,
     concurrency: config.concurrency,
+    ...(config.constrainChoices === undefined ? {} : { choiceConstraint: config.constrainChoices }),
 
     complete(request) {
       const { sampling } = request;
@@ -73,6 +85,7 @@ export function createOpenAICompatibleModel(
         ...(sampling.repetitionPenalty === 1
           ? {}
           : { repetition_penalty: sampling.repetitionPenalty, repeat_penalty: sampling.repetitionPenalty }),
+        ...choiceConstraintFields(config.constrainChoices, request.choices),
       };
       let emptyReplies = 0;
       const attempt = async (): Promise<CompletionResult> => {

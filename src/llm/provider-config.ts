@@ -55,6 +55,12 @@ export const openAICompatibleConfigSchema = z
      */
     faultBudgetSeconds: z.number().int().min(0).max(86_400).default(300),
     contextSize: z.number().int().positive().max(1_048_576).optional(),
+    /**
+     * How the server constrains a classifier's answer to the label set, when it can: vLLM's
+     * `guided_choice`, or a JSON-schema `response_format` (the reply is then a JSON string).
+     * Opt-in, because a server that does not know the field may refuse the request.
+     */
+    constrainChoices: z.enum(['guided-choice', 'json-schema']).optional(),
   })
   .strict();
 

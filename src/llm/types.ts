@@ -33,6 +33,12 @@ export interface CompletionRequest {
   signal?: AbortSignal;
   /** Called before each backoff, so a long activity can heartbeat while one of its requests waits to be retried. */
   onFault?: (fault: RequestFault) => void;
+  /**
+   * The reply must be exactly one of these (an LLM as a classifier): a backend that can constrain
+   * its decoding does (a grammar on a local model, guided choice or a JSON schema on a server that
+   * opts in); others ignore it and the caller parses the reply strictly.
+   */
+  choices?: readonly string[];
 }
 
 export interface TokenUsage {
@@ -63,6 +69,8 @@ export interface LanguageModel {
    * Callers keep this many in flight to keep the backend busy.
    */
   readonly concurrency: number;
+  /** How this instance constrains a request's `choices`; absent = it does not (the reply is free text). */
+  readonly choiceConstraint?: 'grammar' | 'guided-choice' | 'json-schema';
   complete(request: CompletionRequest): Promise<CompletionResult>;
   /** Token count of a plain text under this model's tokenizer (approximate where the backend has none). */
   countTokens(text: string): Promise<number>;

@@ -16,6 +16,8 @@ import type { SweepReportData } from './load-sweep';
 import { confusionFileName, resultsMarkdownFileName } from './naming';
 import { resultsMarkdown } from './results-markdown';
 import { points } from './summary-table';
+import { learningCurveFileName, learningCurves, learningCurveSvg } from './learning-curves';
+import { studyBMarkdown } from './study-b';
 import { f1DiversitySvg, studyDMarkdown, studyDRows } from './study-d';
 import { confusionMatrixSvg, gapToGoldSvg } from './svg';
 
@@ -73,6 +75,13 @@ export async function writeReport({ result, outDir, store, estimate }: WriteRepo
   if (studyD.length > 0) {
     await write('study-d.md', studyDMarkdown(studyD, result.sweepId));
     await write('f1-vs-diversity.svg', f1DiversitySvg(studyD, `${result.sweepId}: macro-F1 against diversity of the selected generations`));
+  }
+
+  // Study B: the LLM classifier rows.
+  const studyB = studyBMarkdown(result.cells, result.sweepId);
+  if (studyB !== undefined) await write('study-b.md', studyB);
+  for (const curve of learningCurves(result.cells)) {
+    await write(learningCurveFileName(curve), learningCurveSvg(curve, `${result.sweepId}: ${curve.task} · ${curve.language}, macro-F1 against training-set size`));
   }
 
   const missingMetrics: WrittenReport['missingMetrics'] = [];

@@ -13,3 +13,10 @@ export const TASK_QUEUES = {
 export const PACKAGED_MODEL_PREFIX = 'packaged:';
 
 export const DEFAULT_NAMESPACE = 'default';
+
+/**
+ * What one child still running when the sweep stops starting new ones can add to the sweep's history
+ * before it continues as new: its started and closed events and a workflow task (5 events, about
+ * 1.3 KB when measured with failures' messages), with room to spare.
+ */
+export const DRAIN_PER_CHILD = { events: 8, bytes: 4 * 1024 } as const;

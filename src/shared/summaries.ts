@@ -9,7 +9,8 @@
 const PART = ' · ';
 
 export interface CellTitleParts {
-  kind: 'synthetic' | 'gold';
+  /** `classifier`: an LLM asked for each test row's label (study B); strategy is its mode, generator its name. */
+  kind: 'synthetic' | 'gold' | 'classifier';
   task: string;
   language: string;
   strategy: string;

@@ -11,8 +11,72 @@ import type { AnnotationRefs, CellOutcome, CellResult } from '../artifacts/resul
 import { cellSpecHash, type CellSpec } from '../config/plan';
 import type { DatasetSpec } from '../data/dataset-spec';
 import { CellStatusKey, MacroF1Key, StageKey } from '../shared/search-attributes';
-import { cellSummary, cellTitle } from '../shared/summaries';
-import { cellLocalActivities, gpuActivitiesWith } from './policies';
+import { cellSummary, cellTitle, formatPoints } from '../shared/summaries';
+import { cellLocalActivities, gpuActivitiesWith, llmActivities } from './policies';
+
+/** The classifier prompts, versioned files: a new version is a new file, so recorded cells keep theirs. */
+const CLASSIFY_PROMPTS = { 'zero-shot': 'prompts/classify/zero-shot.v1.md', 'in-context': 'prompts/classify/in-context.v1.md' } as const;
+
+/** Study B: an LLM classifier cell asks the model for every test row's label and trains nothing. */
+async function classifierCell(input: CellInput, classifier: NonNullable<CellSpec['classifier']>): Promise<CellOutcome> {
+  const { sweepId, cell } = input;
+  setStage('classify');
+  const dataset = input.evaluationDataset ?? input.dataset;
+  const classified = await llmActivities.classifyTestSet({
+    cellKey: cell.key,
+    dataRoot: input.dataRoot,
+    dataset,
+    language: cell.evaluation?.language ?? cell.language,
+    classifier: {
+      name: classifier.name,
+      provider: classifier.provider,
+      mode: classifier.mode,
+      ...(classifier.examplesPerLabel === undefined ? {} : { examplesPerLabel: classifier.examplesPerLabel }),
+      seed: classifier.seed,
+      maxTokens: classifier.maxTokens,
+      ...(classifier.testRows === undefined ? {} : { testRows: classifier.testRows }),
+    },
+    promptFile: CLASSIFY_PROMPTS[classifier.mode],
+  });
+  const shown = (classifier.examplesPerLabel ?? 0) * dataset.labels.length;
+  const result: CellResult = {
+    key: cell.key,
+    kind: 'classifier',
+    task: cell.task,
+    language: cell.language,
+    strategy: cell.strategy,
+    generator: cell.generator,
+    seed: cell.seed,
+    trainSize: shown,
+    accuracy: classified.accuracy,
+    macroF1: classified.macroF1,
+    metrics: classified.metrics,
+    modelDir: '',
+    bestEpoch: 0,
+    resumedFromEpoch: null,
+    trainings: 0,
+    ...(cell.evaluation === undefined ? {} : { evaluation: { dataset: cell.evaluation.dataset, language: cell.evaluation.language } }),
+    classifier: {
+      name: classifier.name,
+      mode: classifier.mode,
+      ...(classifier.examplesPerLabel === undefined ? {} : { examplesPerLabel: classifier.examplesPerLabel }),
+      n: classified.n,
+      outOfLabel: classified.outOfLabel,
+      outOfLabelRate: classified.outOfLabelRate,
+      constraint: classified.constraint,
+      requests: classified.requests,
+    },
+  };
+  await cellLocalActivities.recordCellResult({ sweepId, specHash: cellSpecHash(cell), result });
+  upsertSearchAttributes([
+    { key: StageKey, value: 'done' },
+    { key: CellStatusKey, value: 'completed' },
+    { key: MacroF1Key, value: classified.macroF1 },
+  ]);
+  const summary = `${cellSummary(cell, classified.macroF1)}, outside labels ${formatPoints(classified.outOfLabelRate)}%`;
+  setCurrentDetails(summary);
+  return { key: cell.key, trainings: 0, macroF1: classified.macroF1, accuracy: classified.accuracy, trainSize: shown, labelSource: 'none', llmCalls: classified.llmCalls, summary };
+}
 
 export interface CellInput {
   sweepId: string;
@@ -56,7 +120,7 @@ async function fineTuneThenEvaluate(gpuActivities: ReturnType<typeof gpuActiviti
  * the sweep counts, so the sweep's history stays small however many cells it has.
  */
 /** The cell's training, dev and test sets: study A's select, or study D's from several sources. */
-async function selectFor(input: CellInput): Promise<{ selected: { train: ArtifactRef; dev: ArtifactRef; test: ArtifactRef; labels: string[]; trainSize: number }; scoreLabels: string[] | undefined; trainingSetResult: CellResult['trainingSet'] }> {
+async function selectFor(input: CellInput): Promise<{ selected: { train: ArtifactRef; dev: ArtifactRef; test: ArtifactRef; labels: string[]; trainSize: number; shortfallByLabel?: Record<string, number> }; scoreLabels: string[] | undefined; trainingSetResult: CellResult['trainingSet'] }> {
   const { dataRoot, cell, dataset, source } = input;
   if (cell.trainingSet === undefined) {
     const selected = await cellLocalActivities.selectTrainingSet({
@@ -65,6 +129,8 @@ async function selectFor(input: CellInput): Promise<{ selected: { train: Artifac
       language: cell.language,
       source,
       perLabel: cell.perLabel,
+      // Study B's size axis only: a study A cell's input is as it was.
+      ...(cell.size === undefined ? {} : { size: cell.size }),
       devPerLabel: cell.training.devPerLabel,
       seed: cell.seed,
     });
@@ -110,6 +176,7 @@ export async function cellWorkflow(input: CellInput): Promise<CellOutcome> {
   const { sweepId, cell } = input;
   const gpuActivities = gpuActivitiesWith(cell.training.heartbeatTimeoutSeconds);
   try {
+    if (cell.classifier !== undefined) return await classifierCell(input, cell.classifier);
     setStage('select');
     const { selected, scoreLabels, trainingSetResult } = await selectFor(input);
 
@@ -129,7 +196,7 @@ export async function cellWorkflow(input: CellInput): Promise<CellOutcome> {
           : await fineTuneThenEvaluate(gpuActivities, training, selected.test);
     const result: CellResult = {
       key: cell.key,
-      kind: cell.kind,
+      kind: cell.kind === 'classifier' ? 'synthetic' : cell.kind,
       task: cell.task,
       language: cell.language,
       strategy: cell.strategy,
@@ -146,6 +213,7 @@ export async function cellWorkflow(input: CellInput): Promise<CellOutcome> {
       // Carried to the record only: what the cell cost stays out of the sweep's history.
       ...(trained.compute && evaluated.compute ? { compute: { train: trained.compute, predict: evaluated.compute } } : {}),
       ...(trainingSetResult === undefined ? {} : { trainingSet: trainingSetResult }),
+      ...(cell.size === undefined ? {} : { size: { total: cell.size, repeat: cell.repeat ?? 0, shortfallByLabel: selected.shortfallByLabel ?? {} } }),
       ...(cell.evaluation === undefined && scoreLabels === undefined
         ? {}
         : { evaluation: { dataset: cell.evaluation?.dataset ?? cell.task, language: cell.evaluation?.language ?? cell.language, ...(scoreLabels === undefined ? {} : { scoredLabels: scoreLabels }) } }),

@@ -15,9 +15,10 @@ import { ApplicationFailure, patched, setCurrentDetails, upsertSearchAttributes 
 import type { GenerateInput, GenerateOutput, KeepSamplesOutput } from '../activities/contracts';
 import type { ArtifactRef } from '../artifacts/ref';
 import type { AnnotationRefs, DataProductCounts, DataProductOutcome, DataProductResult, DataProductUsage, TeacherOutcome } from '../artifacts/results';
-import type { DataProductSpec } from '../config/plan';
+import type { DataProductSpec, GeneratedProductSpec, ImportedProductSpec } from '../config/plan';
 import type { RevisionSettings, TrainingSettings } from '../config/schema';
 import { generationPromptFile } from '../config/strategies';
+import { productGeneratorName } from '../config/plan';
 import type { DatasetSpec } from '../data/dataset-spec';
 import { CellStatusKey, StageKey } from '../shared/search-attributes';
 import { dataProductSummary, dataProductTitle } from '../shared/summaries';
@@ -51,7 +52,8 @@ function total(counts: Record<string, number>): number {
 interface Made {
   /** JSONL of the kept samples. */
   kept: ArtifactRef;
-  requests: ArtifactRef;
+  /** Absent for an imported product. */
+  requests: ArtifactRef | undefined;
   rejects: ArtifactRef | undefined;
   /** `kept` where it counts every label, zeros included (the single pass takes annotation's count). */
   counts: Omit<DataProductCounts, 'kept'> & Partial<Pick<DataProductCounts, 'kept'>>;
@@ -59,10 +61,12 @@ interface Made {
   llmCalls: number;
   /** Generation's and revision's usage over all rounds; undefined when an activity's result was recorded before usage was counted. */
   usage: Omit<DataProductUsage, 'summarizeLabels'> | undefined;
+  /** The label summaries' usage, when the product has them (undefined when recorded before usage was counted). */
+  summarizeUsage?: DataProductUsage['summarizeLabels'];
 }
 
 interface Context {
-  input: DataProductInput;
+  input: DataProductInput & { product: GeneratedProductSpec };
   generateInput: GenerateInput;
   labelDescriptions: ArtifactRef | undefined;
   title: string;
@@ -225,7 +229,49 @@ export async function dataProductWorkflow(input: DataProductInput): Promise<Data
 }
 
 async function makeDataProduct(input: DataProductInput): Promise<DataProductOutcome> {
-  const { sweepId, dataRoot, dataset, product } = input;
+  const { product } = input;
+  const made = product.kind === 'import' ? await importRows({ ...input, product }) : await generateRows({ ...input, product });
+  return annotateAndRecord(input, made);
+}
+
+/** An imported product: the file's rows (pinned by its sha256) instead of generation, then the same dedupe. */
+async function importRows(input: DataProductInput & { product: ImportedProductSpec }): Promise<Made & { labelDescriptions: undefined; imported: ImportedSummary }> {
+  const { product, dataset, dataRoot } = input;
+  setCurrentDetails(`${dataProductTitle({ task: product.task, language: product.language, strategy: product.strategy, generatorName: product.generatorName })} · importing ${product.imported.name}`);
+  setStage('import');
+  const imported = await dataActivities.importSamples({
+    productKey: product.key,
+    source: product.imported,
+    labels: [...dataset.labels],
+    pairs: dataset.columns.textPair !== undefined,
+  });
+  setStage('dedupe');
+  const deduped = await dataActivities.dedupeSamples({ dataRoot, dataset, language: product.language, samples: imported.candidates, demos: imported.demos });
+  const { path, sha256, format, name } = product.imported;
+  return {
+    kept: deduped.kept,
+    requests: undefined,
+    rejects: undefined,
+    counts: { requested: {}, parsed: imported.importedByLabel, unique: imported.importedByLabel, rejectedByJudge: {}, removedAsDuplicates: deduped.removedByLabel, shortfall: {} },
+    rounds: undefined,
+    llmCalls: 0,
+    // An import asks no LLM: nothing to count, rather than unknown.
+    usage: { generate: { requests: 0, promptTokens: 0, completionTokens: 0, backendSeconds: 0 } },
+    labelDescriptions: undefined,
+    imported: { name, path, sha256, format, rows: total(imported.importedByLabel) },
+  };
+}
+
+interface ImportedSummary {
+  name: string;
+  path: string;
+  sha256: string;
+  format: string;
+  rows: number;
+}
+
+async function generateRows(input: DataProductInput & { product: GeneratedProductSpec }): Promise<Made & { labelDescriptions: ArtifactRef | undefined; imported?: undefined }> {
+  const { dataset, product } = input;
   const { generation } = product;
   const promptFile = generationPromptFile(product.strategySettings, generation.prompts);
   const titleParts = { task: product.task, language: product.language, strategy: product.strategy, generatorName: product.generator.name };
@@ -238,7 +284,7 @@ async function makeDataProduct(input: DataProductInput): Promise<DataProductOutc
   let summarizeUsage: DataProductUsage['summarizeLabels'];
   if (product.labelDescriptions) {
     setStage('summarize-labels');
-    const summaries = await llmActivities.summarizeLabels({ dataRoot, dataset, generator: product.generator, settings: product.labelDescriptions });
+    const summaries = await llmActivities.summarizeLabels({ dataRoot: input.dataRoot, dataset, generator: product.generator, settings: product.labelDescriptions });
     labelDescriptions = summaries.descriptions;
     llmCalls += summaries.llmCalls;
     summarizeUsage = summaries.usage && addLlmUsage(summaries.usage);
@@ -246,7 +292,7 @@ async function makeDataProduct(input: DataProductInput): Promise<DataProductOutc
 
   const generateInput: GenerateInput = {
     productKey: product.key,
-    dataRoot,
+    dataRoot: input.dataRoot,
     dataset,
     taskDescription: product.taskDescription,
     language: product.language,
@@ -258,13 +304,20 @@ async function makeDataProduct(input: DataProductInput): Promise<DataProductOutc
   };
   const context: Context = { input, generateInput, labelDescriptions, title };
   const made = keepsQuota ? await generateJudgeDedupeUntilKept(context) : await generateJudgeDedupeOnce(context);
-  llmCalls += made.llmCalls;
+  return { ...made, llmCalls: made.llmCalls + llmCalls, labelDescriptions, summarizeUsage };
+}
 
+/** Annotate (prompt or file labels; the teacher and the encoder for study D) and record the product. */
+async function annotateAndRecord(input: DataProductInput, made: Made & { labelDescriptions: ArtifactRef | undefined; imported?: ImportedSummary | undefined }): Promise<DataProductOutcome> {
+  const { sweepId, dataset, product } = input;
+  const generatorName = productGeneratorName(product);
+  const titleParts = { task: product.task, language: product.language, strategy: product.strategy, generatorName };
+  const { labelDescriptions, llmCalls, summarizeUsage } = made;
   setStage('annotate');
   const annotated = await dataActivities.annotateSamples({
     productKey: product.key,
     samples: made.kept,
-    generatorName: product.generator.name,
+    generatorName,
   });
   // Study D: the teacher's probabilities and the embeddings, once per (teacher, product). Products
   // without annotation settings (every product recorded before study D) never reach this command.
@@ -292,12 +345,13 @@ async function makeDataProduct(input: DataProductInput): Promise<DataProductOutc
     key: product.key,
     dataset: annotated.dataset,
     ...(made.rejects ? { rejects: made.rejects } : {}),
-    requests: made.requests,
+    ...(made.requests ? { requests: made.requests } : {}),
+    ...(made.imported ? { imported: made.imported } : {}),
     ...(labelDescriptions ? { labelDescriptions } : {}),
     counts,
     ...(made.rounds !== undefined ? { rounds: made.rounds } : {}),
     llmCalls,
-    generator: product.generator.name,
+    generator: generatorName,
     // Carried to the record only (no new command): what the product cost stays out of the sweep's history.
     // Left out when a stage's result was recorded before usage was counted: unknown, not zero.
     ...(made.usage && (product.labelDescriptions === undefined || summarizeUsage) ? { usage: { ...(summarizeUsage ? { summarizeLabels: summarizeUsage } : {}), ...made.usage } } : {}),

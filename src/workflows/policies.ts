@@ -10,7 +10,7 @@ type Activities = ReturnType<typeof createActivities>;
 const NON_RETRYABLE = ['DataError', 'ConfigError', 'LlmAuthError', 'LlmBadRequest', 'LlmModelNotFound', 'ModelFileMissing', 'MlConfigError'];
 
 /** LLM stages: long, heartbeating after every request so a dead worker is noticed quickly. */
-export const llmActivities = proxyActivities<Pick<Activities, 'summarizeLabels' | 'generateSamples' | 'reviseSamples'>>({
+export const llmActivities = proxyActivities<Pick<Activities, 'summarizeLabels' | 'generateSamples' | 'reviseSamples' | 'classifyTestSet'>>({
   taskQueue: TASK_QUEUES.cpu,
   startToCloseTimeout: '6 hours',
   heartbeatTimeout: '5 minutes',
@@ -18,7 +18,7 @@ export const llmActivities = proxyActivities<Pick<Activities, 'summarizeLabels' 
 });
 
 /** Data stages: short, local I/O only. */
-export const dataActivities = proxyActivities<Pick<Activities, 'dedupeSamples' | 'keepSamples' | 'annotateSamples'>>({
+export const dataActivities = proxyActivities<Pick<Activities, 'importSamples' | 'dedupeSamples' | 'keepSamples' | 'annotateSamples'>>({
   taskQueue: TASK_QUEUES.cpu,
   startToCloseTimeout: '15 minutes',
   retry: { initialInterval: '1 second', maximumAttempts: 3, nonRetryableErrorTypes: NON_RETRYABLE },

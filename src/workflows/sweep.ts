@@ -24,11 +24,11 @@ import {
 } from '@temporalio/workflow';
 import type { ArtifactRef } from '../artifacts/ref';
 import type { DataProductOutcome, FailedItem, TeacherOutcome } from '../artifacts/results';
-import { planSweep, type CellSpec, type DataProductSpec, type TeacherSpec } from '../config/plan';
+import { planSweep, productGeneratorName, type CellSpec, type DataProductSpec, type TeacherSpec } from '../config/plan';
 import type { SweepConfig } from '../config/schema';
 import type { DatasetSpec } from '../data/dataset-spec';
 import { BitSet } from '../shared/bitset';
-import { TASK_QUEUES } from '../shared/constants';
+import { DRAIN_PER_CHILD, TASK_QUEUES } from '../shared/constants';
 import { searchAttributesFor } from '../shared/search-attributes';
 import { cellWorkflowId, dataProductWorkflowId, teacherWorkflowId } from '../shared/workflow-ids';
 import { cellTitle, dataProductTitle, sweepProgressLine, sweepSummary } from '../shared/summaries';
@@ -36,6 +36,7 @@ import { cellWorkflow } from './cell';
 import { dataProductWorkflow } from './data-product';
 import { teacherWorkflow } from './teacher';
 import { recordActivities } from './policies';
+import { rollOverThreshold } from './history-budget';
 import { createWindow, type Window } from './window';
 
 /** The sweep result lists this many failures; the count covers all of them. */
@@ -44,6 +45,14 @@ export const MAX_LISTED_FAILURES = 200;
 const MAX_MESSAGE_CHARS = 1_000;
 
 const OWN_HISTORY_LIMITS_PATCH = 'sweep-own-history-limits';
+
+/**
+ * From this marker on, a run stops starting children early enough that the drain of its full
+ * windows still ends within `continueAsNewAfterEvents` and `continueAsNewAfterBytes` (before it,
+ * the drain came on top: 10,252 events measured at a limit of 10,000, past Temporal's warning at
+ * 10,240).
+ */
+const DRAIN_WITHIN_LIMITS_PATCH = 'sweep-drain-within-limits';
 
 /** What one run of the sweep hands to the next through continue-as-new. */
 export interface SweepCarry {
@@ -189,9 +198,10 @@ export async function sweepWorkflow(input: SweepInput): Promise<SweepResult> {
       // ends with a drain that idles the window, so fewer, longer runs finish the sweep sooner.
       // Histories recorded before the sweep had its own limits keep following the suggestion.
       const ownLimits = patched(OWN_HISTORY_LIMITS_PATCH);
+      const drainingChildren = patched(DRAIN_WITHIN_LIMITS_PATCH) ? config.concurrency.cells + config.concurrency.dataProducts : 0;
       rollingOver =
-        info.historyLength >= continueAsNewAfterEvents ||
-        (ownLimits ? info.historySize >= continueAsNewAfterBytes : info.continueAsNewSuggested);
+        info.historyLength >= rollOverThreshold(continueAsNewAfterEvents, drainingChildren, DRAIN_PER_CHILD.events) ||
+        (ownLimits ? info.historySize >= rollOverThreshold(continueAsNewAfterBytes, drainingChildren, DRAIN_PER_CHILD.bytes) : info.continueAsNewSuggested);
     }
     return rollingOver;
   };
@@ -282,11 +292,11 @@ export async function sweepWorkflow(input: SweepInput): Promise<SweepResult> {
           args: [{ sweepId, dataRoot, dataset: datasetOf(product.task), product, ...(teacher === undefined ? {} : { teacher }) }],
           parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
           typedSearchAttributes: searchAttributesFor(
-            { sweepId, task: product.task, language: product.language, strategy: product.strategy, generator: product.generator.name },
+            { sweepId, task: product.task, language: product.language, strategy: product.strategy, generator: productGeneratorName(product) },
             'generate',
           ),
           // Metadata on the start command, not a command of its own: histories recorded without it replay unchanged.
-          staticSummary: dataProductTitle({ ...product, generatorName: product.generator.name }),
+          staticSummary: dataProductTitle({ ...product, generatorName: productGeneratorName(product) }),
           staticDetails: `data product \`${product.key}\` of ${sweepId}`,
         });
         // The summary line is for the UI; the carry keeps only what the cells need.
@@ -352,11 +362,12 @@ export async function sweepWorkflow(input: SweepInput): Promise<SweepResult> {
             'select',
           ),
           staticSummary: cellTitle(cell),
-          staticDetails: `cell \`${cell.key}\` of ${sweepId}` + (cell.dataProductKey ? `, trained on data product \`${cell.dataProductKey}\`` : ', trained on gold data'),
+          staticDetails: `cell \`${cell.key}\` of ${sweepId}` + (cell.classifier !== undefined ? ', an LLM classifier (trains nothing)' : cell.dataProductKey ? `, trained on data product \`${cell.dataProductKey}\`` : ', trained on gold data'),
         });
         finished.add(index);
         carry.completedCells += 1;
         carry.trainings += outcome.trainings;
+        if (outcome.llmCalls !== undefined) carry.llmCalls += outcome.llmCalls;
       } catch (error) {
         if (isCancellation(error)) throw error;
         markFailed(index, cell, failureMessage(error).slice(0, MAX_MESSAGE_CHARS));

@@ -67,7 +67,7 @@ it('runs a tiny sweep on the real local LLM and the real trainer', async () => {
   expect(summary.llmCalls).toBeLessThanOrEqual(7 + judged);
 
   // Every generated request keeps its provenance.
-  const requests = await workers.store.readJsonl(plain!.requests, z.looseObject({ label: z.string(), reply: z.string(), model: z.string(), sampling: z.looseObject({}) }));
+  const requests = await workers.store.readJsonl(plain!.requests!, z.looseObject({ label: z.string(), reply: z.string(), model: z.string(), sampling: z.looseObject({}) }));
   expect(requests).toHaveLength(7);
   expect(requests.every((request) => request.reply.length > 0)).toBe(true);
 

@@ -216,6 +216,14 @@ describe('models', () => {
     expect(await checkModels({ generators }, {})).toEqual([expect.objectContaining({ field: 'generators.0.provider.apiKeyEnv', message: expect.stringMatching(/SYNTHLAB_TEST_UNSET_KEY is not set/) })]);
     expect(await checkModels({ generators }, { SYNTHLAB_TEST_UNSET_KEY: 'none' })).toEqual([]);
   });
+
+  it("a classifier's own model is checked like a generator's, under classifiers.<i>", async () => {
+    const classifiers = [
+      { generator: 'remote', mode: 'zero-shot' as const, seed: 0, maxTokens: 16 },
+      { name: 'local', provider: { kind: 'local-gguf' as const, model: '/nowhere/model.gguf', contextSize: 2048, concurrency: 1, gpu: false as const }, mode: 'zero-shot' as const, seed: 0, maxTokens: 16 },
+    ];
+    expect(await checkModels({ classifiers }, {})).toEqual([expect.objectContaining({ field: 'classifiers.1.provider.model' })]);
+  });
 });
 
 describe('data files', () => {

@@ -87,7 +87,8 @@ describe('prompt files in prompts/', () => {
       ids.add(`${template.id}@${template.version}`);
       expect(template.variables).toBeDefined();
       const values = Object.fromEntries(
-        (template.variables ?? []).map((name) => [name, name === 'examples' ? ['first example', 'second example'] : `<${name}>`]),
+        // `examples` and the classifiers' `labels` are lists ({{#each}}); every other variable is a string.
+        (template.variables ?? []).map((name) => [name, name === 'examples' || name === 'labels' ? [`first of ${name}`, `second of ${name}`] : `<${name}>`]),
       );
       const rendered = renderPrompt(template, values);
       expect(rendered.user).not.toContain('{{');

@@ -140,7 +140,7 @@ describe('study D plan', () => {
   });
 
   it('counts what runs: cells that differ only in evaluation language share one student training', () => {
-    expect(planCounts(plan)).toEqual({ teachers: 1, annotations: 1, selections: 72, studentTrainings: 36 });
+    expect(planCounts(plan)).toEqual({ teachers: 1, annotations: 1, selections: 72, studentTrainings: 36, classifierCells: 0 });
   });
 
   it('asks the teacher for per-epoch predictions only when a cartography method needs them', () => {

@@ -108,7 +108,7 @@ describe('data product quota of kept samples', () => {
     expect(kept.filter((row) => numberOf(row.text) % 3 === 0)).toEqual([]);
     expect(new Set(kept.map((row) => row.text)).size).toBe(kept.length);
     // Provenance across rounds: every request and every rejected candidate is in one artifact each.
-    expect(await workers.store.readJsonl(result.requests, z.looseObject({ label: z.string(), reply: z.string() }))).toHaveLength(total(result.counts.requested));
+    expect(await workers.store.readJsonl(result.requests!, z.looseObject({ label: z.string(), reply: z.string() }))).toHaveLength(total(result.counts.requested));
     const rejects = await workers.store.readJsonl(result.rejects!, rowSchema);
     expect(rejects).toHaveLength(total(result.counts.rejectedByJudge));
     expect(rejects.every((row) => numberOf(row.text) % 3 === 0)).toBe(true);

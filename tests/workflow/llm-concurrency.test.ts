@@ -103,7 +103,7 @@ describe('requests in flight per data product', () => {
     expect(result.counts.requested.sports).toBeGreaterThanOrEqual(quota);
     expect(result.counts.requested.sports).toBeLessThan(quota + concurrency);
     // Samples are taken in request order: sports keeps one from each of its first 40 requests, whatever order replies came in.
-    const requests = await workers.store.readJsonl(result.requests, z.looseObject({ label: z.string(), requestIndex: z.number(), newUnique: z.number() }));
+    const requests = await workers.store.readJsonl(result.requests!, z.looseObject({ label: z.string(), requestIndex: z.number(), newUnique: z.number() }));
     const sports = requests.filter((request) => request.label === 'sports');
     expect(sports.map((request) => request.requestIndex)).toEqual(sports.map((_, index) => index));
     expect(sports.map((request) => request.newUnique)).toEqual(sports.map((_, index) => (index < quota ? 1 : 0)));

@@ -120,7 +120,7 @@ async function runProducts(
       if (!result) throw new Error(`no record of data product ${product.key} in ${input.sweepId}`);
       const kept = await workers.store.readJsonl(result.dataset, keptSchema);
       const rejects = result.rejects ? await workers.store.readJsonl(result.rejects, rejectSchema) : [];
-      const requests = await workers.store.readJsonl(result.requests, requestSchema);
+      const requests = await workers.store.readJsonl(result.requests!, requestSchema);
       return { name: `${product.language} ${product.strategy}`, result, kept, rejects, requests };
     }),
   );

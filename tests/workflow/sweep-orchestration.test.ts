@@ -13,10 +13,11 @@ import { createNoopActivities, injectedFailure } from '../../bench/noop-activiti
 import { createModelSource } from '../../src/activities/deps';
 import { sweepRecordsOf } from '../../src/artifacts/sweep-records';
 import { ArtifactStore } from '../../src/artifacts/store';
-import { TASK_QUEUES } from '../../src/shared/constants';
+import { DRAIN_PER_CHILD, TASK_QUEUES } from '../../src/shared/constants';
 import { cellWorkflowId } from '../../src/shared/workflow-ids';
 import { createWorkers, runWorkers, workflowBundle } from '../../src/workers/create-workers';
 import { sweepWorkflow, type SweepProgress } from '../../src/workflows/sweep';
+import { rollOverThreshold } from '../../src/workflows/history-budget';
 import { limitCrossing, type LimitCrossing } from '../helpers/history-limits';
 import { recordedResults, sweepInput, testSweepConfig } from '../helpers/stack';
 import { startTestTemporal, type TestTemporal } from '../helpers/temporal';
@@ -158,7 +159,8 @@ describe('sweep orchestration', () => {
     }
 
     // Every run stopped starting children once it saw its limit, and replays deterministically.
-    const crossings = await crossingsOf(input.sweepId, { events: 60 });
+    // The run stops starting children where the drain of its windows (3 + 2 children) still fits in 60 events.
+    const crossings = await crossingsOf(input.sweepId, { events: rollOverThreshold(60, 3 + 2, DRAIN_PER_CHILD.events) });
     expect(crossings).toHaveLength(summary.runs);
     for (const [index, { history, crossing }] of crossings.entries()) {
       await Worker.runReplayHistory({ workflowBundle: await workflowBundle() }, history, `${input.sweepId} run ${index + 1}`);
@@ -179,7 +181,7 @@ describe('sweep orchestration', () => {
     expect(summary.runs).toBeGreaterThanOrEqual(2);
     expect(summary.cells).toEqual({ total: 36, completed: 36, failed: 0, reused: 0 });
     expect(seen.calls.get('fineTuneAndEvaluate')).toBe(36);
-    const crossings = await crossingsOf(input.sweepId, { bytes });
+    const crossings = await crossingsOf(input.sweepId, { bytes: rollOverThreshold(bytes, 3 + 2, DRAIN_PER_CHILD.bytes) });
     expect(crossings).toHaveLength(summary.runs);
     for (const [index, { crossing }] of crossings.entries()) expectRespectedLimit(crossing, index === crossings.length - 1);
   });

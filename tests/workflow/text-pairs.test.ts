@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { createSelectActivity } from '../../src/activities/select';
 import { sweepRecordsOf } from '../../src/artifacts/sweep-records';
+import { sampleProvenanceLines } from '../../src/cli/sample-provenance';
 import { planSweep } from '../../src/config/plan';
 import { getDatasetSpec } from '../../src/data/registry';
 import type { CompletionRequest } from '../../src/llm/types';
@@ -54,7 +55,7 @@ afterAll(async () => {
   await temporal?.stop();
 }, 400_000);
 
-const pairRowSchema = z.looseObject({ id: z.string(), label: z.string(), text: z.string(), textPair: z.string() });
+const pairRowSchema = z.looseObject({ id: z.string(), label: z.string(), text: z.string(), textPair: z.string(), origin: z.unknown() });
 
 it('generates, judges, dedupes, annotates, selects and trains NLI pairs as pairs', async () => {
   const tinyModel = buildTinyModel(join(temporal.stateDir, 'tiny-model'));
@@ -98,6 +99,15 @@ it('generates, judges, dedupes, annotates, selects and trains NLI pairs as pairs
   const keys = kept.map((row) => `${row.text}|${row.textPair}`);
   expect(new Set(keys).size).toBe(kept.length);
   for (const row of kept) expect(row.text).not.toContain('|||');
+
+  // Each kept pair points at the request that generated it and carries the judge's verdict: `sweep show --sample` prints both.
+  const first = kept[0]!;
+  expect(first.origin).toMatchObject({ kind: 'request', label: first.label });
+  const provenance = (await sampleProvenanceLines(workers.store, sweepId, product.key, first.id)).join('\n');
+  expect(provenance).toContain(`origin: request ${(first.origin as { requestIndex: number }).requestIndex} for label "${first.label}"`);
+  expect(provenance).toMatch(/model: .+\n    sampling: \{.*"temperature"/u);
+  expect(provenance).toContain('premise ||| hypothesis');
+  expect(provenance).toContain('judge: yes');
 
   const select = createSelectActivity({ store: workers.store, models: workers.models });
   const selected = await select({ dataRoot, dataset, language: 'sw', source: result!.dataset, perLabel: 3, devPerLabel: 2, seed: 1 });

@@ -99,26 +99,30 @@ export function checkTrainingModel(model: string, field: string, env: Env): Conf
   return [];
 }
 
-export type ModelCheckConfig = Partial<Pick<SweepConfig, 'generators' | 'training' | 'teacher' | 'selection'>>;
+export type ModelCheckConfig = Partial<Pick<SweepConfig, 'generators' | 'training' | 'teacher' | 'selection' | 'classifiers'>>;
 
 /** Every generator's local model, the training model, and study D's teacher and sentence encoder. */
 export async function checkModels(config: ModelCheckConfig, env: Env): Promise<ConfigProblem[]> {
   const problems: ConfigProblem[] = [];
-  for (const [index, generator] of (config.generators ?? []).entries()) problems.push(...(await checkGenerator(generator, index, env)));
+  for (const [index, generator] of (config.generators ?? []).entries()) problems.push(...(await checkGenerator(generator, `generators.${index}`, env)));
+  // A classifier with its own model (one naming a generator is checked with it).
+  for (const [index, classifier] of (config.classifiers ?? []).entries()) {
+    if (classifier.provider !== undefined) problems.push(...(await checkGenerator({ name: classifier.name ?? '', provider: classifier.provider }, `classifiers.${index}`, env)));
+  }
   if (config.training) problems.push(...checkTrainingModel(config.training.model, 'training.model', env));
   if (config.teacher) problems.push(...checkTrainingModel(config.teacher.training.model, 'teacher.training.model', env));
   if (config.selection?.embedding) problems.push(...checkTrainingModel(config.selection.embedding.model, 'selection.embedding.model', env));
   return problems;
 }
 
-async function checkGenerator(generator: GeneratorConfig, index: number, env: Env): Promise<ConfigProblem[]> {
+async function checkGenerator(generator: GeneratorConfig, field: string, env: Env): Promise<ConfigProblem[]> {
   const { provider } = generator;
-  if (provider.kind === 'local-gguf') return checkGgufModel(provider.model, `generators.${index}.provider.model`, env);
+  if (provider.kind === 'local-gguf') return checkGgufModel(provider.model, `${field}.provider.model`, env);
   const value = env[provider.apiKeyEnv];
   if (value === undefined || value === '') {
     return [
       {
-        field: `generators.${index}.provider.apiKeyEnv`,
+        field: `${field}.provider.apiKeyEnv`,
         message:
           `the environment variable ${provider.apiKeyEnv} is not set; the workers send its value as the API key ` +
           '(set it, to any value for a server that needs no key, in the environment of this command and of the workers)',

@@ -1,0 +1,33 @@
+/** `synthlab sweep plan` on study B's configs, through the real CLI. */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, expect, it } from 'vitest';
+import { repoRoot, synthlabCliArgs } from '../../src/infra/paths';
+
+const scratch = mkdtempSync(join(tmpdir(), 'synthlab-study-b-cli-'));
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+function synthlab(...args: string[]) {
+  return spawnSync(process.execPath, synthlabCliArgs(...args), { cwd: repoRoot, encoding: 'utf8' });
+}
+
+it('plans the paper grid with --config-only and the mini grid on this machine, appending the classifier cells', () => {
+  const full = synthlab('sweep', 'plan', '--config-only', 'configs/study-b.yaml');
+  expect(full.status).toBe(0);
+  expect(full.stdout).toMatch(/^plan: data_products=33 cells=30789 label_summaries=0 classifier_cells=429\n/);
+  const mini = synthlab('sweep', 'plan', 'configs/study-b-mini.yaml');
+  expect(mini.stderr).toBe('');
+  expect(mini.status).toBe(0);
+  expect(mini.stdout.split('\n')[0]).toBe('plan: data_products=1 cells=18 label_summaries=0 classifier_cells=2');
+}, 120_000);
+
+it('an in-context classifier without k is exit 2, naming the field', () => {
+  const mini = readFileSync(join(repoRoot, 'configs/study-b-mini.yaml'), 'utf8');
+  const file = join(scratch, 'no-k.yaml');
+  writeFileSync(file, mini.replace('mode: in-context, examplesPerLabel: 2,', 'mode: in-context,'));
+  const run = synthlab('sweep', 'plan', '--config-only', file);
+  expect(run.status).toBe(2);
+  expect(run.stderr).toContain('classifiers.1.examplesPerLabel: mode "in-context" needs examplesPerLabel');
+}, 60_000);
