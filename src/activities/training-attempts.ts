@@ -5,9 +5,12 @@
  * fault, and each such attempt that wrote a new checkpoint brought the run closer to its end: the GPU
  * activity's retry policy has no attempt limit (only a time bound), and this ledger fails the run
  * when attempts stop making progress. Each attempt, on start, compares the newest checkpoint on disk
- * with the one the previous attempt started from (from that attempt's heartbeat details): no newer
- * checkpoint means one more attempt in a row without progress, and at
- * `training.maxAttemptsWithoutProgress` the run fails for good, saying so. A failure of the training
+ * with the one the last attempt it has a ledger from started from (from that attempt's heartbeat
+ * details): no newer checkpoint means every attempt since then ended without progress, and at
+ * `training.maxAttemptsWithoutProgress` in a row the run fails for good, saying so. The attempts are
+ * counted from the server's attempt number, not by adding one per ledger: a worker killed before its
+ * first heartbeat reached the server leaves no ledger, and must not make the count forget it.
+ * A failure of the training
  * itself (the trainer crashed, a file could not be written) is counted apart, with a small budget
  * (`training.maxTrainerFailures`), because retrying what fails on its own rarely helps.
  */
@@ -20,6 +23,8 @@ import type { TrainingSettings } from '../config/schema';
 
 /** What each attempt heartbeats under `attempts`. */
 export const attemptLedgerSchema = z.object({
+  /** The attempt (1-based) that wrote this ledger; absent in ledgers heartbeated before it was recorded. */
+  attempt: z.number().int().positive().optional(),
   /** The progress mark (see `progressMark`) on disk when this attempt started. */
   progressAtStart: z.number(),
   /** Attempts in a row, before this one, that ended without a new checkpoint. */
@@ -72,7 +77,11 @@ export function openAttempt(options: { attempt: number; heartbeatDetails: unknow
   const { attempt, heartbeatDetails, progressNow, budget } = options;
   const previous = attempt > 1 ? previousLedger(heartbeatDetails) : undefined;
   let withoutProgress = 0;
-  if (previous) withoutProgress = progressNow > previous.progressAtStart ? 0 : previous.withoutProgress + 1;
+  if (previous) {
+    // Attempts after the ledger's own whose ledgers never reached the server ended without progress too, unless the disk says otherwise.
+    const endedSince = Math.max(1, attempt - (previous.attempt ?? attempt - 1));
+    withoutProgress = progressNow > previous.progressAtStart ? 0 : previous.withoutProgress + endedSince;
+  }
   // Earlier attempts that never heartbeated were lost before they could train.
   else if (attempt > 1 && progressNow === NO_CHECKPOINT) withoutProgress = attempt - 1;
   if (withoutProgress >= budget.maxAttemptsWithoutProgress) {
@@ -86,7 +95,7 @@ export function openAttempt(options: { attempt: number; heartbeatDetails: unknow
         `or raise training.maxAttemptsWithoutProgress (${budget.maxAttemptsWithoutProgress})`,
     });
   }
-  return { progressAtStart: progressNow, withoutProgress, trainerFailures: previous?.trainerFailures ?? 0 };
+  return { attempt, progressAtStart: progressNow, withoutProgress, trainerFailures: previous?.trainerFailures ?? 0 };
 }
 
 function describeMark(mark: number): string {
@@ -124,9 +133,10 @@ export function countFailure(ledger: AttemptLedger, error: unknown, budget: Retr
 
 /**
  * Runs one attempt of the training activity whose run lives in `outputDir` under its retry budget:
- * refuses to start when the attempts without progress are spent, and counts a failure of the
- * training's own before passing it on. `work` receives the ledger to include, as `attempts`, in
- * every heartbeat it sends, the first one at once (`runMlCommand` heartbeats before it spawns).
+ * refuses to start when the attempts without progress are spent, heartbeats the new ledger before
+ * anything else, and counts a failure of the training's own before passing it on. `work` receives
+ * the ledger to include, as `attempts`, in every heartbeat it sends (the details of the last one
+ * replace the others').
  */
 export async function underRetryBudget<Result>(
   outputDir: string,
@@ -137,6 +147,8 @@ export async function underRetryBudget<Result>(
   const context = Context.current();
   const budget: RetryBudget = { maxAttemptsWithoutProgress: training.maxAttemptsWithoutProgress, maxTrainerFailures: training.maxTrainerFailures };
   const ledger = openAttempt({ attempt: context.info.attempt, heartbeatDetails: context.info.heartbeatDetails, progressNow: await progressMark(outputDir), budget });
+  // Before anything else, the trainer's spawn included, so that the ledger reaches the server as early as it can.
+  context.heartbeat({ ...details, attempts: ledger });
   try {
     return await work(ledger);
   } catch (error) {

@@ -27,7 +27,7 @@ describe('progressMark', () => {
 describe('openAttempt', () => {
   it('resets the count when a new checkpoint appeared since the previous attempt started', () => {
     const opened = openAttempt({ attempt: 7, heartbeatDetails: ledger({ progressAtStart: 40, withoutProgress: 2, trainerFailures: 1 }), progressNow: 50, budget });
-    expect(opened).toEqual({ progressAtStart: 50, withoutProgress: 0, trainerFailures: 1 });
+    expect(opened).toEqual({ attempt: 7, progressAtStart: 50, withoutProgress: 0, trainerFailures: 1 });
   });
 
   it('counts attempts in a row without progress and fails for good, saying so, at the limit', () => {
@@ -42,6 +42,27 @@ describe('openAttempt', () => {
     expect((thrown as ApplicationFailure).type).toBe('NoTrainingProgress');
     expect((thrown as ApplicationFailure).nonRetryable).toBe(true);
     expect((thrown as ApplicationFailure).message).toMatch(/no progress in 3 attempts in a row .*optimizer step 40/);
+  });
+
+  it('counts the attempts whose ledgers never reached the server (a worker killed before its first heartbeat arrived)', () => {
+    // Attempt 2 wrote the last ledger the server has; attempts 3 and 4 were lost before theirs arrived.
+    const lost = openAttempt({ attempt: 5, heartbeatDetails: ledger({ attempt: 2, progressAtStart: -1, withoutProgress: 1 }), progressNow: -1, budget: { ...budget, maxAttemptsWithoutProgress: 10 } });
+    expect(lost.withoutProgress).toBe(4);
+    // The count the flaky workflow test lost: attempt 3 starts with attempt 1's ledger, after two kills before any checkpoint.
+    let thrown: unknown;
+    try {
+      openAttempt({ attempt: 3, heartbeatDetails: ledger({ attempt: 1, progressAtStart: -1, withoutProgress: 0 }), progressNow: -1, budget: { ...budget, maxAttemptsWithoutProgress: 2 } });
+    } catch (error) {
+      thrown = error;
+    }
+    expect((thrown as ApplicationFailure).type).toBe('NoTrainingProgress');
+    expect((thrown as ApplicationFailure).message).toMatch(/^training made no progress in 2 attempts in a row \(no new checkpoint since the start\)/);
+    // A checkpoint written since that ledger's attempt started is progress, whichever attempt wrote it.
+    expect(openAttempt({ attempt: 5, heartbeatDetails: ledger({ attempt: 2, progressAtStart: 30, withoutProgress: 1 }), progressNow: 45, budget }).withoutProgress).toBe(0);
+  });
+
+  it('reads a ledger without its attempt (heartbeated before attempts were recorded) as the previous attempt\'s', () => {
+    expect(openAttempt({ attempt: 4, heartbeatDetails: ledger({ progressAtStart: 40, withoutProgress: 1 }), progressNow: 40, budget }).withoutProgress).toBe(2);
   });
 
   it('starts from nothing on the first attempt, whatever the details say', () => {
