@@ -32,12 +32,18 @@ export async function runWorkerProcess(): Promise<void> {
     shutdownGraceMs: positiveIntegerFromEnv('SYNTHLAB_SHUTDOWN_GRACE_SECONDS', 20) * 1000,
   });
   const stop = (signal: NodeJS.Signals) => {
+    if (preemption.signal.aborted) {
+      console.error(`[worker ${process.pid}] ${signal} again: already stopping`);
+      return;
+    }
     console.error(`[worker ${process.pid}] ${signal}: taking no new tasks; running trainers checkpoint and stop, to be resumed by another worker`);
     preemption.abort();
     workers.forEach((worker) => worker.getState() === 'RUNNING' && worker.shutdown());
   };
+  // A second Ctrl-C ends the worker at once; SIGTERM may come more than once (Slurm signals every
+  // process of a preempted job, and the batch script passes its own notice on) and must not kill it.
   process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
+  process.on('SIGTERM', stop);
   console.error(`[worker ${process.pid}] serving ${queues.join(', ')} on ${settings.address} (${gpuSlots} training slot(s), payload encryption ${dataConverter.failureConverterPath ? 'on' : 'off'})`);
   try {
     await runWorkers(workers);

@@ -1,9 +1,9 @@
 /**
  * Preemption with real processes: a real dev server, real worker processes (`synthlab worker`) and
  * the real trainer on a tiny model.
- * - SIGTERM to the worker mid-epoch (what Slurm and Kubernetes send before SIGKILL): the worker
- *   stops taking tasks and exits, its trainer checkpoints the step it reached, and a new worker
- *   resumes training at that very step.
+ * - SIGTERM to the worker mid-epoch (what Slurm and Kubernetes send before SIGKILL), twice: the
+ *   worker stops taking tasks and exits, its trainer checkpoints the step it reached, and a new
+ *   worker resumes training at that very step.
  * - SIGKILL to the worker more times than the GPU activity's old attempt limit (4): the cell still
  *   completes, because every attempt wrote a new checkpoint before it was killed.
  * - SIGKILL before any checkpoint, as many times as `maxAttemptsWithoutProgress`: the cell fails
@@ -117,6 +117,9 @@ it('resumes at the step reached when the worker gets SIGTERM mid-epoch', async (
   await new Promise((resolveWait) => setTimeout(resolveWait, 1_500));
   expect(trainerPids(runDir).length).toBeGreaterThan(0);
   const noticeAt = Date.now();
+  worker.kill('SIGTERM');
+  // Slurm signals every process of a preempted job, and infra/slurm/gpu-worker.sbatch passes its own notice on: a second SIGTERM must not kill the worker.
+  await new Promise((resolveWait) => setTimeout(resolveWait, 500));
   worker.kill('SIGTERM');
   // The worker shuts down by itself, well inside a cluster's grace period, and leaves no trainer behind.
   expect(await exited(worker)).toEqual({ code: 0, signal: null });
