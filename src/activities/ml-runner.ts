@@ -44,6 +44,9 @@ export interface MlRunResult {
 /** The SDK throttles heartbeats itself; this only has to be well inside the shortest timeout. */
 const HEARTBEAT_INTERVAL_MS = 5_000;
 
+/** Time between SIGTERM and SIGKILL when the activity is cancelled (`killGraceMs` unless set). */
+export const DEFAULT_KILL_GRACE_MS = 10_000;
+
 /** Exit code 2 is the CLI's "bad input" code: retrying cannot help. */
 const BAD_INPUT_EXIT_CODE = 2;
 /** The CLI stopped on a preemption notice (SIGTERM) after saving its progress: run it again to continue. */
@@ -76,7 +79,7 @@ export async function runMlCommand(options: RunMlOptions): Promise<MlRunResult> 
 
   const onAbort = () => {
     child.kill('SIGTERM');
-    setTimeout(() => child.exitCode === null && child.kill('SIGKILL'), options.killGraceMs ?? 10_000).unref();
+    setTimeout(() => child.exitCode === null && child.kill('SIGKILL'), options.killGraceMs ?? DEFAULT_KILL_GRACE_MS).unref();
   };
   options.signal?.addEventListener('abort', onAbort, { once: true });
   const onPreemption = () => child.kill('SIGTERM');
