@@ -50,11 +50,25 @@ export const cellLocalActivities = proxyLocalActivities<Pick<Activities, 'select
  * checkpoint, and failures of the training's own; the schedule-to-close timeout bounds the time.
  */
 export function gpuActivitiesWith(heartbeatTimeoutSeconds: number) {
-  return proxyActivities<Pick<Activities, 'fineTuneAndEvaluate' | 'fineTune' | 'evaluateModel' | 'annotateWithModels'>>({
+  return proxyActivities<Pick<Activities, 'fineTuneAndEvaluate' | 'fineTune' | 'evaluateModel'>>({
     taskQueue: TASK_QUEUES.gpu,
     startToCloseTimeout: '24 hours',
     scheduleToCloseTimeout: '7 days',
     heartbeatTimeout: heartbeatTimeoutSeconds * 1000,
     retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', nonRetryableErrorTypes: NON_RETRYABLE },
+  });
+}
+
+/**
+ * A product's annotation by models on the GPU queue (teacher prediction, embeddings): it writes no
+ * checkpoints and keeps no retry budget of its own, so it keeps an attempt limit. Without one, a
+ * prediction that fails on its own would be retried for the gpu activities' whole 7 days.
+ */
+export function annotationActivitiesWith(heartbeatTimeoutSeconds: number) {
+  return proxyActivities<Pick<Activities, 'annotateWithModels'>>({
+    taskQueue: TASK_QUEUES.gpu,
+    startToCloseTimeout: '24 hours',
+    heartbeatTimeout: heartbeatTimeoutSeconds * 1000,
+    retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '5 minutes', maximumAttempts: 4, nonRetryableErrorTypes: NON_RETRYABLE },
   });
 }
