@@ -3,8 +3,9 @@
 # generates one SIB-200 Welsh data product, 20 seeds plus 20 gold cells fine-tune MiniLM on CPU.
 #   1. start the sweep on the embedded stack;
 #   2. SIGKILL the worker mid-way (training in flight), show `status`, restart the worker;
-#   3. meanwhile SIGKILL every trainer of seed 13 (as an out-of-memory killer would) until its two
-#      cells use up their retries and fail;
+#   3. meanwhile SIGKILL every trainer of seed 13 (as an out-of-memory killer would) as soon as it
+#      starts, until its two cells fail: 5 attempts in a row without a new checkpoint
+#      (training.maxAttemptsWithoutProgress) each;
 #   4. the sweep finishes with those 2 failures; list them with the UI's query;
 #   5. `resume` re-runs only those 2 cells and reuses the other 38.
 # Every step prints what it did. Uses the stack of this checkout (.synthlab/).
@@ -22,10 +23,10 @@ say "stack up, sweep start"
 synthlab up
 synthlab sweep start "$config"
 
-say "killing seed-13 trainers in the background (at most 8 kills: 4 attempts x 2 cells)"
+say "killing seed-13 trainers in the background (at most 10 kills: 5 attempts without progress x 2 cells)"
 (
   kills=0
-  while [ "$kills" -lt 8 ]; do
+  while [ "$kills" -lt 10 ]; do
     for pid in $(pgrep -f 'synthlab_ml train-evaluate --config' || true); do
       config_file=$(tr '\0' ' ' < "/proc/$pid/cmdline" 2>/dev/null | sed -n 's/.*--config \([^ ]*\).*/\1/p')
       if [ -n "$config_file" ] && grep -q '"seed": 13,' "$config_file" 2>/dev/null; then

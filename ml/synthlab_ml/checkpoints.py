@@ -1,4 +1,12 @@
-"""Epoch checkpoints under <output_dir>/checkpoints/epoch-<N>/, written atomically, plus best/."""
+"""Checkpoints under <output_dir>/checkpoints/, written atomically, plus best/.
+
+`epoch-<N>/` is written when epoch N ends (after its dev evaluation). `step-<G>/` is written between
+epoch ends, at global optimizer step G: every `checkpointEverySteps` steps or `checkpointEveryMinutes`
+minutes, and on a preemption notice. Its state carries the position in the epoch under way
+(`epoch_step`) and that epoch's running train loss, so a resume continues with the next batch and
+the epoch's record comes out as if never interrupted. The newest checkpoint is the one with the
+highest global step (an epoch checkpoint after a step checkpoint of the same step).
+"""
 
 from __future__ import annotations
 
@@ -15,7 +23,7 @@ import torch
 
 from synthlab_ml.io_utils import atomic_write_json, default_mode, recover_dir, replace_dir
 
-_EPOCH_DIR = re.compile(r"^epoch-(\d+)$")
+_CHECKPOINT_DIR = re.compile(r"^(epoch|step)-(\d+)$")
 STATE_FILE = "trainer_state.json"
 TRAINING_ONLY_FILES = {"optimizer.pt", "scheduler.pt", "rng_state.pt", STATE_FILE}
 BEST_INFO_FILE = "best_info.json"
@@ -39,6 +47,10 @@ class TrainerState:
     phase_epoch: int = 0
     best_checkpoint: Optional[int] = None
     phases: list[dict[str, Any]] = field(default_factory=list)
+    # Within the epoch under way (epoch + 1): optimizer steps done and its train loss so far; 0 at an epoch end.
+    epoch_step: int = 0
+    epoch_loss_sum: float = 0.0
+    epoch_seen: int = 0
 
     @classmethod
     def from_dict(cls, raw: dict[str, Any]) -> "TrainerState":
@@ -51,26 +63,34 @@ class TrainerState:
 
 @dataclass
 class Checkpoint:
+    # Epochs completed when it was written (a step checkpoint: those before the epoch under way).
     epoch: int
     path: Path
+    global_step: int = 0
+    # Written at an epoch end (epoch-N), not between two (step-G).
+    at_epoch_end: bool = True
 
     def state(self) -> TrainerState:
         return TrainerState.from_dict(json.loads((self.path / STATE_FILE).read_text(encoding="utf-8")))
 
 
 def list_checkpoints(checkpoint_root: Path) -> list[Checkpoint]:
-    """Complete checkpoints sorted by epoch number (epoch-10 after epoch-9)."""
+    """Complete checkpoints, oldest first: by global step, then epoch (epoch-10 after epoch-9)."""
     if not checkpoint_root.is_dir():
         return []
     found: list[Checkpoint] = []
     for child in checkpoint_root.iterdir():
-        m = _EPOCH_DIR.match(child.name)
+        m = _CHECKPOINT_DIR.match(child.name)
         if m and child.is_dir():
             if (child / STATE_FILE).is_file():
-                found.append(Checkpoint(int(m.group(1)), child))
+                state, number = Checkpoint(0, child).state(), int(m.group(2))
+                if m.group(1) == "epoch":
+                    found.append(Checkpoint(number, child, state.global_step, at_epoch_end=True))
+                else:
+                    found.append(Checkpoint(state.epoch, child, number, at_epoch_end=False))
             else:
                 print(f"warning: ignoring incomplete checkpoint {child}", file=sys.stderr)
-    return sorted(found, key=lambda c: c.epoch)
+    return sorted(found, key=lambda c: (c.global_step, c.epoch, c.at_epoch_end))
 
 
 def latest_checkpoint(checkpoint_root: Path) -> Optional[Checkpoint]:
@@ -110,7 +130,8 @@ def save_checkpoint(
     scheduler: Any,
     rng_state: dict[str, Any],
 ) -> Checkpoint:
-    final = checkpoint_root / f"epoch-{state.epoch}"
+    at_epoch_end = state.epoch_step == 0
+    final = checkpoint_root / (f"epoch-{state.epoch}" if at_epoch_end else f"step-{state.global_step}")
     tmp = temp_dir(checkpoint_root, final.name)
     try:
         model.save_pretrained(tmp, safe_serialization=True)
@@ -124,7 +145,7 @@ def save_checkpoint(
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-    return Checkpoint(state.epoch, final)
+    return Checkpoint(state.epoch, final, state.global_step, at_epoch_end)
 
 
 def load_training_state(checkpoint: Checkpoint, device: torch.device) -> tuple[dict, dict, dict]:
@@ -136,9 +157,16 @@ def load_training_state(checkpoint: Checkpoint, device: torch.device) -> tuple[d
 
 
 def prune_checkpoints(checkpoint_root: Path, keep: int) -> None:
-    """Delete all but the newest `keep` checkpoints (best/ is a separate copy, never touched)."""
-    for checkpoint in list_checkpoints(checkpoint_root)[:-keep]:
-        shutil.rmtree(checkpoint.path, ignore_errors=True)
+    """Keep the newest `keep` epoch checkpoints and the newest checkpoint (best/ is a separate copy, never touched).
+
+    A step checkpoint older than the newest checkpoint serves nothing: resume takes the newest.
+    """
+    checkpoints = list_checkpoints(checkpoint_root)
+    epoch_ends = [c for c in checkpoints if c.at_epoch_end]
+    kept = {c.path for c in epoch_ends[-keep:]} | {c.path for c in checkpoints[-1:]}
+    for checkpoint in checkpoints:
+        if checkpoint.path not in kept:
+            shutil.rmtree(checkpoint.path, ignore_errors=True)
 
 
 def best_info(best_dir: Path) -> Optional[dict[str, Any]]:

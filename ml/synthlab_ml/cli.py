@@ -1,7 +1,8 @@
 """Command-line entry point: `python -m synthlab_ml <command> ...`.
 
 stdout carries only JSON lines (events); everything else, including library chatter, goes to stderr.
-Exit codes: 0 ok, 2 bad config/data (not retryable), 1 anything else.
+Exit codes: 0 ok, 2 bad config/data (not retryable), 75 stopped by a preemption notice (SIGTERM) with
+its progress saved (run it again to continue), 1 anything else.
 """
 
 from __future__ import annotations
@@ -105,9 +106,10 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     os.environ.setdefault("TRANSFORMERS_NO_ADVISORY_WARNINGS", "1")
     args = build_parser().parse_args(argv)
-    from synthlab_ml.supervision import start_parent_watchdog
+    from synthlab_ml.supervision import PREEMPTED_EXIT_CODE, Preempted, install_preemption_handler, start_parent_watchdog
 
     start_parent_watchdog()
+    install_preemption_handler()
     emit = EventWriter(sys.stdout)
     try:
         with contextlib.redirect_stdout(sys.stderr):
@@ -116,6 +118,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         print(f"error: {e}", file=sys.stderr, flush=True)
         emit("error", kind=e.kind, message=str(e), retryable=False)
         return UserError.exit_code
+    except Preempted as notice:
+        emit("preempted", checkpoint=notice.checkpoint, **notice.progress)
+        return PREEMPTED_EXIT_CODE
     except KeyboardInterrupt:
         return 130
     except Exception as e:

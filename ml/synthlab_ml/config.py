@@ -59,6 +59,8 @@ class TrainerSettings(_Strict):
     min_steps: int
     freeze_embeddings: bool
     probe_c: Optional[float]
+    checkpoint_every_steps: Optional[int]
+    checkpoint_every_minutes: Optional[float]
 
     @model_validator(mode="after")
     def _mean_pooling_where_needed(self) -> "TrainerSettings":

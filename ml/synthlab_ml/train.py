@@ -1,4 +1,12 @@
-"""`train`: fine-tune a sequence classifier with per-epoch checkpoints, early stopping and resume.
+"""`train`: fine-tune a sequence classifier with checkpoints, early stopping and resume.
+
+Training runs in phases (regimes.py), each with its own optimizer, schedule and patience; within a
+phase an optimizer step is taken per group of `gradientAccumulation` batches. Checkpoints are written
+at every epoch end, and also between epoch ends, at a group boundary, when the settings ask
+(`checkpointEverySteps`, `checkpointEveryMinutes`) or a preemption notice (SIGTERM) arrives: then at
+the step reached, and the process exits with code 75. A resume continues in the same phase at the
+next group of the same epoch order, with the optimizer, scheduler and RNG states of that step, so an
+interrupted run ends with the weights of an uninterrupted one.
 
 `method: "linear-probe"` trains no weights by gradient descent; it is handed to train_probe.py
 (under the same lock, with the same result file and events).
@@ -8,6 +16,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import shutil
 import sys
 import time
@@ -37,10 +46,11 @@ from synthlab_ml.regimes import Phase, Regime, build_regime
 from synthlab_ml.runtime import (
     configure_threads, get_rng_state, resolve_device, seed_everything, set_rng_state,
 )
-from synthlab_ml.supervision import exclusive_run_lock
+from synthlab_ml.supervision import Preempted, exclusive_run_lock, preemption_deferred, preemption_requested
 
 RESULT_FILE = "train_result.json"
-STEP_EVENT_SECONDS = 10.0
+# `step` events at most this often; SYNTHLAB_STEP_EVENT_SECONDS=0 emits one per optimizer step (tests count steps).
+STEP_EVENT_SECONDS = float(os.environ.get("SYNTHLAB_STEP_EVENT_SECONDS", "10"))
 
 
 def log(msg: str) -> None:
@@ -107,53 +117,58 @@ def _train(config: TrainConfig, emit: EventWriter) -> int:
 
     dev_enc = Encoded(tokenizer, dev_rows, config.settings.max_length)
     resumed_from = resume.epoch if resume is not None else None
+    resumed_from_step = resume.global_step if resume is not None else None
     restore_optimizer = resume is not None
     if resume is not None:
         _repair_best(state, checkpoint_root, best_dir)
+    saver = _Checkpointer(checkpoint_root, config, tokenizer, resume)
     epochs_run = 0
     started = False
-    while True:
-        phase = phases[state.phase]
-        phase_rows = [train_rows[i] for i in phase.rows]
-        train_enc = Encoded(tokenizer, phase_rows, config.settings.max_length)
-        schedule = _schedule(config, len(phase_rows))
-        optimizer, scheduler = _build_optimizer(model, config, schedule.steps_per_epoch * config.settings.max_epochs)
-        if restore_optimizer:
-            opt_state, sched_state, rng_state = load_training_state(resume, device)
-            optimizer.load_state_dict(opt_state)
-            scheduler.load_state_dict(sched_state)
-            set_rng_state(rng_state)
-            restore_optimizer = False
-        if not started:
-            emit("start", device=str(device), n_train=len(train_rows), n_dev=len(dev_rows), labels=config.labels,
-                 params=as_dict(config), resumed_from_epoch=resumed_from,
-                 num_parameters=sum(p.numel() for p in model.parameters()),
-                 num_trainable_parameters=sum(p.numel() for p in model.parameters() if p.requires_grad),
-                 passes_per_epoch=schedule.passes, steps_per_epoch=schedule.steps_per_epoch,
-                 regime=config.settings.regime, phases=[{"part": p.part, "n_train": len(p.rows)} for p in phases],
-                 phase=phase.part)
-            started = True
-        else:
-            emit("phase", phase=phase.part, phase_index=state.phase, n_train=len(phase_rows),
-                 passes_per_epoch=schedule.passes, steps_per_epoch=schedule.steps_per_epoch)
+    # A preemption notice is acted on between two optimizer steps (_Checkpointer.stop_if_preempted), never inside one.
+    with preemption_deferred():
+        while True:
+            phase = phases[state.phase]
+            phase_rows = [train_rows[i] for i in phase.rows]
+            train_enc = Encoded(tokenizer, phase_rows, config.settings.max_length)
+            schedule = _schedule(config, len(phase_rows))
+            optimizer, scheduler = _build_optimizer(model, config, schedule.steps_per_epoch * config.settings.max_epochs)
+            if restore_optimizer:
+                opt_state, sched_state, rng_state = load_training_state(resume, device)
+                optimizer.load_state_dict(opt_state)
+                scheduler.load_state_dict(sched_state)
+                set_rng_state(rng_state)
+                restore_optimizer = False
+            saver.optimizer, saver.scheduler = optimizer, scheduler
+            if not started:
+                emit("start", device=str(device), n_train=len(train_rows), n_dev=len(dev_rows), labels=config.labels,
+                     params=as_dict(config), resumed_from_epoch=resumed_from, resumed_from_step=resumed_from_step,
+                     resumed_mid_epoch=state.epoch_step > 0,
+                     num_parameters=sum(p.numel() for p in model.parameters()),
+                     num_trainable_parameters=sum(p.numel() for p in model.parameters() if p.requires_grad),
+                     passes_per_epoch=schedule.passes, steps_per_epoch=schedule.steps_per_epoch,
+                     regime=config.settings.regime, phases=[{"part": p.part, "n_train": len(p.rows)} for p in phases],
+                     phase=phase.part)
+                started = True
+            else:
+                emit("phase", phase=phase.part, phase_index=state.phase, n_train=len(phase_rows),
+                     passes_per_epoch=schedule.passes, steps_per_epoch=schedule.steps_per_epoch)
 
-        if resume is None and state.epoch == 0 and config.settings.head_init == "linear-probe":
-            _lp_ft_epoch_zero(model, tokenizer, optimizer, scheduler, state, config, train_enc, phase_rows, dev_enc,
-                              dev_rows, device, checkpoint_root, best_dir, emit)
-        last_phase = state.phase == len(phases) - 1
-        epochs_run += _train_phase(model, tokenizer, optimizer, scheduler, regime, state, config, phase, train_enc,
-                                   phase_rows, dev_enc, dev_rows, schedule, device, checkpoint_root, best_dir,
-                                   epochs_root if last_phase and config.settings.keep_epoch_checkpoints else None, emit)
-        if last_phase:
-            break
-        # The next phase starts from this phase's best weights, with a fresh optimizer, schedule and patience.
-        state.phases.append(_phase_summary(state, phase, config))
-        model = load_trained_classifier(str(best_dir))
-        _freeze(model, config)
-        model.to(device)
-        state.phase += 1
-        state.phase_epoch, state.best_score, state.best_epoch, state.best_checkpoint = 0, None, None, None
-        state.epochs_without_improvement = 0
+            if resume is None and state.epoch == 0 and config.settings.head_init == "linear-probe":
+                _lp_ft_epoch_zero(model, saver, state, config, train_enc, phase_rows, dev_enc, dev_rows, device, best_dir, emit)
+            last_phase = state.phase == len(phases) - 1
+            epochs_run += _train_phase(model, saver, regime, state, config, phase, train_enc, phase_rows, dev_enc, dev_rows,
+                                       schedule, device, best_dir,
+                                       epochs_root if last_phase and config.settings.keep_epoch_checkpoints else None, emit)
+            if last_phase:
+                break
+            # The next phase starts from this phase's best weights, with a fresh optimizer, schedule and patience.
+            state.phases.append(_phase_summary(state, phase, config))
+            model = load_trained_classifier(str(best_dir))
+            _freeze(model, config)
+            model.to(device)
+            state.phase += 1
+            state.phase_epoch, state.best_score, state.best_epoch, state.best_checkpoint = 0, None, None, None
+            state.epochs_without_improvement = 0
 
     last = _phase_summary(state, phases[-1], config)
     result: dict[str, Any] = {
@@ -167,6 +182,7 @@ def _train(config: TrainConfig, emit: EventWriter) -> int:
         # The loop only ends before max_epochs when patience ran out.
         "stopped_early": last["stopped_early"],
         "resumed_from_epoch": resumed_from,
+        "resumed_from_step": resumed_from_step,
         "best_dir": str(best_dir.resolve()),
         "regime": config.settings.regime,
         "phases": [*state.phases, last],
@@ -181,6 +197,40 @@ def _train(config: TrainConfig, emit: EventWriter) -> int:
     _drop_checkpoints_when_done(config, checkpoint_root)
     emit.write(result)
     return 0
+
+
+class _Checkpointer:
+    """Writes checkpoints, and knows when one is due between epoch ends. Each phase sets its own
+    `optimizer` and `scheduler` before training."""
+
+    def __init__(self, checkpoint_root: Path, config: TrainConfig, tokenizer: Any, resumed: Optional[Checkpoint]) -> None:
+        self.root, self.config, self.tokenizer = checkpoint_root, config, tokenizer
+        self.optimizer: Any = None
+        self.scheduler: Any = None
+        self.saved = resumed
+        self.saved_at = time.monotonic()
+
+    def save(self, state: TrainerState, model: Any) -> Checkpoint:
+        checkpoint = save_checkpoint(self.root, state, model, self.tokenizer, self.optimizer, self.scheduler, get_rng_state())
+        self.saved, self.saved_at = checkpoint, time.monotonic()
+        prune_checkpoints(self.root, self.config.settings.keep_checkpoints)
+        return checkpoint
+
+    def due(self, state: TrainerState) -> bool:
+        every_steps, every_minutes = self.config.settings.checkpoint_every_steps, self.config.settings.checkpoint_every_minutes
+        return ((every_steps is not None and state.global_step % every_steps == 0)
+                or (every_minutes is not None and time.monotonic() - self.saved_at >= every_minutes * 60))
+
+    def stop_if_preempted(self, state: TrainerState, model: Any) -> None:
+        """On a preemption notice, checkpoint the step reached (unless that is saved already) and raise Preempted."""
+        if not preemption_requested():
+            return
+        if state.global_step > 0 and (self.saved is None or self.saved.global_step != state.global_step):
+            self.save(state, model)
+            log(f"preempted: checkpoint at global step {state.global_step} (phase {state.phase + 1}, "
+                f"epoch {state.epoch + 1}, step {state.epoch_step})")
+        raise Preempted(checkpoint=str(self.saved.path) if self.saved else None, global_step=state.global_step,
+                        epoch=state.epoch, epoch_step=state.epoch_step, phase=state.phase)
 
 
 @dataclass(frozen=True)
@@ -201,9 +251,9 @@ def _freeze(model: Any, config: TrainConfig) -> None:
         model.get_input_embeddings().weight.requires_grad_(False)
 
 
-def _lp_ft_epoch_zero(model: Any, tokenizer: Any, optimizer: Any, scheduler: Any, state: TrainerState, config: TrainConfig,
+def _lp_ft_epoch_zero(model: Any, saver: _Checkpointer, state: TrainerState, config: TrainConfig,
                       train_enc: Encoded, train_rows: list[Example], dev_enc: Encoded, dev_rows: list[Example],
-                      device: torch.device, checkpoint_root: Path, best_dir: Path, emit: EventWriter) -> None:
+                      device: torch.device, best_dir: Path, emit: EventWriter) -> None:
     """LP-FT: the head starts as the linear probe, scored and checkpointed as epoch 0, so the run's best
     model is never worse on dev than the probe it started from."""
     t0 = time.monotonic()
@@ -216,16 +266,18 @@ def _lp_ft_epoch_zero(model: Any, tokenizer: Any, optimizer: Any, scheduler: Any
         "global_step": 0, "epochs_without_improvement": 0, "probe_c": fit.c, "phase": state.phase_parts[state.phase],
     }
     state.history.append(record)
-    checkpoint = save_checkpoint(checkpoint_root, state, model, tokenizer, optimizer, scheduler, get_rng_state())
+    checkpoint = saver.save(state, model)
     publish_best(checkpoint, best_dir, state.best_score)
     emit("epoch", **record, seconds=round(time.monotonic() - t0, 3))
 
 
-def _train_phase(model: Any, tokenizer: Any, optimizer: Any, scheduler: Any, regime: Regime, state: TrainerState,
-                 config: TrainConfig, phase: Phase, train_enc: Encoded, train_rows: list[Example], dev_enc: Encoded,
-                 dev_rows: list[Example], schedule: Schedule, device: torch.device, checkpoint_root: Path,
-                 best_dir: Path, epochs_root: Optional[Path], emit: EventWriter) -> int:
-    """The epochs of one phase, until maxEpochs or patience; returns how many ran in this call."""
+def _train_phase(model: Any, saver: _Checkpointer, regime: Regime, state: TrainerState, config: TrainConfig,
+                 phase: Phase, train_enc: Encoded, train_rows: list[Example], dev_enc: Encoded, dev_rows: list[Example],
+                 schedule: Schedule, device: torch.device, best_dir: Path, epochs_root: Optional[Path],
+                 emit: EventWriter) -> int:
+    """The epochs of one phase, until maxEpochs or patience, from the position `state` holds (possibly
+    mid-epoch); returns how many ended in this call."""
+    optimizer, scheduler = saver.optimizer, saver.scheduler
     higher_is_better = BEST_METRICS[config.settings.metric_for_best]
     accumulation = config.settings.gradient_accumulation
     epochs_run = 0
@@ -242,8 +294,12 @@ def _train_phase(model: Any, tokenizer: Any, optimizer: Any, scheduler: Any, reg
         epoch_batches = [b for p in range(schedule.passes)
                          for b in batches(n, config.settings.batch_size, order[p * n:(p + 1) * n])]
         groups = [epoch_batches[i:i + accumulation] for i in range(0, len(epoch_batches), accumulation)]
-        loss_sum, seen = 0.0, 0
+        # A mid-epoch checkpoint resumes after the optimizer steps (groups) it has done, with their running loss.
+        done_steps, loss_sum, seen = state.epoch_step, state.epoch_loss_sum, state.epoch_seen
         for step, group in enumerate(groups, start=1):
+            if step <= done_steps:
+                continue
+            saver.stop_if_preempted(state, model)
             optimizer.zero_grad(set_to_none=True)
             group_loss = accumulate_gradients(model, regime, train_enc, train_rows, group, device)
             if config.settings.max_grad_norm is not None:
@@ -254,10 +310,15 @@ def _train_phase(model: Any, tokenizer: Any, optimizer: Any, scheduler: Any, reg
             group_rows = sum(len(idx) for idx in group)
             loss_sum += group_loss
             seen += group_rows
+            state.epoch_step, state.epoch_loss_sum, state.epoch_seen = step, loss_sum, seen
             if time.monotonic() - last_step_event >= STEP_EVENT_SECONDS:
                 last_step_event = time.monotonic()
                 emit("step", epoch=epoch, step=step, steps_per_epoch=schedule.steps_per_epoch, phase=phase.part,
                      global_step=state.global_step, loss=group_loss / group_rows, lr=scheduler.get_last_lr()[0])
+            if saver.due(state):
+                checkpoint = saver.save(state, model)
+                emit("checkpoint", epoch=epoch, step=step, global_step=state.global_step, phase=phase.part,
+                     path=str(checkpoint.path))
 
         dev = evaluate(model, dev_enc, dev_rows, config, device)
         score = dev[config.settings.metric_for_best]
@@ -269,6 +330,7 @@ def _train_phase(model: Any, tokenizer: Any, optimizer: Any, scheduler: Any, reg
         else:
             state.epochs_without_improvement += 1
         state.epoch, state.phase_epoch = run_epoch, epoch
+        state.epoch_step, state.epoch_loss_sum, state.epoch_seen = 0, 0.0, 0
         record = {
             "epoch": epoch, "max_epochs": config.settings.max_epochs, "train_loss": loss_sum / max(seen, 1),
             "dev_loss": dev["loss"], "dev_macro_f1": dev["macro_f1"], "dev_accuracy": dev["accuracy"],
@@ -280,10 +342,9 @@ def _train_phase(model: Any, tokenizer: Any, optimizer: Any, scheduler: Any, reg
         if epochs_root is not None:
             # Before the checkpoint that marks the epoch done: a kill in between reruns the epoch and rewrites it.
             save_epoch_checkpoint(epochs_root, epoch, run_epoch, model)
-        checkpoint = save_checkpoint(checkpoint_root, state, model, tokenizer, optimizer, scheduler, get_rng_state())
+        checkpoint = saver.save(state, model)
         if is_best:
             publish_best(checkpoint, best_dir, state.best_score)
-        prune_checkpoints(checkpoint_root, config.settings.keep_checkpoints)
         epochs_run += 1
         emit("epoch", **record, seconds=round(time.monotonic() - t0, 3))
     return epochs_run
@@ -405,7 +466,7 @@ def _repair_best(state: TrainerState, checkpoint_root: Path, best_dir: Path) -> 
     if info is not None and info.get("epoch") == state.best_checkpoint:
         return
     source: Optional[Checkpoint] = next(
-        (c for c in list_checkpoints(checkpoint_root) if c.epoch == state.best_checkpoint), None)
+        (c for c in list_checkpoints(checkpoint_root) if c.at_epoch_end and c.epoch == state.best_checkpoint), None)
     if source is not None:
         log(f"re-publishing best/ from {source.path}")
         publish_best(source, best_dir, state.best_score)

@@ -34,6 +34,21 @@ def test_checkpoints_sorted_by_epoch_number(tmp_path: Path) -> None:
     assert [c.epoch for c in list_checkpoints(root)] == [10, 11]
 
 
+def test_step_checkpoints_sort_by_global_step(tmp_path: Path) -> None:
+    root = tmp_path / "checkpoints"
+    for name, epoch, step in (("epoch-1", 1, 12), ("step-20", 1, 20), ("step-24", 1, 24), ("epoch-2", 2, 24), ("step-30", 2, 30)):
+        (root / name).mkdir(parents=True)
+        (root / name / STATE_FILE).write_text(json.dumps({"epoch": epoch, "global_step": step, "epoch_step": step - 12 * epoch}))
+    # step-24 ended epoch 2's last step; epoch-2 came after it, with the dev evaluation.
+    assert [c.path.name for c in list_checkpoints(root)] == ["epoch-1", "step-20", "step-24", "epoch-2", "step-30"]
+    assert latest_checkpoint(root).path.name == "step-30"
+    assert [c.epoch for c in list_checkpoints(root)] == [1, 1, 1, 2, 2]
+
+    # Epoch checkpoints are counted by keep; of the step checkpoints only the newest checkpoint stays.
+    prune_checkpoints(root, keep=1)
+    assert [c.path.name for c in list_checkpoints(root)] == ["epoch-2", "step-30"]
+
+
 def test_clean_partial_recovers_half_swapped_best(tmp_path: Path) -> None:
     (tmp_path / "best.old").mkdir()
     (tmp_path / "best.old" / "config.json").write_text("{}")

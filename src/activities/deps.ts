@@ -16,6 +16,8 @@ export interface ModelSource {
 export interface ActivityDeps {
   store: ArtifactStore;
   models: ModelSource;
+  /** Aborted when the worker gets a preemption notice (SIGTERM): running trainers checkpoint and stop. */
+  preemption?: AbortSignal;
 }
 
 export function createModelSource(create: (config: ProviderConfig) => LanguageModel = (config) => createLanguageModel(config)): ModelSource {

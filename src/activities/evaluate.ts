@@ -16,6 +16,7 @@ import type { ActivityDeps } from './deps';
 import { mlPredictConfig } from './ml-configs';
 import { deviceSeconds } from './fine-tune';
 import { runMlCommand } from './ml-runner';
+import { underRetryBudget } from './training-attempts';
 
 export const PREDICTIONS_FILE = 'predictions.jsonl';
 export const METRICS_FILE = 'metrics.json';
@@ -49,26 +50,30 @@ export function createEvaluateActivity(deps: ActivityDeps) {
     if (cached) return cached;
 
     const workDir = deps.store.workDir('evaluate', cacheKey);
-    const context = Context.current();
-    const startedAt = performance.now();
-    await runMlCommand({
-      command: 'predict',
-      configPath: join(workDir, 'predict-config.json'),
-      config: mlPredictConfig(
-        {
-          modelDir: input.modelDir,
-          inputFile: pathOfRef(input.test),
-          labels: input.labels,
-          outputFile: join(workDir, PREDICTIONS_FILE),
-          metricsFile: join(workDir, METRICS_FILE),
-        },
-        input.training,
-      ),
-      threads: input.training.threads,
-      signal: context.cancellationSignal,
-      heartbeat: () => context.heartbeat(),
+    // Prediction writes no checkpoints, so every attempt counts as one without progress.
+    return underRetryBudget(workDir, input.training, { cacheKey }, async (attempts) => {
+      const context = Context.current();
+      const startedAt = performance.now();
+      await runMlCommand({
+        command: 'predict',
+        configPath: join(workDir, 'predict-config.json'),
+        config: mlPredictConfig(
+          {
+            modelDir: input.modelDir,
+            inputFile: pathOfRef(input.test),
+            labels: input.labels,
+            outputFile: join(workDir, PREDICTIONS_FILE),
+            metricsFile: join(workDir, METRICS_FILE),
+          },
+          input.training,
+        ),
+        threads: input.training.threads,
+        signal: context.cancellationSignal,
+        preemption: deps.preemption,
+        heartbeat: () => context.heartbeat({ cacheKey, attempts }),
+      });
+      // `predict` does not name its device; the configured one is what it resolved (`auto` stays `auto`).
+      return recordEvaluation(deps, cacheKey, workDir, deviceSeconds(input.training.device, startedAt, performance.now()));
     });
-    // `predict` does not name its device; the configured one is what it resolved (`auto` stays `auto`).
-    return recordEvaluation(deps, cacheKey, workDir, deviceSeconds(input.training.device, startedAt, performance.now()));
   };
 }

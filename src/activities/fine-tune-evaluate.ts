@@ -23,6 +23,7 @@ import { evaluateCacheKey, METRICS_FILE, PREDICTIONS_FILE, recordEvaluation } fr
 import { deviceSeconds, fineTuneRunKey, recordTrainedRun, reusedRun, trainConfigFor, trainedDevice, TrainingProgress } from './fine-tune';
 import { evaluationFilesConfig } from './ml-configs';
 import { runMlCommand } from './ml-runner';
+import { underRetryBudget } from './training-attempts';
 
 export function createFineTuneAndEvaluateActivity(deps: ActivityDeps) {
   return async function fineTuneAndEvaluate(rawInput: FineTuneAndEvaluateInput): Promise<FineTuneAndEvaluateOutput> {
@@ -39,47 +40,50 @@ export function createFineTuneAndEvaluateActivity(deps: ActivityDeps) {
     const outputDir = deps.store.workDir('train', runKey);
     // Keyed without the train result, which exists only after training; the record's key has it.
     const evaluationDir = deps.store.workDir('evaluate', hashOf({ ...scored, test: test.sha256 }));
-    const context = Context.current();
-    const progress = new TrainingProgress();
-    let phase: 'train' | 'evaluate' = 'train';
-    const startedAt = performance.now();
-    let evaluationStartedAt: number | undefined;
-    await runMlCommand({
-      command: 'train-evaluate',
-      configPath: join(outputDir, 'train-evaluate-config.json'),
-      config: {
-        ...trainConfigFor(training, outputDir),
-        ...evaluationFilesConfig({
-          testFile: pathOfRef(test),
-          predictionsFile: join(evaluationDir, PREDICTIONS_FILE),
-          metricsFile: join(evaluationDir, METRICS_FILE),
-          ...(scoreLabels === undefined ? {} : { scoreLabels }),
-        }),
-      },
-      threads: training.training.threads,
-      signal: context.cancellationSignal,
-      onEvent: (event) => {
-        progress.observe(event);
-        if (event.event === 'evaluate') {
-          phase = 'evaluate';
-          evaluationStartedAt = performance.now();
-        }
-      },
-      heartbeat: () => context.heartbeat({ runKey, phase, ...progress.lastEpoch }),
+    return underRetryBudget(outputDir, training.training, { runKey }, async (attempts) => {
+      const context = Context.current();
+      const progress = new TrainingProgress();
+      let phase: 'train' | 'evaluate' = 'train';
+      const startedAt = performance.now();
+      let evaluationStartedAt: number | undefined;
+      await runMlCommand({
+        command: 'train-evaluate',
+        configPath: join(outputDir, 'train-evaluate-config.json'),
+        config: {
+          ...trainConfigFor(training, outputDir),
+          ...evaluationFilesConfig({
+            testFile: pathOfRef(test),
+            predictionsFile: join(evaluationDir, PREDICTIONS_FILE),
+            metricsFile: join(evaluationDir, METRICS_FILE),
+            ...(scoreLabels === undefined ? {} : { scoreLabels }),
+          }),
+        },
+        threads: training.training.threads,
+        signal: context.cancellationSignal,
+        preemption: deps.preemption,
+        onEvent: (event) => {
+          progress.observe(event);
+          if (event.event === 'evaluate') {
+            phase = 'evaluate';
+            evaluationStartedAt = performance.now();
+          }
+        },
+        heartbeat: () => context.heartbeat({ runKey, phase, ...progress.lastEpoch, attempts }),
+      });
+      const endedAt = performance.now();
+      const trainedAt = evaluationStartedAt ?? endedAt;
+      // Prediction runs in the trainer's process, on its device.
+      const device = trainedDevice(progress, trainedBefore?.compute?.device ?? training.training.device);
+      // A run that had already finished (a retry after a failed evaluation) keeps what its training took.
+      const trainCompute = progress.started ? deviceSeconds(device, startedAt, trainedAt) : trainedBefore?.compute;
+      const trained = await recordTrainedRun(deps, runKey, outputDir, progress, trainCompute);
+      const evaluated = await recordEvaluation(
+        deps,
+        evaluateCacheKey({ ...scored, trainResult: trained.trainResult }),
+        evaluationDir,
+        deviceSeconds(device, trainedAt, endedAt),
+      );
+      return { trained, evaluated };
     });
-    const endedAt = performance.now();
-    const trainedAt = evaluationStartedAt ?? endedAt;
-    // Prediction runs in the trainer's process, on its device.
-    const device = trainedDevice(progress, trainedBefore?.compute?.device ?? training.training.device);
-    // A run that had already finished (a retry after a failed evaluation) keeps what its training took.
-    const trainCompute = progress.started ? deviceSeconds(device, startedAt, trainedAt) : trainedBefore?.compute;
-    const trained = await recordTrainedRun(deps, runKey, outputDir, progress, trainCompute);
-    const evaluated = await recordEvaluation(
-      deps,
-      evaluateCacheKey({ ...scored, trainResult: trained.trainResult }),
-      evaluationDir,
-      deviceSeconds(device, trainedAt, endedAt),
-    );
-    return { trained, evaluated };
   };
 }

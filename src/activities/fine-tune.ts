@@ -1,8 +1,9 @@
 /**
  * Fine-tune stage (GPU queue): runs `synthlab_ml train` as a subprocess in a folder keyed by the
- * run's inputs. The trainer writes a checkpoint every epoch and resumes from the newest one, so
- * after a worker crash the retried activity continues where training stopped. Heartbeats carry
- * the last epoch; cancellation stops the subprocess.
+ * run's inputs. The trainer writes a checkpoint every epoch (and every `checkpointEverySteps` steps
+ * or `checkpointEveryMinutes` minutes, and on a preemption notice) and resumes from the newest one,
+ * so after a worker crash the retried activity continues where training stopped. Heartbeats carry
+ * the last epoch and the retry ledger (training-attempts.ts); cancellation stops the subprocess.
  * Cells run it through `fineTuneAndEvaluate`; the pieces below are shared with that activity.
  */
 import { readFile } from 'node:fs/promises';
@@ -17,6 +18,7 @@ import { fineTuneInputSchema, fineTuneOutputSchema, type FineTuneInput, type Fin
 import type { ActivityDeps } from './deps';
 import { mlTrainConfig } from './ml-configs';
 import { runMlCommand, type MlEvent } from './ml-runner';
+import { underRetryBudget } from './training-attempts';
 
 const trainResultSchema = z.looseObject({
   best_epoch: z.number().int(),
@@ -24,10 +26,17 @@ const trainResultSchema = z.looseObject({
   best_dir: z.string(),
 });
 
-/** The training run's identity: every input that changes the trained model (not device, threads or scheduling). */
+/** The training run's identity: every input that changes the trained model (not device, threads, checkpoint cadence or scheduling). */
 export function fineTuneRunKey(input: FineTuneInput): string {
   // Settings added later are left out at their unchanged value: runs trained before them keep their key.
-  const { device: _device, predictBatchSize: _predictBatchSize, ...affecting } = withoutUnchangedLaterSettings(pickTrainerSettings(input.training));
+  const {
+    device: _device,
+    predictBatchSize: _predictBatchSize,
+    // A resume continues bit for bit (ml/tests/test_preemption.py), so when checkpoints are written changes no weight.
+    checkpointEverySteps: _checkpointEverySteps,
+    checkpointEveryMinutes: _checkpointEveryMinutes,
+    ...affecting
+  } = withoutUnchangedLaterSettings(pickTrainerSettings(input.training));
   return hashOf({ model: input.training.model, seed: input.seed, labels: input.labels, train: input.train.sha256, dev: input.dev.sha256, settings: affecting });
 }
 
@@ -37,14 +46,15 @@ export function trainConfigFor(input: FineTuneInput, outputDir: string): Record<
   return mlTrainConfig(files, input.training);
 }
 
-/** Follows the trainer's events: whether this call trained (`start`) and the last epoch, for heartbeats. */
+/** Follows the trainer's events: whether this call trained (`start`), the last epoch and step, for heartbeats. */
 export class TrainingProgress {
   started: MlEvent | undefined;
   lastEpoch: Record<string, unknown> = { epoch: 0 };
 
   observe(event: MlEvent): void {
     if (event.event === 'start') this.started = event;
-    if (event.event === 'epoch') this.lastEpoch = { epoch: event.epoch, devMacroF1: event.dev_macro_f1 };
+    if (event.event === 'epoch') this.lastEpoch = { epoch: event.epoch, devMacroF1: event.dev_macro_f1, globalStep: event.global_step };
+    if (event.event === 'step') this.lastEpoch = { ...this.lastEpoch, globalStep: event.global_step };
   }
 }
 
@@ -97,20 +107,23 @@ export function createFineTuneActivity(deps: ActivityDeps) {
     if (cached) return reusedRun(cached);
 
     const outputDir = deps.store.workDir('train', runKey);
-    const context = Context.current();
-    const progress = new TrainingProgress();
-    const startedAt = performance.now();
-    await runMlCommand({
-      command: 'train',
-      configPath: join(outputDir, 'train-config.json'),
-      config: trainConfigFor(input, outputDir),
-      threads: input.training.threads,
-      signal: context.cancellationSignal,
-      onEvent: (event) => progress.observe(event),
-      heartbeat: () => context.heartbeat({ runKey, ...progress.lastEpoch }),
+    return underRetryBudget(outputDir, input.training, { runKey }, async (attempts) => {
+      const context = Context.current();
+      const progress = new TrainingProgress();
+      const startedAt = performance.now();
+      await runMlCommand({
+        command: 'train',
+        configPath: join(outputDir, 'train-config.json'),
+        config: trainConfigFor(input, outputDir),
+        threads: input.training.threads,
+        signal: context.cancellationSignal,
+        preemption: deps.preemption,
+        onEvent: (event) => progress.observe(event),
+        heartbeat: () => context.heartbeat({ runKey, ...progress.lastEpoch, attempts }),
+      });
+      // A run that had already finished (the trainer only re-read its result) took no training time that this call saw.
+      const compute = progress.started ? deviceSeconds(trainedDevice(progress, input.training.device), startedAt, performance.now()) : undefined;
+      return recordTrainedRun(deps, runKey, outputDir, progress, compute);
     });
-    // A run that had already finished (the trainer only re-read its result) took no training time that this call saw.
-    const compute = progress.started ? deviceSeconds(trainedDevice(progress, input.training.device), startedAt, performance.now()) : undefined;
-    return recordTrainedRun(deps, runKey, outputDir, progress, compute);
   };
 }

@@ -5,7 +5,7 @@
  */
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
-import { ApplicationFailure } from '@temporalio/common';
+import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import { z } from 'zod';
 import { writeFileAtomic } from '../artifacts/store';
 import { mlPython } from '../infra/paths';
@@ -25,9 +25,15 @@ export interface RunMlOptions {
    * torch alone can outlast a short heartbeat timeout, and so can one epoch of a large model.
    */
   heartbeat?: () => void;
+  /** The activity's cancellation: SIGTERM, then SIGKILL after `killGraceMs`. */
   signal?: AbortSignal;
   /** Time between SIGTERM and SIGKILL when cancelled. */
   killGraceMs?: number;
+  /**
+   * The worker's preemption notice: the trainer gets SIGTERM, checkpoints the step it reached and
+   * exits with PREEMPTED_EXIT_CODE, and this call fails retryably so that another worker continues.
+   */
+  preemption?: AbortSignal;
 }
 
 export interface MlRunResult {
@@ -38,8 +44,18 @@ export interface MlRunResult {
 /** The SDK throttles heartbeats itself; this only has to be well inside the shortest timeout. */
 const HEARTBEAT_INTERVAL_MS = 5_000;
 
+/** Time between SIGTERM and SIGKILL when the activity is cancelled (`killGraceMs` unless set). */
+export const DEFAULT_KILL_GRACE_MS = 10_000;
+
 /** Exit code 2 is the CLI's "bad input" code: retrying cannot help. */
 const BAD_INPUT_EXIT_CODE = 2;
+/** The CLI stopped on a preemption notice (SIGTERM) after saving its progress: run it again to continue. */
+export const PREEMPTED_EXIT_CODE = 75;
+
+/** Cancelled by the workflow (not by the worker shutting down, a timeout or a reset): the only cancellation that must not be retried. */
+function cancelledByWorkflow(reason: unknown): boolean {
+  return reason instanceof CancelledFailure && reason.message === 'CANCELLED';
+}
 
 export async function runMlCommand(options: RunMlOptions): Promise<MlRunResult> {
   await writeFileAtomic(options.configPath, JSON.stringify(options.config, null, 2));
@@ -63,9 +79,12 @@ export async function runMlCommand(options: RunMlOptions): Promise<MlRunResult> 
 
   const onAbort = () => {
     child.kill('SIGTERM');
-    setTimeout(() => child.exitCode === null && child.kill('SIGKILL'), options.killGraceMs ?? 10_000).unref();
+    setTimeout(() => child.exitCode === null && child.kill('SIGKILL'), options.killGraceMs ?? DEFAULT_KILL_GRACE_MS).unref();
   };
   options.signal?.addEventListener('abort', onAbort, { once: true });
+  const onPreemption = () => child.kill('SIGTERM');
+  if (options.preemption?.aborted) onPreemption();
+  else options.preemption?.addEventListener('abort', onPreemption, { once: true });
 
   options.heartbeat?.();
   const keepAlive = options.heartbeat ? setInterval(options.heartbeat, HEARTBEAT_INTERVAL_MS) : undefined;
@@ -93,22 +112,33 @@ export async function runMlCommand(options: RunMlOptions): Promise<MlRunResult> 
     });
   }).finally(() => clearInterval(keepAlive));
   options.signal?.removeEventListener('abort', onAbort);
+  options.preemption?.removeEventListener('abort', onPreemption);
 
   if (options.signal?.aborted) {
-    throw ApplicationFailure.create({ type: 'MlCancelled', message: `ml ${options.command} was cancelled`, nonRetryable: true });
+    if (cancelledByWorkflow(options.signal.reason)) {
+      throw ApplicationFailure.create({ type: 'MlCancelled', message: `ml ${options.command} was cancelled`, nonRetryable: true });
+    }
+    // The worker is shutting down (or the attempt timed out): another attempt continues from the last checkpoint.
+    const reason = options.signal.reason instanceof Error ? options.signal.reason.message : String(options.signal.reason);
+    throw ApplicationFailure.create({ type: 'WorkerShutdown', message: `ml ${options.command} was stopped (${reason}); a new attempt resumes from its last checkpoint` });
   }
   if (exitCode === BAD_INPUT_EXIT_CODE) {
     throw ApplicationFailure.create({ type: 'MlConfigError', message: `ml ${options.command} rejected its input: ${stderrTail.trim()}`, nonRetryable: true });
   }
+  if (exitCode === PREEMPTED_EXIT_CODE || (options.preemption?.aborted && exitCode !== 0)) {
+    const notice = events.findLast((event) => event.event === 'preempted');
+    const where = typeof notice?.global_step === 'number' ? ` at optimizer step ${notice.global_step}` : '';
+    throw ApplicationFailure.create({ type: 'MlPreempted', message: `ml ${options.command} stopped on a preemption notice with its progress saved${where}; a new attempt resumes there` });
+  }
   const done = events.findLast((event) => event.event === 'done');
-  if (exitCode !== 0 || !done) {
+  if (exitSignal !== null) {
     throw ApplicationFailure.create({
-      type: 'MlProcessFailed',
-      message:
-        exitSignal !== null
-          ? `ml ${options.command} was killed by ${String(exitSignal)}${exitSignal === 'SIGKILL' ? ' (out of memory, or killed by hand)' : ''}: ${stderrTail.trim().slice(-1_500)}`
-          : `ml ${options.command} exited with code ${exitCode}: ${stderrTail.trim().slice(-1_500)}`,
+      type: 'MlKilled',
+      message: `ml ${options.command} was killed by ${String(exitSignal)}${exitSignal === 'SIGKILL' ? ' (out of memory, or killed by hand)' : ''}: ${stderrTail.trim().slice(-1_500)}`,
     });
+  }
+  if (exitCode !== 0 || !done) {
+    throw ApplicationFailure.create({ type: 'MlProcessFailed', message: `ml ${options.command} exited with code ${exitCode}: ${stderrTail.trim().slice(-1_500)}` });
   }
   return { events, done };
 }

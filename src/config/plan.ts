@@ -20,7 +20,8 @@ import { classifierVariant, type ClassifierMode } from './classifiers';
 import { batchSizeForSize } from './sizes';
 import type { ProviderConfig } from '../llm/provider-config';
 import { strategySettings, type StrategyName, type StrategySettings } from './strategies';
-import { methodNeedsEpochs, usesStudyD, withoutUnchangedLaterSettings, type Annotator, type BaselineName, type LabelKind, type SelectionMethodName } from './study-d';
+import { withoutUnchangedLaterSettings } from './later-settings';
+import { methodNeedsEpochs, usesStudyD, type Annotator, type BaselineName, type LabelKind, type SelectionMethodName } from './study-d';
 
 /** The model trained on a task's source data that annotates the generations (study D): one per task, source language and settings. */
 export interface TeacherSpec {

@@ -206,11 +206,17 @@ export const trainerSettingsSchema = z.strictObject({
   freezeEmbeddings: z.boolean().default(true),
   /** The linear probe's inverse regularisation; null = chosen on the dev split. */
   probeC: z.number().positive().max(1e6).nullable().default(null),
+  // --- What a crash costs (ml/README.md, "Preemption"): checkpoints between epoch ends. ---
+  /** Also checkpoint every this many optimizer steps, so a kill redoes at most that many; null = at epoch ends only. */
+  checkpointEverySteps: z.number().int().positive().max(10_000_000).nullable().default(null),
+  /** Also checkpoint once this many minutes passed since the last checkpoint; null = at epoch ends only. */
+  checkpointEveryMinutes: z.number().positive().max(10_080).nullable().default(null),
 });
 export type TrainerSettings = z.infer<typeof trainerSettingsSchema>;
 
 /** Combinations of trainer settings that cannot work (the same rules as TrainerSettings in ml/synthlab_ml/config.py). */
-export { LATER_TRAINER_SETTINGS, usesStudyD, withoutUnchangedLaterSettings } from './study-d';
+export { usesStudyD } from './study-d';
+export { LATER_TRAINER_SETTINGS, withoutUnchangedLaterSettings } from './later-settings';
 
 export function trainerSettingsProblems(settings: TrainerSettings): { field: keyof TrainerSettings; message: string }[] {
   const problems: { field: keyof TrainerSettings; message: string }[] = [];
@@ -238,6 +244,11 @@ export const trainingSchema = trainerSettingsSchema.extend({
   threads: z.number().int().positive().max(1024).optional(),
   /** How long the GPU queue may go without a heartbeat before the activity is retried elsewhere. */
   heartbeatTimeoutSeconds: z.number().int().positive().max(86_400).default(120),
+  // Retry budget of the GPU activity (src/activities/training-attempts.ts): a lost worker costs no attempt that made progress.
+  /** The cell fails once this many attempts in a row ended (worker lost, preempted, crashed) without a new checkpoint. */
+  maxAttemptsWithoutProgress: z.number().int().positive().max(1000).default(5),
+  /** The cell fails once its training failed on its own (the trainer crashed; not a kill or a preemption) this many times. */
+  maxTrainerFailures: z.number().int().positive().max(1000).default(3),
   /**
    * Study B: batch size by training-set size, brackets in increasing `upTo` (a set of at most `upTo`
    * rows takes that bracket's batch size; above the last, `batchSize`). Used with selection.sizes.

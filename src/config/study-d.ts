@@ -57,19 +57,3 @@ export function usesStudyD(config: StudyDSettingsView): boolean {
     config.tasks.some((task) => task.evaluation !== undefined)
   );
 }
-
-/**
- * Trainer settings added after runs and cells were first keyed, each with the value that trains
- * exactly as before. Keys leave a setting out at that value (`withoutUnchangedLaterSettings`), so
- * the cells, spec hashes and training runs recorded before it keep their keys.
- */
-export const LATER_TRAINER_SETTINGS = { gradientAccumulation: 1, keepEpochCheckpoints: false } as const;
-
-export function withoutUnchangedLaterSettings<Settings extends Record<string, unknown>>(settings: Settings): Partial<Settings> {
-  const kept: Partial<Settings> = { ...settings };
-  for (const [field, unchanged] of Object.entries(LATER_TRAINER_SETTINGS)) {
-    if ((kept as Record<string, unknown>)[field] === unchanged) delete (kept as Record<string, unknown>)[field];
-  }
-  return kept;
-}
-

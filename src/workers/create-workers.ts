@@ -29,6 +29,11 @@ export interface CreateWorkersOptions {
    * bundle is built with its failure converter. Default: the SDK's, payloads in plain text.
    */
   dataConverter?: DataConverter;
+  /**
+   * After `shutdown()`, how long running activities may go on before they are cancelled: time for a
+   * trainer told to stop to write its checkpoint and for the failure to reach the server.
+   */
+  shutdownGraceMs?: number;
 }
 
 // From the repo root, not from this module: the compiled CLI runs this module from dist/, and the
@@ -68,6 +73,7 @@ export async function createWorkers(options: CreateWorkersOptions): Promise<Work
         ...(options.dataConverter ? { dataConverter: options.dataConverter } : {}),
         activities: options.activities?.cpu ?? createCpuActivities(options.deps),
         maxConcurrentActivityTaskExecutions: options.maxConcurrentCpuActivities ?? 8,
+        shutdownGraceTime: options.shutdownGraceMs ?? 0,
       }),
     );
   }
@@ -80,6 +86,7 @@ export async function createWorkers(options: CreateWorkersOptions): Promise<Work
         ...(options.dataConverter ? { dataConverter: options.dataConverter } : {}),
         activities: options.activities?.gpu ?? createGpuActivities(options.deps),
         maxConcurrentActivityTaskExecutions: options.maxConcurrentGpuActivities ?? 1,
+        shutdownGraceTime: options.shutdownGraceMs ?? 0,
       }),
     );
   }

@@ -1,6 +1,11 @@
 /**
  * The worker process: serves the `cpu` and `gpu` task queues (or those named in
  * SYNTHLAB_QUEUES, e.g. `gpu` on a GPU node) until SIGINT/SIGTERM.
+ *
+ * SIGTERM is a preemption notice (Slurm and Kubernetes send it before SIGKILL): the worker stops
+ * taking tasks, tells its running trainers, which checkpoint the step they reached and exit, and
+ * reports those attempts as failed (retryably), so that another worker resumes them at that step.
+ * Running activities get SYNTHLAB_SHUTDOWN_GRACE_SECONDS (default 20) before they are cancelled.
  */
 import { createModelSource } from '../activities/deps';
 import { ArtifactStore } from '../artifacts/store';
@@ -16,17 +21,29 @@ export async function runWorkerProcess(): Promise<void> {
   const queues = (process.env.SYNTHLAB_QUEUES?.split(',').map((queue) => queue.trim()) ?? ['cpu', 'gpu']) as QueueName[];
   const models = createModelSource();
   const gpuSlots = positiveIntegerFromEnv('SYNTHLAB_GPU_CONCURRENCY', 1);
+  const preemption = new AbortController();
   const workers = await createWorkers({
     connection,
     namespace: settings.namespace,
-    deps: { store: new ArtifactStore(artifactsDir()), models },
+    deps: { store: new ArtifactStore(artifactsDir()), models, preemption: preemption.signal },
     queues,
     maxConcurrentGpuActivities: gpuSlots,
     dataConverter,
+    shutdownGraceMs: positiveIntegerFromEnv('SYNTHLAB_SHUTDOWN_GRACE_SECONDS', 20) * 1000,
   });
-  const stop = () => workers.forEach((worker) => worker.getState() === 'RUNNING' && worker.shutdown());
+  const stop = (signal: NodeJS.Signals) => {
+    if (preemption.signal.aborted) {
+      console.error(`[worker ${process.pid}] ${signal} again: already stopping`);
+      return;
+    }
+    console.error(`[worker ${process.pid}] ${signal}: taking no new tasks; running trainers checkpoint and stop, to be resumed by another worker`);
+    preemption.abort();
+    workers.forEach((worker) => worker.getState() === 'RUNNING' && worker.shutdown());
+  };
+  // A second Ctrl-C ends the worker at once; SIGTERM may come more than once (Slurm signals every
+  // process of a preempted job, and the batch script passes its own notice on) and must not kill it.
   process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
+  process.on('SIGTERM', stop);
   console.error(`[worker ${process.pid}] serving ${queues.join(', ')} on ${settings.address} (${gpuSlots} training slot(s), payload encryption ${dataConverter.failureConverterPath ? 'on' : 'off'})`);
   try {
     await runWorkers(workers);

@@ -23,7 +23,7 @@ import type { DatasetSpec } from '../data/dataset-spec';
 import { CellStatusKey, StageKey } from '../shared/search-attributes';
 import { dataProductSummary, dataProductTitle } from '../shared/summaries';
 import { addLlmUsage, type LlmUsage } from '../shared/usage';
-import { dataActivities, gpuActivitiesWith, llmActivities, recordActivities } from './policies';
+import { annotationActivitiesWith, dataActivities, llmActivities, recordActivities } from './policies';
 import { nextRoundTargets, shortfallOf, type QuotaState } from './quota';
 
 export interface DataProductInput {
@@ -328,7 +328,7 @@ async function annotateAndRecord(input: DataProductInput, made: Made & { labelDe
       throw ApplicationFailure.create({ type: 'ConfigError', nonRetryable: true, message: `data product ${product.key} needs teacher ${product.annotation.teacherKey}, and the sweep passed ${input.teacher?.outcome.key ?? 'none'}` });
     }
     const heartbeat = input.teacher?.training.heartbeatTimeoutSeconds ?? ANNOTATE_HEARTBEAT_SECONDS;
-    const annotatedByModels = await gpuActivitiesWith(heartbeat).annotateWithModels({
+    const annotatedByModels = await annotationActivitiesWith(heartbeat).annotateWithModels({
       productKey: product.key,
       dataset: annotated.dataset,
       labels: [...dataset.labels],

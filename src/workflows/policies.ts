@@ -44,9 +44,28 @@ export const cellLocalActivities = proxyLocalActivities<Pick<Activities, 'select
 /**
  * Training and prediction on the GPU queue, run by the Python ML CLI. The heartbeat timeout is
  * how quickly a dead GPU worker is noticed, so it comes from the sweep's training settings.
+ * No attempt limit: losing a worker (preemption, a spot node gone) is not the training's fault, and
+ * an attempt that checkpointed brought the run closer to its end. The activities keep their own
+ * budget in their heartbeats (src/activities/training-attempts.ts): attempts in a row without a new
+ * checkpoint, and failures of the training's own; the schedule-to-close timeout bounds the time.
  */
 export function gpuActivitiesWith(heartbeatTimeoutSeconds: number) {
-  return proxyActivities<Pick<Activities, 'fineTuneAndEvaluate' | 'fineTune' | 'evaluateModel' | 'annotateWithModels'>>({
+  return proxyActivities<Pick<Activities, 'fineTuneAndEvaluate' | 'fineTune' | 'evaluateModel'>>({
+    taskQueue: TASK_QUEUES.gpu,
+    startToCloseTimeout: '24 hours',
+    scheduleToCloseTimeout: '7 days',
+    heartbeatTimeout: heartbeatTimeoutSeconds * 1000,
+    retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', nonRetryableErrorTypes: NON_RETRYABLE },
+  });
+}
+
+/**
+ * A product's annotation by models on the GPU queue (teacher prediction, embeddings): it writes no
+ * checkpoints and keeps no retry budget of its own, so it keeps an attempt limit. Without one, a
+ * prediction that fails on its own would be retried for the gpu activities' whole 7 days.
+ */
+export function annotationActivitiesWith(heartbeatTimeoutSeconds: number) {
+  return proxyActivities<Pick<Activities, 'annotateWithModels'>>({
     taskQueue: TASK_QUEUES.gpu,
     startToCloseTimeout: '24 hours',
     heartbeatTimeout: heartbeatTimeoutSeconds * 1000,

@@ -48,6 +48,8 @@ const NON_DEFAULT: TrainerSettings = {
   minSteps: 10,
   freezeEmbeddings: false,
   probeC: 2,
+  checkpointEverySteps: 7,
+  checkpointEveryMinutes: 30,
 };
 /**
  * Kept at its default: the other `method` (linear-probe) would leave most of the settings above unused.
