@@ -167,8 +167,12 @@ export const trainerSettingsSchema = z.strictObject({
   /** Share of all optimizer steps spent warming the learning rate up from 0. */
   warmupRatio: z.number().min(0).max(1).default(0.1),
   weightDecay: z.number().min(0).max(1).default(0.01),
-  /** Dropout before the classifier head; null keeps the model's own. */
-  classifierDropout: z.number().min(0).lt(1).nullable().default(null),
+  /**
+   * Dropout before the classifier head (0 to 0.9; study B uses 0.3); null keeps the model's own
+   * (`hidden_dropout_prob` for the mean-pooled head, `classifier_dropout` or else `hidden_dropout_prob`
+   * in the HF head). Null is the value every cell was keyed with before, so keys do not change.
+   */
+  classifierDropout: z.number().min(0).max(0.9).nullable().default(null),
   /** Gradient-norm clipping; null turns it off. */
   maxGradNorm: z.number().positive().max(1e6).nullable().default(1),
   /** The dev metric that picks the best epoch. */
