@@ -10,7 +10,7 @@ import { compareText } from '../shared/compare';
 import { addLlmUsage, type LlmUsage } from '../shared/usage';
 import { toCsv, type CsvValue } from './csv';
 
-export type LlmStage = 'summarize-labels' | 'generate' | 'revise';
+export type LlmStage = 'summarize-labels' | 'generate' | 'revise' | 'translate';
 
 export interface StageCost {
   /** The data product's key; for label summaries, `label-summaries:<artifact hash>` (shared by products). */
@@ -68,7 +68,9 @@ export function sweepCosts(products: readonly DataProductResult[], cells: readon
       const key = `label-summaries:${product.labelDescriptions.sha256.slice(0, 12)}`;
       if (!summaries.has(key)) summaries.set(key, { key, generator, stage: 'summarize-labels', usage: addLlmUsage(usage.summarizeLabels) });
     }
-    stages.push({ key: product.key, generator, stage: 'generate', usage: addLlmUsage(usage.generate) });
+    // A translated product generates nothing: its row is the translator's.
+    if (usage.translate) stages.push({ key: product.key, generator, stage: 'translate', usage: addLlmUsage(usage.translate) });
+    else stages.push({ key: product.key, generator, stage: 'generate', usage: addLlmUsage(usage.generate) });
     if (usage.revise) stages.push({ key: product.key, generator, stage: 'revise', usage: addLlmUsage(usage.revise) });
   }
   stages.push(...summaries.values());
