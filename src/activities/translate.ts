@@ -17,16 +17,17 @@ import { z } from 'zod';
 import { openAppendLog } from '../artifacts/append-log';
 import { sha256Of } from '../artifacts/store';
 import { generatorIdentity } from '../config/plan';
-import { getLanguage } from '../data/languages';
+import { getLanguage, type LanguageInfo, type ScriptName } from '../data/languages';
+import type { ChatMessage } from '../llm/types';
 import { DataError, readSplit } from '../data/readers';
 import { selectBalanced } from '../stages/select';
-import { checkTranslation, numberedItems, parseNumberedTranslations, TRANSLATION_DROP_REASONS, type TranslationDropReason } from '../stages/translation';
+import { checkTranslation, numberedItems, parseNumberedTranslations, TRANSLATION_DROP_REASONS, type TranslationDropReason, type TranslationItem } from '../stages/translation';
 import { hashOf } from '../shared/hash';
 import { usageOfRequests } from '../shared/usage';
 import type { ActivityDeps } from './deps';
 import { heartbeatOnFault } from './fault-heartbeat';
 import { keepInFlight } from './keep-in-flight';
-import { loadPromptTemplate } from './prompt-files';
+import { loadPromptTemplate, type LoadedTemplate } from './prompt-files';
 import { templateMessages } from './prompt-messages';
 import { countByLabel } from './rows';
 import { annotatedRowSchema } from './study-d-rows';
@@ -66,6 +67,33 @@ async function sourceRowsOf(deps: ActivityDeps, input: TranslateRowsInput): Prom
   const examples = await readSplit(dataset, { dataRoot: input.dataRoot, language: input.sourceLanguage, split: from.split });
   const chosen = from.perLabel === undefined ? examples : selectBalanced(examples, { perLabel: from.perLabel, seed: from.seed, labels: [...dataset.labels] }).selected;
   return chosen.map((example) => ({ id: example.id, text: example.text, ...(example.textPair === undefined ? {} : { textPair: example.textPair }), label: example.label, labelSource: 'gold' }));
+}
+
+/** The chat messages of one translation request: the template with the languages and the numbered batch. */
+export function translationMessages(loaded: LoadedTemplate, languages: { source: LanguageInfo; target: LanguageInfo }, batch: readonly TranslationItem[], pairs: boolean): ChatMessage[] {
+  return templateMessages(loaded, {
+    sourceLanguage: languages.source.name,
+    sourceScript: languages.source.script,
+    targetLanguage: languages.target.name,
+    targetScript: languages.target.script,
+    count: batch.length,
+    items: numberedItems(batch),
+    pairs: pairs ? 'yes' : '',
+  });
+}
+
+export type TranslationOutcome = { kind: 'translated'; text: string; textPair?: string } | { kind: 'dropped'; reason: TranslationDropReason; line?: string };
+
+/** Each row of a batch with its translation from the reply, or the reason it is dropped (parse, then the copy and script checks). */
+export function translationOutcomes(batch: readonly TranslationItem[], reply: { text: string; finishReason: string }, pairs: boolean, targetScript: ScriptName): TranslationOutcome[] {
+  const parsed = parseNumberedTranslations(reply.text, batch.length, { pairs, finishReason: reply.finishReason });
+  return batch.map((row, position): TranslationOutcome => {
+    const result = parsed[position];
+    if (result === undefined) return { kind: 'dropped', reason: 'garbled' };
+    if (result.kind === 'dropped') return result;
+    const reason = checkTranslation(row, result, targetScript);
+    return reason === undefined ? result : { kind: 'dropped', reason, line: result.textPair === undefined ? result.text : `${result.text} ||| ${result.textPair}` };
+  });
 }
 
 function batchesOf<T>(items: readonly T[], size: number): T[][] {
@@ -109,15 +137,7 @@ export function createTranslateActivity(deps: ActivityDeps) {
 
     const translateBatch = async (index: number): Promise<void> => {
       const batch = batches[index] as SourceRow[];
-      const messages = templateMessages(loaded, {
-        sourceLanguage: source.name,
-        sourceScript: source.script,
-        targetLanguage: target.name,
-        targetScript: target.script,
-        count: batch.length,
-        items: numberedItems(batch),
-        pairs: pairs ? 'yes' : '',
-      });
+      const messages = translationMessages(loaded, { source, target }, batch, pairs);
       const reply = await model.complete({ messages, sampling: input.translation.sampling, signal: context.cancellationSignal, onFault });
       llmCalls += 1;
       const line: RequestLine = {
@@ -153,14 +173,12 @@ export function createTranslateActivity(deps: ActivityDeps) {
     const droppedByReason = Object.fromEntries(TRANSLATION_DROP_REASONS.map((reason) => [reason, 0])) as Record<TranslationDropReason, number>;
     batches.forEach((batch, index) => {
       const request = finished.get(index) as RequestLine;
-      const parsed = parseNumberedTranslations(request.reply, batch.length, { pairs, finishReason: request.finishReason });
+      const outcomes = translationOutcomes(batch, { text: request.reply, finishReason: request.finishReason }, pairs, target.script);
       batch.forEach((row, position) => {
-        const result = parsed[position];
-        const reason = result === undefined ? 'garbled' : result.kind === 'dropped' ? result.reason : checkTranslation(row, result, target.script);
-        if (reason !== undefined || result === undefined || result.kind !== 'translated') {
-          const why = reason ?? 'garbled';
-          droppedByReason[why] += 1;
-          dropped.push({ ...row, reason: why, requestIndex: index, ...(result?.kind === 'dropped' && result.line !== undefined ? { line: result.line } : {}) });
+        const result = outcomes[position] as TranslationOutcome;
+        if (result.kind === 'dropped') {
+          droppedByReason[result.reason] += 1;
+          dropped.push({ ...row, reason: result.reason, requestIndex: index, ...(result.line === undefined ? {} : { line: result.line }) });
           return;
         }
         candidates.push({

@@ -1,7 +1,8 @@
 /**
  * Translate-train against a real Temporal dev server and worker, with the real ML CLI on a tiny
  * model and a scripted LLM: the English SST-5 source rows and the kept generations are each
- * translated once into Swahili, as shared data products used by the cells of both seeds; rows
+ * translated once into Swahili, as shared data products (the translated source is used by two
+ * cells, SRC-TT and SRC+GEN-TT); rows
  * keep their labels and say which source row and request they came from; copies of the source are
  * dropped and counted; a second start reuses everything (no translation request, no training).
  */
@@ -64,7 +65,7 @@ async function activityCount(workflowId: string, activityType: string): Promise<
 const isTranslationRequest = (request: CompletionRequest) => request.messages.some((message) => message.content.includes('Translate each of the'));
 
 describe('translate-train sweep', () => {
-  it('translates the source rows and the generations once, shares them between the cells of both seeds, and reuses them on resume', async () => {
+  it('translates the source rows and the generations once, shares them between cells, and reuses them on resume', async () => {
     const training = { model: tinyModel, method: 'linear-probe', batchSize: 8, maxLength: 32, devPerLabel: 2, threads: 1, heartbeatTimeoutSeconds: 60 };
     const config = parseSweepConfig(
       {
@@ -73,10 +74,10 @@ describe('translate-train sweep', () => {
         languages: ['en'],
         strategies: ['TaskOnly'],
         generators: [{ name: 'scripted', provider: { kind: 'local-gguf', model: 'packaged:smollm2-135m-instruct', threads: 1 } }],
-        seeds: [1, 2],
+        seeds: [1],
         generation: { samplesPerLabel: 4, samplesPerRequest: 4, maxRequestsPerLabel: 2 },
         selection: { perLabel: 3, embedding: { model: tinyModel, clustersPerLabel: 2, maxLength: 32 }, sourcePerLabel: 3 },
-        baselines: ['SRC', 'GEN'],
+        baselines: ['SRC', 'SRC+GEN'],
         translate: { translator: 'scripted', languages: ['sw'], inputs: ['source', 'generations'], sourcePerLabel: 4, textsPerRequest: 5, promptSha256: 'c'.repeat(64) },
         training,
         goldBaseline: false,
@@ -94,11 +95,13 @@ describe('translate-train sweep', () => {
     const plan = planSweep(withSha);
     const translated = plan.dataProducts.filter((product) => product.kind === 'translate');
     expect(translated.map((product) => product.key.split('.').slice(0, 4).join('.'))).toEqual(['sst5.sw.Translated.src', 'sst5.sw.Translated.gen']);
+    // Two cells draw on the one translated source product.
+    expect(plan.cells.filter((cell) => cell.translatedSourceKey === translated[0]?.key).map((cell) => cell.trainingSet?.role)).toEqual(['SRC-TT', 'SRC+GEN-TT']);
 
     const summary = await temporal.client.workflow.execute(sweepWorkflow, { workflowId: input.sweepId, taskQueue: TASK_QUEUES.cpu, args: [input] });
     expect(summary.failed).toEqual([]);
-    // Per seed: rand · prompt, GEN, SRC, and the twins SRC-TT and GEN-TT.
-    expect(summary.cells).toEqual({ total: 10, completed: 10, failed: 0, reused: 0 });
+    // rand · prompt, SRC+GEN, SRC, and the twins SRC-TT and SRC+GEN-TT.
+    expect(summary.cells).toEqual({ total: 5, completed: 5, failed: 0, reused: 0 });
     expect(summary.dataProducts).toEqual({ total: 3, completed: 3, failed: 0 });
     for (const product of translated) expect(await activityCount(dataProductWorkflowId(input.sweepId, product.key), 'translateRows')).toBe(1);
     const translationRequests = model.requests.filter(isTranslationRequest).length;
@@ -139,17 +142,18 @@ describe('translate-train sweep', () => {
     }
 
     const twins = results.cells.filter((cell) => cell.trainingSet?.role.endsWith('-TT'));
-    expect(twins.map((cell) => `${cell.trainingSet?.role}.s${cell.seed}`).sort()).toEqual(['GEN-TT.s1', 'GEN-TT.s2', 'SRC-TT.s1', 'SRC-TT.s2']);
+    expect(twins.map((cell) => cell.trainingSet?.role).sort()).toEqual(['SRC+GEN-TT', 'SRC-TT']);
     for (const cell of twins) {
       expect(cell.evaluation).toMatchObject({ dataset: 'sentiment', language: 'sw', scoredLabels: ['negative', 'positive'] });
-      if (cell.trainingSet?.role === 'SRC-TT') expect(cell.trainingSet).toMatchObject({ syntheticSize: 0, sourceSize: expect.any(Number) });
-      else expect(cell.trainingSet).toMatchObject({ sourceSize: 0, syntheticSize: expect.any(Number) });
-      expect((cell.trainingSet?.sourceSize ?? 0) + (cell.trainingSet?.syntheticSize ?? 0)).toBeGreaterThan(0);
+      // 9 translated source rows kept, 3 per label at most (selection.sourcePerLabel); generations 3 per label at most.
+      expect(cell.trainingSet?.sourceSize).toBeGreaterThan(0);
+      if (cell.trainingSet?.role === 'SRC-TT') expect(cell.trainingSet.syntheticSize).toBe(0);
+      else expect(cell.trainingSet?.syntheticSize).toBeGreaterThan(0);
     }
 
     // A second start reuses every product and cell: no translation request, no training.
     const again = await temporal.client.workflow.execute(sweepWorkflow, { workflowId: input.sweepId, taskQueue: TASK_QUEUES.cpu, args: [input] });
-    expect(again.cells.reused).toBe(10);
+    expect(again.cells.reused).toBe(5);
     expect(again.trainings).toBe(0);
     expect(model.requests.filter(isTranslationRequest).length).toBe(translationRequests);
   }, 600_000);
