@@ -3,8 +3,16 @@
  * the baselines' twins scored in the target language, the rules, and that a study D config plans
  * the same cells as before when it names no `translate`.
  */
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { stringify } from 'yaml';
+import { sha256Of } from '../../src/artifacts/store';
 import { ConfigError, parseSweepConfig } from '../../src/config/load';
+import { preflightSweepConfig } from '../../src/config/preflight';
+import { repoRoot } from '../../src/infra/paths';
+import { parseTemplateFile } from '../../src/stages/prompts';
 import { planCounts, planSweep, type TranslatedProductSpec } from '../../src/config/plan';
 
 const SHA_A = 'a'.repeat(64);
@@ -105,5 +113,23 @@ describe('translate-train plan', () => {
   it('cannot plan before the pre-flight filled in the prompt sha256', () => {
     const { promptSha256: _sha, ...withoutSha } = translate;
     expect(() => planSweep(parsed({ ...studyD, translate: withoutSha }))).toThrow(/promptSha256: plan a config only after the pre-flight read its prompt file/);
+  });
+});
+
+describe('translate-train pre-flight', () => {
+  const write = (config: unknown) => {
+    const file = join(mkdtempSync(join(tmpdir(), 'synthlab-tt-')), 'sweep.yaml');
+    writeFileSync(file, stringify(config));
+    return file;
+  };
+  const options = { parsePromptTemplate: parseTemplateFile, machineChecks: false };
+
+  it("fills in the prompt file's sha256, also with --config-only, and refuses a config that pins another", async () => {
+    const { promptSha256: _sha, ...unpinned } = translate;
+    const loaded = await preflightSweepConfig(write({ ...studyD, translate: unpinned }), options);
+    const expected = sha256Of(readFileSync(join(repoRoot, 'prompts/translate/translate.v1.md')).toString('utf8'));
+    expect(loaded.config.translate?.promptSha256).toBe(expected);
+    await expect(preflightSweepConfig(write({ ...studyD, translate: { ...translate, promptSha256: SHA_B } }), options)).rejects.toThrow(`the prompt file has sha256 ${expected}, the config pins ${SHA_B}`);
+    await expect(preflightSweepConfig(write({ ...studyD, translate: { ...unpinned, prompt: 'prompts/translate/missing.v9.md' } }), options)).rejects.toThrow(/cannot read the translation prompt: ENOENT/);
   });
 });
