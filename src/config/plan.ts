@@ -19,6 +19,7 @@ import type {
 } from './schema';
 import { classifierVariant, type ClassifierMode } from './classifiers';
 import { batchSizeForSize } from './sizes';
+import { translateTargets } from './translate-targets';
 import type { ProviderConfig } from '../llm/provider-config';
 import { strategySettings, type StrategyName, type StrategySettings } from './strategies';
 import { methodNeedsEpochs, usesStudyD, withoutUnchangedLaterSettings, type Annotator, type BaselineName, type LabelKind, type SelectionMethodName } from './study-d';
@@ -581,12 +582,6 @@ function planStudyD(config: SweepConfig): SweepPlan {
   }
   const labelSummaries = [...new Set(dataProducts.map(labelSummaryKey).filter((key): key is string => key !== undefined))];
   return { dataProducts, cells, teachers, labelSummaries };
-}
-
-/** A task's translate-train targets: the translate languages it is scored in (all of them when it has no evaluation languages). */
-export function translateTargets(languages: readonly string[], task: { evaluation?: { languages: readonly string[] } | undefined }): string[] {
-  const evaluated = task.evaluation?.languages;
-  return evaluated === undefined ? [...languages] : languages.filter((language) => evaluated.includes(language));
 }
 
 /** A translate-train twin of a baseline, before its seeds. */

@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { generatorPriceSchema } from '../artifacts/results';
 import { providerConfigSchema } from '../llm/provider-config';
 import { CLASSIFIER_MODES, classifierVariant } from './classifiers';
-import { translateTargets } from './plan';
+import { translateTargets } from './translate-targets';
 import { STRATEGY_NAMES, type StrategyName } from './strategies';
 import { DRAIN_PER_CHILD } from '../shared/constants';
 import { isLanguageCode, LANGUAGE_CODES } from '../data/languages';
