@@ -11,6 +11,8 @@ import { getLanguage } from '../../src/data/languages';
 import { createLanguageModel } from '../../src/llm/factory';
 import { unloadAllLocalModels } from '../../src/llm/local-gguf-runtime';
 import { parseProviderConfig } from '../../src/llm/provider-config';
+import { normalizeForDedupe } from '../../src/stages/normalize';
+import { isInExpectedScript } from '../../src/stages/script-check';
 import { TRANSLATION_DROP_REASONS } from '../../src/stages/translation';
 
 const model = createLanguageModel(parseProviderConfig({ kind: 'local-gguf', model: 'packaged:smollm2-135m-instruct', concurrency: 1, threads: 1 }));
@@ -34,14 +36,16 @@ describe('translation requests to the real local model', () => {
     expect(reply.usage.completionTokens).toBeGreaterThan(0);
     const outcomes = translationOutcomes(batch, reply, false, 'Latin');
     expect(outcomes).toHaveLength(batch.length);
-    for (const outcome of outcomes) {
+    outcomes.forEach((outcome, index) => {
       if (outcome.kind === 'translated') {
         expect(outcome.text.trim().length).toBeGreaterThan(0);
         expect(outcome.textPair).toBeUndefined();
+        // A copy of the source is never kept (SmolLM2-135M often answers with the English lines).
+        expect(normalizeForDedupe(outcome.text)).not.toBe(normalizeForDedupe(batch[index]?.text ?? ''));
       } else {
         expect(TRANSLATION_DROP_REASONS).toContain(outcome.reason);
       }
-    }
+    });
   }, 240_000);
 
   it('translates an NLI pair as premise ||| hypothesis into Hindi: a kept pair has both sides, in Devanagari', async () => {
@@ -56,6 +60,7 @@ describe('translation requests to the real local model', () => {
     if (outcome?.kind === 'translated') {
       expect(outcome.text.length).toBeGreaterThan(0);
       expect(outcome.textPair?.length).toBeGreaterThan(0);
+      expect(isInExpectedScript(outcome.text, 'Devanagari') && isInExpectedScript(outcome.textPair ?? '', 'Devanagari')).toBe(true);
     } else {
       expect(TRANSLATION_DROP_REASONS).toContain(outcome?.reason);
     }
