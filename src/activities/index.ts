@@ -18,6 +18,7 @@ import { createReviseActivity } from './revise';
 import { createSelectActivity } from './select';
 import { createSelectStudyActivity } from './select-study';
 import { createSummarizeLabelsActivity } from './summarize-labels';
+import { createTranslateActivity } from './translate';
 import { createOpenSweepActivity, createRecordCellActivity, createRecordDataProductActivity, createRecordTeacherActivity } from './sweep-records';
 
 export function createCpuActivities(deps: ActivityDeps) {
@@ -26,6 +27,7 @@ export function createCpuActivities(deps: ActivityDeps) {
     generateSamples: withFailureTypes(createGenerateActivity(deps)),
     reviseSamples: withFailureTypes(createReviseActivity(deps)),
     classifyTestSet: withFailureTypes(createClassifyActivity(deps)),
+    translateRows: withFailureTypes(createTranslateActivity(deps)),
     importSamples: withFailureTypes(createImportSamplesActivity(deps)),
     dedupeSamples: withFailureTypes(createDedupeActivity(deps)),
     keepSamples: withFailureTypes(createKeepSamplesActivity(deps)),

@@ -14,6 +14,8 @@ export type Candidate = z.infer<typeof candidateSchema>;
 export const rowOriginSchema = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('request'), label: z.string(), requestIndex: z.number().int().nonnegative() }),
   z.strictObject({ kind: z.literal('file'), file: z.string(), sha256: z.string(), line: z.number().int().positive() }),
+  /** Translate-train: the translation of source row `sourceRowId` (of product `sourceProductKey`, or of the source split), by request `requestIndex` of the translated product's request log. */
+  z.strictObject({ kind: z.literal('translation'), sourceRowId: z.string(), requestIndex: z.number().int().nonnegative(), sourceProductKey: z.string().optional() }),
 ]);
 export type RowOrigin = z.infer<typeof rowOriginSchema>;
 

@@ -11,7 +11,7 @@
 import { readNpy } from '../artifacts/npy';
 import type { ArtifactRef } from '../artifacts/ref';
 import type { DatasetSpec } from '../data/dataset-spec';
-import { DataError, readSplit } from '../data/readers';
+import { DataError, readSplit, type Example } from '../data/readers';
 import { selectBalanced } from '../stages/select';
 import { classBalance, diversityScore, selectRows, type SelectionPool } from '../stages/selection';
 import type { ActivityDeps } from './deps';
@@ -104,14 +104,32 @@ async function selectGenerations(deps: ActivityDeps, input: SelectStudyInput, la
   };
 }
 
+const translatedRowSchema = annotatedRowSchema.extend({ origin: z.looseObject({ sourceRowId: z.string() }).optional() });
+
+/**
+ * The translated source rows as examples (translate-train), without the translations of the
+ * source dev rows the cell stops early on: a dev split held out of train must stay out of it.
+ */
+async function translatedSourcePool(deps: ActivityDeps, ref: ArtifactRef, dev: readonly Example[]): Promise<Example[]> {
+  const devIds = new Set(dev.map((example) => example.id));
+  const rows = await deps.store.readJsonl(ref, translatedRowSchema);
+  return rows
+    .filter((row) => row.origin === undefined || !devIds.has(row.origin.sourceRowId))
+    .map((row) => {
+      const { text_pair: pair, ...training } = mlRowOf(row);
+      return { ...training, ...(pair === undefined ? {} : { textPair: pair }) };
+    });
+}
+
 export function createSelectStudyActivity(deps: ActivityDeps) {
   return async function selectStudyTrainingSet(rawInput: SelectStudyInput): Promise<SelectStudyOutput> {
     const input = selectStudyInputSchema.parse(rawInput);
     const spec = input.dataset;
     const labels = [...spec.labels];
     const { dev, goldPool } = await devAndGoldPool(spec, input);
+    const sourcePool = input.translatedSource === undefined ? goldPool : await translatedSourcePool(deps, input.translatedSource, dev);
     const source: StudyTrainingRow[] = input.trainingSet.source
-      ? selectBalanced(goldPool, { perLabel: input.trainingSet.sourcePerLabel ?? ALL_ROWS, seed: input.seed, labels }).selected.map((example) => ({ ...toTrainingRow(example), part: 'gold' }))
+      ? selectBalanced(sourcePool, { perLabel: input.trainingSet.sourcePerLabel ?? ALL_ROWS, seed: input.seed, labels }).selected.map((example) => ({ ...toTrainingRow(example), part: 'gold' }))
       : [];
     const generations = input.trainingSet.synthetic ? await selectGenerations(deps, input, labels) : undefined;
     const train = [...source, ...(generations?.rows ?? [])];

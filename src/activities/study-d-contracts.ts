@@ -33,7 +33,7 @@ export const annotateWithModelsOutputSchema = annotationRefsSchema.extend({
 export type AnnotateWithModelsOutput = z.infer<typeof annotateWithModelsOutputSchema>;
 
 export const trainingSetSchema = z.strictObject({
-  role: z.enum(['method', 'SRC', 'GEN', 'SRC+GEN']),
+  role: z.enum(['method', 'SRC', 'GEN', 'SRC+GEN', 'SRC-TT', 'GEN-TT', 'SRC+GEN-TT']),
   method: z.enum(SELECTION_METHOD_NAMES),
   labels: z.enum(LABEL_KINDS),
   synthetic: z.boolean(),
@@ -49,6 +49,8 @@ export const selectStudyInputSchema = z.strictObject({
   language: z.string(),
   /** The data product's rows and annotation, for cells that train on generations. */
   product: z.strictObject({ dataset: artifactRefSchema, annotation: annotationRefsSchema.optional() }).optional(),
+  /** Translate-train: the translated source product's rows, drawn instead of the source split's (SRC-TT, SRC+GEN-TT). */
+  translatedSource: artifactRefSchema.optional(),
   trainingSet: trainingSetSchema,
   perLabel: z.number().int().positive(),
   devPerLabel: z.number().int().positive(),

@@ -33,6 +33,8 @@ export const dataProductUsageSchema = z.strictObject({
   summarizeLabels: llmUsageSchema.optional(),
   generate: llmUsageSchema,
   revise: llmUsageSchema.optional(),
+  /** Translate-train: the translator's requests (a translated product's `generate` is zero). */
+  translate: llmUsageSchema.optional(),
 });
 
 /** Wall seconds a device spent on one piece of ML work (the subprocess's phase, Python's start included). */
@@ -59,7 +61,7 @@ export const agreementSchema = z.strictObject({
 
 /** Study D: how a cell's training set was built, and what its selected generations look like. */
 export const cellTrainingSetResultSchema = z.strictObject({
-  role: z.enum(['method', 'SRC', 'GEN', 'SRC+GEN']),
+  role: z.enum(['method', 'SRC', 'GEN', 'SRC+GEN', 'SRC-TT', 'GEN-TT', 'SRC+GEN-TT']),
   method: z.string(),
   labels: z.string(),
   syntheticSize: z.number().int().nonnegative(),
@@ -149,6 +151,19 @@ export const dataProductResultSchema = z.strictObject({
   requests: artifactRefSchema.optional(),
   /** An imported product's file: rows point at its lines. */
   imported: z.strictObject({ name: z.string(), path: z.string(), sha256: z.string(), format: z.string(), rows: z.number().int().nonnegative() }).optional(),
+  /** A translated product (translate-train): what it translated, and what was dropped and why (the rows in `dropped`). */
+  translated: z
+    .strictObject({
+      from: z.string(),
+      sourceLanguage: z.string(),
+      translator: z.string(),
+      promptSha256: z.string(),
+      sourceRows: z.number().int().nonnegative(),
+      sourceRowsSha256: z.string(),
+      droppedByReason: z.record(z.string(), z.number().int().nonnegative()),
+      dropped: artifactRefSchema,
+    })
+    .optional(),
   labelDescriptions: artifactRefSchema.optional(),
   counts: dataProductCountsSchema,
   /** Generate → judge → dedupe rounds it took to meet the quota of kept samples. Absent before rounds. */

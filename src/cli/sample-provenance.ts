@@ -28,6 +28,14 @@ export class SampleNotFoundError extends Error {
   override readonly name = 'SampleNotFoundError';
 }
 
+/** A line of a translated product's request log (src/activities/translate.ts). */
+const translationRequestSchema = z.looseObject({
+  index: z.number(),
+  model: z.string(),
+  messages: z.array(z.object({ role: z.string(), content: z.string() })),
+  reply: z.string(),
+});
+
 /** A row by its id, or by the part after the product key (`line-12`, `travel-3`). */
 function findRow<Row extends { id: string }>(rows: readonly Row[], productKey: string, sampleId: string): number {
   const wanted = sampleId.startsWith(`${productKey}/`) ? sampleId : `${productKey}/${sampleId}`;
@@ -47,6 +55,18 @@ async function originLines(store: ArtifactStore, product: DataProductResult, ori
       // Reported as unreadable above.
     }
     return [`  origin: file ${origin.file}:${origin.line}`, `    sha256 ${origin.sha256} (${now})`, ...(product.imported ? [`    import ${product.imported.name}, format ${product.imported.format}, ${product.imported.rows} rows`] : [])];
+  }
+  if (origin.kind === 'translation') {
+    const from = origin.sourceProductKey === undefined ? 'the source train split' : `data product ${origin.sourceProductKey}`;
+    const lines = [`  origin: translation of row ${origin.sourceRowId} of ${from}, by request ${origin.requestIndex} in the product's request log`];
+    if (product.requests === undefined) return [...lines, '    (the product has no request log)'];
+    const requests = await store.readJsonl(product.requests, translationRequestSchema);
+    const request = requests.find((record) => record.index === origin.requestIndex);
+    if (request === undefined) return [...lines, '    (not in the request log)'];
+    lines.push(`    model: ${request.model}`, '    prompt:');
+    for (const message of request.messages) lines.push(`    [${message.role}]`, indent(message.content));
+    lines.push('    reply:', indent(request.reply));
+    return lines;
   }
   const lines = [`  origin: request ${origin.requestIndex} for label "${origin.label}" in the product's request log`];
   if (product.requests === undefined) return [...lines, '    (the product has no request log)'];

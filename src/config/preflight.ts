@@ -10,6 +10,7 @@ import type { Env } from '../infra/paths';
 import { artifactsDir } from '../infra/paths';
 import { checkDataFiles } from './checks/data-files';
 import { resolveImportFiles } from './checks/import-files';
+import { resolveTranslatePrompt } from './checks/translate-prompt';
 import { checkModels } from './checks/models';
 import { checkNames } from './checks/names';
 import { checkPromptFiles, type PromptTemplateParser } from './checks/prompts';
@@ -57,11 +58,21 @@ async function withImportsResolved(read: ReadSweepConfig): Promise<{ read: ReadS
   return { read: { ...read, config: { ...read.config, imports: resolved.imports } }, problems: [] };
 }
 
+/** Translate-train's prompt is read even with --config-only: its sha256 keys the translated products. */
+async function withTranslatePromptResolved(read: ReadSweepConfig): Promise<{ read: ReadSweepConfig; problems: ConfigProblem[] }> {
+  const translate = read.config?.translate;
+  if (read.config === undefined || translate === undefined || read.problems.length > 0) return { read, problems: [] };
+  const resolved = await resolveTranslatePrompt(translate);
+  if (resolved.problems.length > 0) return { read: { ...read, config: undefined }, problems: resolved.problems };
+  return { read: { ...read, config: { ...read.config, translate: resolved.settings } }, problems: [] };
+}
+
 /** Reads a config and runs the pre-flight: the loaded config, or a ConfigError listing every problem. */
 export async function preflightSweepConfig(file: string, options: PreflightOptions): Promise<LoadedSweepConfig> {
-  const resolved = await withImportsResolved(await readSweepConfig(file));
+  const imports = await withImportsResolved(await readSweepConfig(file));
+  const resolved = await withTranslatePromptResolved(imports.read);
   const read = resolved.read;
-  const problems = [...resolved.problems, ...(await preflightProblems(read, options))];
+  const problems = [...imports.problems, ...resolved.problems, ...(await preflightProblems(read, options))];
   if (problems.length > 0) {
     const count = problems.length === 1 ? '1 problem' : `${problems.length} problems`;
     throw ConfigError.listing(`${read.path}: ${count}; nothing was started:`, problems);

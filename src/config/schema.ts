@@ -6,8 +6,10 @@ import { z } from 'zod';
 import { generatorPriceSchema } from '../artifacts/results';
 import { providerConfigSchema } from '../llm/provider-config';
 import { CLASSIFIER_MODES, classifierVariant } from './classifiers';
+import { translateTargets } from './translate-targets';
 import { STRATEGY_NAMES, type StrategyName } from './strategies';
 import { DRAIN_PER_CHILD } from '../shared/constants';
+import { isLanguageCode, LANGUAGE_CODES } from '../data/languages';
 import {
   ANNOTATORS,
   BASELINE_NAMES,
@@ -167,8 +169,12 @@ export const trainerSettingsSchema = z.strictObject({
   /** Share of all optimizer steps spent warming the learning rate up from 0. */
   warmupRatio: z.number().min(0).max(1).default(0.1),
   weightDecay: z.number().min(0).max(1).default(0.01),
-  /** Dropout before the classifier head; null keeps the model's own. */
-  classifierDropout: z.number().min(0).lt(1).nullable().default(null),
+  /**
+   * Dropout before the classifier head (0 to 0.9; study B uses 0.3); null keeps the model's own
+   * (`hidden_dropout_prob` for the mean-pooled head, `classifier_dropout` or else `hidden_dropout_prob`
+   * in the HF head). Null is the value every cell was keyed with before, so keys do not change.
+   */
+  classifierDropout: z.number().min(0).max(0.9).nullable().default(null),
   /** Gradient-norm clipping; null turns it off. */
   maxGradNorm: z.number().positive().max(1e6).nullable().default(1),
   /** The dev metric that picks the best epoch. */
@@ -346,6 +352,35 @@ export const importSchema = z.strictObject({
 });
 export type ImportSettings = z.infer<typeof importSchema>;
 
+/** What translate-train translates: the task's source (gold) train split, and/or the kept rows of its data products. */
+export const TRANSLATE_INPUTS = ['source', 'generations'] as const;
+
+/**
+ * Translate-train (study D): an LLM translates the source data and/or the generations into each
+ * target language. Each translation is a shared data product keyed by exactly its inputs; the
+ * baselines SRC, GEN and SRC+GEN get a translated twin (SRC-TT, GEN-TT, SRC+GEN-TT) per target.
+ */
+export const translateSchema = z.strictObject({
+  /** One of `generators`, by name: its provider, limiter and fault retry serve the requests. */
+  translator: z.string().min(1).max(64),
+  /** A versioned prompt template (role `translate`); its sha256 is part of the products' keys. */
+  prompt: pathSchema.default('prompts/translate/translate.v1.md'),
+  /** The template's sha256, filled in by the pre-flight; when the config sets it, the file must have exactly this content. */
+  promptSha256: z
+    .string()
+    .regex(/^[0-9a-f]{64}$/, '64 lowercase hex digits')
+    .optional(),
+  languages: z.array(z.string().regex(/^[a-z]{2,3}$/, 'a 2- or 3-letter language code')).min(1).max(200),
+  inputs: z.array(z.enum(TRANSLATE_INPUTS)).min(1).max(TRANSLATE_INPUTS.length).default(['source']),
+  /** Source rows per label translated (a seeded, class-balanced draw); omitted = the whole train split. */
+  sourcePerLabel: z.number().int().positive().max(1_000_000).optional(),
+  seed: seedSchema.default(0),
+  /** Texts per request, as a numbered batch; 1 = one text per request. */
+  textsPerRequest: z.number().int().positive().max(100).default(8),
+  sampling: samplingSchema.default({ temperature: 0, topP: 1, repetitionPenalty: 1, maxTokens: 1024 }),
+});
+export type TranslateSettings = z.infer<typeof translateSchema>;
+
 export const annotationSchema = z.strictObject({
   annotators: z.array(annotatorSchema).min(1).max(ANNOTATORS.length).default(['prompt']),
 });
@@ -420,6 +455,8 @@ const sweepConfigObjectSchema = z.strictObject({
     baselines: z.array(baselineSchema).min(1).max(BASELINE_NAMES.length).optional(),
     /** Study B: LLMs as classifiers, cells that train nothing, scored on every task's (evaluation) test split. */
     classifiers: z.array(classifierSchema).min(1).max(100).optional(),
+    /** Study D: translate-train, a shared data stage per target language (absent: nothing is translated). */
+    translate: translateSchema.optional(),
     concurrency: concurrencySchema.default(concurrencySchema.parse({})),
     orchestration: orchestrationSchema.default(orchestrationSchema.parse({})),
   });
@@ -457,6 +494,7 @@ export const sweepConfigSchema = sweepConfigObjectSchema
       if (!config.languages.includes(entry.language)) context.addIssue({ code: 'custom', path: ['imports', index, 'language'], message: `"${entry.language}" is not one of the config's languages (${config.languages.join(', ')})` });
     });
     for (const problem of studyDProblems(config)) context.addIssue({ code: 'custom', path: problem.path, message: problem.message });
+    for (const problem of translateProblems(config)) context.addIssue({ code: 'custom', path: problem.path, message: problem.message });
     if (config.generation.minChars > config.generation.maxChars) {
       context.addIssue({
         code: 'custom',
@@ -508,9 +546,50 @@ function plannedCellCount(config: SweepConfigShape): number {
     cells += config.languages.length * (config.goldBaseline ? 1 : 0);
     const imports = (config.imports ?? []).filter((entry) => entry.task === task.dataset && config.languages.includes(entry.language)).length;
     cells += imports * (studyD ? (variants + perGenerator) * evaluations : 1);
+    cells += config.languages.length * translateTrainCellsPerLanguage(config, task, config.strategies.length * config.generators.length + imports);
   }
   const sizeCells = (config.selection.sizes?.length ?? 1) * (config.selection.repeats ?? 1);
   return cells * config.seeds.length * sizeCells + classifierCellCount(config);
+}
+
+/** Translate-train twins of the baselines per source language (before seeds), for `products` data products. */
+function translateTrainCellsPerLanguage(config: SweepConfigShape, task: SweepConfigShape['tasks'][number], products: number): number {
+  const settings = config.translate;
+  if (settings === undefined) return 0;
+  const baselines = config.baselines ?? [];
+  const source = settings.inputs.includes('source');
+  const generations = settings.inputs.includes('generations');
+  const perTarget = (source && baselines.includes('SRC') ? 1 : 0) + (generations ? products * ((baselines.includes('GEN') ? 1 : 0) + (source && baselines.includes('SRC+GEN') ? 1 : 0)) : 0);
+  return perTarget * translateTargets(settings.languages, task).length;
+}
+
+/** Translate-train: a known translator and target languages, study D settings, and at least one baseline it makes a twin of. */
+function translateProblems(config: SweepConfigShape): { path: (string | number)[]; message: string }[] {
+  const settings = config.translate;
+  if (settings === undefined) return [];
+  const problems: { path: (string | number)[]; message: string }[] = [];
+  const generatorNames = config.generators.map((generator) => generator.name);
+  if (!generatorNames.includes(settings.translator)) problems.push({ path: ['translate', 'translator'], message: `unknown generator "${settings.translator}"; generators: ${generatorNames.join(', ')}` });
+  settings.languages.forEach((language, index) => {
+    if (!isLanguageCode(language)) problems.push({ path: ['translate', 'languages', index], message: `"${language}" has no script in the language registry (src/data/languages.ts), so its translations cannot be checked; known: ${LANGUAGE_CODES.join(', ')}` });
+  });
+  for (const [field, values] of [
+    ['languages', settings.languages],
+    ['inputs', settings.inputs],
+  ] as const) {
+    const repeated = listedTwice<string>(values);
+    if (repeated.length > 0) problems.push({ path: ['translate', field], message: `listed twice: ${repeated.join(', ')}` });
+  }
+  settings.languages.forEach((language, index) => {
+    if (config.tasks.every((task) => !translateTargets([language], task).includes(language))) {
+      problems.push({ path: ['translate', 'languages', index], message: `"${language}" is not an evaluation language of any task (tasks[].evaluation.languages): no cell would be scored in it` });
+    }
+  });
+  if (!usesStudyD(config)) problems.push({ path: ['translate'], message: 'translate-train makes twins of study D baselines: set baselines (SRC, GEN, SRC+GEN) and tasks[].evaluation' });
+  else if (config.tasks.every((task) => translateTrainCellsPerLanguage(config, task, 1) === 0) && config.tasks.some((task) => translateTargets(settings.languages, task).length > 0)) {
+    problems.push({ path: ['translate', 'inputs'], message: `translating ${settings.inputs.join(' and ')} makes no cell with baselines ${(config.baselines ?? []).join(', ') || '(none)'}: source needs SRC (or SRC+GEN with generations), generations need GEN or SRC+GEN` });
+  }
+  return problems;
 }
 
 /** Sizes are distinct and increasing; repeats only with sizes, seeds far enough apart; batch brackets increasing; not with study D. */

@@ -11,7 +11,7 @@ import { compareText } from '../shared/compare';
 import { addLlmUsage, type LlmUsage } from '../shared/usage';
 import { toCsv, type CsvValue } from './csv';
 
-export type LlmStage = 'summarize-labels' | 'generate' | 'revise' | 'classify';
+export type LlmStage = 'summarize-labels' | 'generate' | 'revise' | 'translate' | 'classify';
 
 export interface StageCost {
   /** The data product's key; for label summaries, `label-summaries:<artifact hash>` (shared by products); for study B's classify stage, the classifier cell's key. */
@@ -73,7 +73,9 @@ export function sweepCosts(products: readonly DataProductResult[], cells: readon
       const key = `label-summaries:${product.labelDescriptions.sha256.slice(0, 12)}`;
       if (!summaries.has(key)) summaries.set(key, { key, generator, stage: 'summarize-labels', usage: addLlmUsage(usage.summarizeLabels) });
     }
-    stages.push({ key: product.key, generator, stage: 'generate', usage: addLlmUsage(usage.generate) });
+    // A translated product generates nothing: its row is the translator's.
+    if (usage.translate) stages.push({ key: product.key, generator, stage: 'translate', usage: addLlmUsage(usage.translate) });
+    else stages.push({ key: product.key, generator, stage: 'generate', usage: addLlmUsage(usage.generate) });
     if (usage.revise) stages.push({ key: product.key, generator, stage: 'revise', usage: addLlmUsage(usage.revise) });
   }
   stages.push(...summaries.values());

@@ -90,6 +90,8 @@ export interface CellInput {
   annotation?: AnnotationRefs | undefined;
   /** Study D: the evaluation dataset's spec, when the cell is scored on another dataset or language. */
   evaluationDataset?: DatasetSpec | undefined;
+  /** Translate-train: the translated source product's rows, which replace the source split (SRC-TT, SRC+GEN-TT). */
+  translatedSource?: ArtifactRef | undefined;
 }
 
 /**
@@ -143,6 +145,7 @@ async function selectFor(input: CellInput): Promise<{ selected: { train: Artifac
     dataset,
     language: cell.language,
     product: source === undefined ? undefined : { dataset: source, ...(input.annotation ? { annotation: input.annotation } : {}) },
+    ...(input.translatedSource === undefined ? {} : { translatedSource: input.translatedSource }),
     trainingSet: {
       role: trainingSet.role,
       method: trainingSet.method,

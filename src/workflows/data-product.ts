@@ -15,7 +15,7 @@ import { ApplicationFailure, patched, setCurrentDetails, upsertSearchAttributes 
 import type { GenerateInput, GenerateOutput, KeepSamplesOutput } from '../activities/contracts';
 import type { ArtifactRef } from '../artifacts/ref';
 import type { AnnotationRefs, DataProductCounts, DataProductOutcome, DataProductResult, DataProductUsage, TeacherOutcome } from '../artifacts/results';
-import type { DataProductSpec, GeneratedProductSpec, ImportedProductSpec } from '../config/plan';
+import type { DataProductSpec, GeneratedProductSpec, ImportedProductSpec, TranslatedProductSpec } from '../config/plan';
 import type { RevisionSettings, TrainingSettings } from '../config/schema';
 import { generationPromptFile } from '../config/strategies';
 import { productGeneratorName } from '../config/plan';
@@ -33,6 +33,10 @@ export interface DataProductInput {
   product: DataProductSpec;
   /** Study D: the trained teacher that annotates this product, and its settings. */
   teacher?: { outcome: TeacherOutcome; training: TrainingSettings };
+  /** Translate-train: the finished product whose kept rows a translated product translates. */
+  sourceProduct?: { key: string; dataset: ArtifactRef };
+  /** Translate-train: the dataset whose test split in the target language the translations are deduped against. */
+  testDataset?: DatasetSpec;
 }
 
 /** How long the annotate stage's GPU activity may go without a heartbeat when no teacher sets it. */
@@ -59,7 +63,7 @@ interface Made {
   counts: Omit<DataProductCounts, 'kept'> & Partial<Pick<DataProductCounts, 'kept'>>;
   rounds: number | undefined;
   llmCalls: number;
-  /** Generation's and revision's usage over all rounds; undefined when an activity's result was recorded before usage was counted. */
+  /** Generation's and revision's (or translation's) usage over all rounds; undefined when an activity's result was recorded before usage was counted. */
   usage: Omit<DataProductUsage, 'summarizeLabels'> | undefined;
   /** The label summaries' usage, when the product has them (undefined when recorded before usage was counted). */
   summarizeUsage?: DataProductUsage['summarizeLabels'];
@@ -230,9 +234,61 @@ export async function dataProductWorkflow(input: DataProductInput): Promise<Data
 
 async function makeDataProduct(input: DataProductInput): Promise<DataProductOutcome> {
   const { product } = input;
-  const made = product.kind === 'import' ? await importRows({ ...input, product }) : await generateRows({ ...input, product });
+  const made =
+    product.kind === 'import' ? await importRows({ ...input, product }) : product.kind === 'translate' ? await translateRows({ ...input, product }) : await generateRows({ ...input, product });
   return annotateAndRecord(input, made);
 }
+
+/** A translated product (translate-train): the translator's rows instead of generation, then dedupe against the target's test split. */
+async function translateRows(input: DataProductInput & { product: TranslatedProductSpec }): Promise<Made & { labelDescriptions: undefined; translated: TranslatedSummary }> {
+  const { product, dataset, dataRoot } = input;
+  setCurrentDetails(`${dataProductTitle({ task: product.task, language: product.language, strategy: product.strategy, generatorName: product.generatorName })} · translating from ${product.sourceLanguage}`);
+  setStage('translate');
+  let from;
+  if (product.from.kind === 'source') {
+    from = { kind: 'source' as const, split: product.from.split, seed: product.from.seed, ...(product.from.perLabel === undefined ? {} : { perLabel: product.from.perLabel }) };
+  } else {
+    if (input.sourceProduct?.key !== product.from.productKey) {
+      throw ApplicationFailure.create({ type: 'ConfigError', nonRetryable: true, message: `translated product ${product.key} translates ${product.from.productKey}, and the sweep passed ${input.sourceProduct?.key ?? 'none'}` });
+    }
+    from = { kind: 'product' as const, productKey: product.from.productKey, dataset: input.sourceProduct.dataset };
+  }
+  const translated = await llmActivities.translateRows({
+    productKey: product.key,
+    dataRoot,
+    dataset,
+    sourceLanguage: product.sourceLanguage,
+    targetLanguage: product.language,
+    from,
+    translator: product.translator,
+    translation: product.translation,
+  });
+  setStage('dedupe');
+  const deduped = await dataActivities.dedupeSamples({ dataRoot, dataset: input.testDataset ?? dataset, language: product.language, samples: translated.candidates, demos: translated.demos });
+  const zero = { requests: 0, promptTokens: 0, completionTokens: 0, backendSeconds: 0 };
+  return {
+    kept: deduped.kept,
+    requests: translated.requests,
+    rejects: undefined,
+    counts: { requested: {}, parsed: translated.translatedByLabel, unique: translated.translatedByLabel, rejectedByJudge: {}, removedAsDuplicates: deduped.removedByLabel, shortfall: {} },
+    rounds: undefined,
+    llmCalls: translated.llmCalls,
+    usage: { generate: zero, translate: translated.usage },
+    labelDescriptions: undefined,
+    translated: {
+      from: product.from.kind === 'source' ? `${product.task}/${product.sourceLanguage}/${product.from.split}` : product.from.productKey,
+      sourceLanguage: product.sourceLanguage,
+      translator: product.generatorName,
+      promptSha256: product.translation.promptSha256,
+      sourceRows: translated.sourceRows,
+      sourceRowsSha256: translated.sourceRowsSha256,
+      droppedByReason: translated.droppedByReason,
+      dropped: translated.dropped,
+    },
+  };
+}
+
+type TranslatedSummary = NonNullable<DataProductResult['translated']>;
 
 /** An imported product: the file's rows (pinned by its sha256) instead of generation, then the same dedupe. */
 async function importRows(input: DataProductInput & { product: ImportedProductSpec }): Promise<Made & { labelDescriptions: undefined; imported: ImportedSummary }> {
@@ -308,7 +364,10 @@ async function generateRows(input: DataProductInput & { product: GeneratedProduc
 }
 
 /** Annotate (prompt or file labels; the teacher and the encoder for study D) and record the product. */
-async function annotateAndRecord(input: DataProductInput, made: Made & { labelDescriptions: ArtifactRef | undefined; imported?: ImportedSummary | undefined }): Promise<DataProductOutcome> {
+async function annotateAndRecord(
+  input: DataProductInput,
+  made: Made & { labelDescriptions: ArtifactRef | undefined; imported?: ImportedSummary | undefined; translated?: TranslatedSummary | undefined },
+): Promise<DataProductOutcome> {
   const { sweepId, dataset, product } = input;
   const generatorName = productGeneratorName(product);
   const titleParts = { task: product.task, language: product.language, strategy: product.strategy, generatorName };
@@ -347,6 +406,7 @@ async function annotateAndRecord(input: DataProductInput, made: Made & { labelDe
     ...(made.rejects ? { rejects: made.rejects } : {}),
     ...(made.requests ? { requests: made.requests } : {}),
     ...(made.imported ? { imported: made.imported } : {}),
+    ...(made.translated ? { translated: made.translated } : {}),
     ...(labelDescriptions ? { labelDescriptions } : {}),
     counts,
     ...(made.rounds !== undefined ? { rounds: made.rounds } : {}),

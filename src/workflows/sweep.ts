@@ -124,6 +124,19 @@ export interface SweepResult {
 
 export const progressQuery = defineQuery<SweepProgress>('progress');
 
+/** The data products a cell trains on: its product, and its translated source (translate-train). */
+function productKeysOf(cell: CellSpec): string[] {
+  return [cell.dataProductKey, cell.translatedSourceKey].filter((key): key is string => key !== undefined);
+}
+
+/** `needed` plus the products that unfinished translated products among them translate. */
+function withTranslatedFrom(products: readonly DataProductSpec[], needed: Set<string>, isFinished: (key: string) => boolean): Set<string> {
+  for (const product of products) {
+    if (product.kind === 'translate' && product.from.kind === 'product' && needed.has(product.key) && !isFinished(product.key)) needed.add(product.from.productKey);
+  }
+  return needed;
+}
+
 function failureMessage(error: unknown): string {
   let current: unknown = error;
   // The root cause says what to fix; the wrappers only say where it happened.
@@ -219,7 +232,11 @@ export async function sweepWorkflow(input: SweepInput): Promise<SweepResult> {
   };
 
   const unfinished = plan.cells.map((_, index) => index).filter((index) => !finished.has(index));
-  const neededProducts = new Set(unfinished.map((index) => plan.cells[index]?.dataProductKey).filter((key): key is string => key !== undefined));
+  const neededProducts = withTranslatedFrom(
+    plan.dataProducts,
+    new Set(unfinished.flatMap((index) => productKeysOf(plan.cells[index] as CellSpec))),
+    (key) => carry.products[key] !== undefined,
+  );
 
   // Study D: teachers run first, in the data products' window; a product that needs one waits for
   // it outside the window (so products waiting never hold the slots their teachers need).
@@ -266,7 +283,21 @@ export async function sweepWorkflow(input: SweepInput): Promise<SweepResult> {
   };
 
   type ProductState = DataProductOutcome | { failed: string } | 'deferred';
+  const productStates = new Map<string, Promise<ProductState>>();
   const runProduct = async (product: DataProductSpec): Promise<ProductState> => {
+    // Translate-train: a product translating another's rows waits for it outside the window, as a product waits for its teacher.
+    if (product.kind === 'translate' && product.from.kind === 'product') {
+      const parentKey = product.from.productKey;
+      const parent = await (productStates.get(parentKey) ?? Promise.resolve<ProductState>({ failed: `no data product ${parentKey} in the plan` }));
+      if (parent === 'deferred') return 'deferred';
+      if ('failed' in parent) {
+        const message = `the data product it translates, ${parentKey}, failed: ${parent.failed}`.slice(0, MAX_MESSAGE_CHARS);
+        carry.failedProducts[product.key] = message;
+        recordFailure({ key: product.key, kind: 'data-product', message });
+        return { failed: message };
+      }
+      return runProductInWindow(product, undefined, { key: parentKey, dataset: parent.dataset });
+    }
     const teacherKey = product.annotation?.teacherKey;
     let teacher: { outcome: TeacherOutcome; training: TeacherSpec['training'] } | undefined;
     if (teacherKey !== undefined) {
@@ -280,16 +311,31 @@ export async function sweepWorkflow(input: SweepInput): Promise<SweepResult> {
       }
       teacher = { outcome: state, training: (teacherSpecs.get(teacherKey) as TeacherSpec).training };
     }
-    return runProductInWindow(product, teacher);
+    return runProductInWindow(product, teacher, undefined);
   };
-  const runProductInWindow = (product: DataProductSpec, teacher: { outcome: TeacherOutcome; training: TeacherSpec['training'] } | undefined): Promise<ProductState> =>
+  const runProductInWindow = (
+    product: DataProductSpec,
+    teacher: { outcome: TeacherOutcome; training: TeacherSpec['training'] } | undefined,
+    sourceProduct: { key: string; dataset: ArtifactRef } | undefined,
+  ): Promise<ProductState> =>
     runInWindow(productWindow, async () => {
       if (rollOverDue()) return 'deferred';
       try {
         const outcome = await executeChild(dataProductWorkflow, {
           workflowId: dataProductWorkflowId(sweepId, product.key),
           taskQueue: TASK_QUEUES.cpu,
-          args: [{ sweepId, dataRoot, dataset: datasetOf(product.task), product, ...(teacher === undefined ? {} : { teacher }) }],
+          args: [
+            {
+              sweepId,
+              dataRoot,
+              dataset: datasetOf(product.task),
+              product,
+              ...(teacher === undefined ? {} : { teacher }),
+              // Translate-train only, so other products' inputs are as they were.
+              ...(sourceProduct === undefined ? {} : { sourceProduct }),
+              ...(product.kind === 'translate' ? { testDataset: datasetOf(product.testDataset) } : {}),
+            },
+          ],
           parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
           typedSearchAttributes: searchAttributesFor(
             { sweepId, task: product.task, language: product.language, strategy: product.strategy, generator: productGeneratorName(product) },
@@ -314,7 +360,6 @@ export async function sweepWorkflow(input: SweepInput): Promise<SweepResult> {
       }
     });
 
-  const productStates = new Map<string, Promise<ProductState>>();
   for (const product of plan.dataProducts) {
     if (!neededProducts.has(product.key)) continue;
     const known = carry.products[product.key];
@@ -344,10 +389,21 @@ export async function sweepWorkflow(input: SweepInput): Promise<SweepResult> {
       source = product.dataset;
       annotation = product.annotation;
     }
+    let translatedSource: ArtifactRef | undefined;
+    if (cell.translatedSourceKey !== undefined) {
+      const product = await productStates.get(cell.translatedSourceKey);
+      if (product === undefined || product === 'deferred') return;
+      if ('failed' in product) {
+        markFailed(index, cell, `its translated source ${cell.translatedSourceKey} failed: ${product.failed}`);
+        return;
+      }
+      translatedSource = product.dataset;
+    }
     // Only study D cells carry these, so a study A cell's input is as it was.
     const studyInputs = {
       ...(annotation === undefined ? {} : { annotation }),
       ...(cell.evaluation === undefined ? {} : { evaluationDataset: datasetOf(cell.evaluation.dataset) }),
+      ...(translatedSource === undefined ? {} : { translatedSource }),
     };
     await runInWindow(cellWindow, async () => {
       if (rollOverDue()) return;
@@ -380,8 +436,10 @@ export async function sweepWorkflow(input: SweepInput): Promise<SweepResult> {
 
   if (finished.count() < plan.cells.length) {
     // Children are drained; hand over only what the remaining cells need.
-    const stillNeeded = new Set(
-      plan.cells.filter((cell, index) => !finished.has(index) && cell.dataProductKey !== undefined).map((cell) => cell.dataProductKey as string),
+    const stillNeeded = withTranslatedFrom(
+      plan.dataProducts,
+      new Set(plan.cells.filter((_, index) => !finished.has(index)).flatMap(productKeysOf)),
+      (key) => carry.products[key] !== undefined,
     );
     const next: SweepCarry = {
       ...carry,

@@ -16,7 +16,7 @@ function synthlab(...args: string[]) {
 it('plans the paper grid with --config-only and the mini grid on this machine, appending study D counts', () => {
   const full = synthlab('sweep', 'plan', '--config-only', 'configs/study-d.yaml');
   expect(full.status).toBe(0);
-  expect(full.stdout).toMatch(/^plan: data_products=2 cells=648 label_summaries=0 teachers=2 annotations=2 selections=648 student_trainings=108\n/);
+  expect(full.stdout).toMatch(/^plan: data_products=10 cells=684 label_summaries=0 teachers=2 annotations=2 selections=684 student_trainings=144\n/);
   const mini = synthlab('sweep', 'plan', 'configs/study-d-mini.yaml');
   expect(mini.stderr).toBe('');
   expect(mini.status).toBe(0);

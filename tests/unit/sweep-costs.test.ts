@@ -156,6 +156,15 @@ describe('cost table', () => {
     expect(costCsv(costs, {}).trim().split('\r\n').at(-1)).toBe('sweep,,,,,63,6600,1290,13,160,8.5,,');
   });
 
+  it("counts a translated product's requests as its translate stage, not as generation", () => {
+    const zero = usage(0, 0, 0, 0);
+    const translated: DataProductResult = { ...product('sst5.sw.Translated.src.remote.abc', false), usage: { generate: zero, translate: usage(6, 900, 300, 3) } };
+    const costs = sweepCosts([translated, product('p1', false)], []);
+    expect(costs.stages.filter((stage) => stage.key === translated.key).map((stage) => [stage.stage, stage.usage.requests])).toEqual([['translate', 6]]);
+    expect(costs.llm.requests).toBe(6 + 30);
+    expect(costCsv(costs, {})).toContain(`product,${translated.key},remote,translate,,6,900,300,3`);
+  });
+
   it('writes the plan estimate beside the actuals in cost.md', () => {
     const costs = sweepCosts([product('p1', false)], [cell('c1', 'cpu', 10, 1)]);
     const markdown = costMarkdown('sweep/x', costs, {}, {
