@@ -5,6 +5,7 @@
 import { createAnnotateActivity } from './annotate';
 import { createClassifyActivity } from './classify';
 import { createAnnotateWithModelsActivity } from './annotate-with-models';
+import { createAnnotateWithLlmsActivity } from './annotate-with-llms';
 import { createDedupeActivity } from './dedupe';
 import type { ActivityDeps } from './deps';
 import { createEvaluateActivity } from './evaluate';
@@ -26,6 +27,7 @@ export function createCpuActivities(deps: ActivityDeps) {
     generateSamples: withFailureTypes(createGenerateActivity(deps)),
     reviseSamples: withFailureTypes(createReviseActivity(deps)),
     classifyTestSet: withFailureTypes(createClassifyActivity(deps)),
+    annotateWithLlms: withFailureTypes(createAnnotateWithLlmsActivity(deps)),
     importSamples: withFailureTypes(createImportSamplesActivity(deps)),
     dedupeSamples: withFailureTypes(createDedupeActivity(deps)),
     keepSamples: withFailureTypes(createKeepSamplesActivity(deps)),
