@@ -13,7 +13,7 @@
  */
 import { setMaxListeners } from 'node:events';
 import { join } from 'node:path';
-import { Context } from '@temporalio/activity';
+import { ApplicationFailure, Context } from '@temporalio/activity';
 import { z } from 'zod';
 import { openAppendLog } from '../artifacts/append-log';
 import { generatorIdentity } from '../config/plan';
@@ -181,6 +181,15 @@ export function createAnnotateWithLlmsActivity(deps: ActivityDeps) {
     const asAnnotatedByLabel = { ...Object.fromEntries(labels.map((label) => [label, 0])), ...countByLabel(labelled) };
     const rebalanced = llm.labelDistribution === 'rebalanced' ? rebalanceLabels(labelled, labels, llm.seed) : undefined;
     const finalRows = rebalanced?.kept ?? labelled;
+    if (finalRows.length === 0) {
+      const why =
+        rows.length === 0
+          ? 'the product has no rows to annotate'
+          : labelled.length === 0
+            ? `annotator ${llm.labelFrom} answered outside the labels (${labels.join(', ')}) for all ${rows.length} rows`
+            : `rebalancing left no rows: some label has none (${Object.entries(asAnnotatedByLabel).map(([label, count]) => `${label} ${count}`).join(', ')})`;
+      throw ApplicationFailure.create({ type: 'DataError', nonRetryable: true, message: `data product ${input.productKey}: ${why}` });
+    }
 
     const productLabels = (name: string): AnnotatorLabels => ({ name, labels: rows.map((_, index) => answerOf(name, index).label ?? undefined) });
     const onProduct = [...(input.unlabelled ? [] : [{ name: 'prompt', labels: rows.map((row) => row.label) }]), ...llm.annotators.map((annotator) => productLabels(annotator.name))];

@@ -110,6 +110,8 @@ export const cellResultSchema = z.strictObject({
   size: z.strictObject({ total: z.number().int().positive(), repeat: z.number().int().nonnegative(), shortfallByLabel: z.record(z.string(), z.number().int()) }).optional(),
   /** Study B: present for an LLM classifier cell (which trains nothing: trainSize counts its in-context examples). */
   classifier: cellClassifierResultSchema.optional(),
+  /** Study C: the order the cell saw its gold and synthetic rows in (mix, warmup, reverse); absent for `standard`. */
+  regime: z.enum(['mix', 'warmup', 'reverse']).optional(),
 });
 
 export const dataProductCountsSchema = z.strictObject({

@@ -185,6 +185,7 @@ async function generateJudgeDedupeUntilKept(context: Context): Promise<Made> {
       demos: generated.demos,
       quotaPerLabel: quota,
       previous: previous?.kept.ledger,
+      ...(context.generateInput.unlabelled === true ? { unlabelled: true as const } : {}),
     });
     const madeRequests = total(generated.requestsByLabel) > total(previous?.generated.requestsByLabel ?? {});
     return { number, generated, kept, madeRequests };
@@ -302,6 +303,7 @@ async function generateRows(input: DataProductInput & { product: GeneratedProduc
     generation,
     promptFile,
     labelDescriptions,
+    ...(product.strategySettings.unlabelled === true ? { unlabelled: true as const } : {}),
   };
   const context: Context = { input, generateInput, labelDescriptions, title };
   const made = keepsQuota ? await generateJudgeDedupeUntilKept(context) : await generateJudgeDedupeOnce(context);

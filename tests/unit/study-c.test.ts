@@ -150,7 +150,7 @@ describe('unlabelled prompts and replies', () => {
     expect(loaded.template.role).toBe('generate-pairs');
     const user = buildMessages(loaded, { ...parts, label: 'entailment' }, []).find((message) => message.role === 'user')!.content;
     expect(user).not.toContain('"entailment"');
-    const parsed = parseGeneratedPairs('A man walks his dog in the park. ||| A man is outside.\nno separator here at all\nlast ||| cut', { minChars: 10, maxChars: 200 });
+    const parsed = parseGeneratedPairs('A man walks his dog in the park. ||| A man is outside.\nno separator here at all\nlast ||| cut', { minChars: 10, maxChars: 200, finishReason: 'length' });
     expect(parsed.kept).toEqual([{ text: 'A man walks his dog in the park.', textPair: 'A man is outside.' }]);
   });
 });
