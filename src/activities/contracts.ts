@@ -29,6 +29,11 @@ export const generateInputSchema = z.strictObject({
   previous: artifactRefSchema.optional(),
   /** Unique candidates wanted per label, counting the previous rounds'; `samplesPerLabel` when absent. */
   uniqueTargetByLabel: countsByLabelSchema.optional(),
+  /**
+   * Study C's Unlabelled strategy: the labels are only request slots with one prompt, so each slot
+   * samples with its own seeds (identical requests would give identical texts). Absent otherwise.
+   */
+  unlabelled: z.literal(true).optional(),
 });
 export type GenerateInput = z.infer<typeof generateInputSchema>;
 
@@ -279,6 +284,11 @@ export const keepSamplesInputSchema = z.strictObject({
   /** The ledger the previous round left; absent for the first round. */
   previous: keptLedgerSchema.optional(),
   nearDuplicates: nearDuplicateOptionsSchema.optional(),
+  /**
+   * Study C's Unlabelled strategy: the labels are only request slots, so a text in two slots is a
+   * plain duplicate (one copy kept), not a text two labels claim (both removed). Absent otherwise.
+   */
+  unlabelled: z.literal(true).optional(),
 });
 export type KeepSamplesInput = z.infer<typeof keepSamplesInputSchema>;
 

@@ -243,7 +243,9 @@ export function createGenerateActivity(deps: ActivityDeps) {
       const send = async (label: string, plan: LabelRequests, requestIndex: number): Promise<void> => {
         try {
           const { messages, demosUsed } = await promptFor(label);
-          const sampling = { ...generation.sampling, seed: (generation.sampling.seed ?? generation.demoSeed) * 100_003 + requestIndex };
+          // An unlabelled product's slots send one prompt: each slot gets its own seeds.
+          const slotOffset = input.unlabelled === true ? spec.labels.indexOf(label) * 1_000_003 : 0;
+          const sampling = { ...generation.sampling, seed: (generation.sampling.seed ?? generation.demoSeed) * 100_003 + requestIndex + slotOffset };
           const onFault = heartbeatOnFault(context, () => ({ label, requests: plan.requests, unique: plan.samples.length }));
           const reply = await model.complete({ messages, sampling, signal: context.cancellationSignal, onFault });
           llmCalls += 1;

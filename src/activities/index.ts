@@ -5,6 +5,7 @@
 import { createAnnotateActivity } from './annotate';
 import { createClassifyActivity } from './classify';
 import { createAnnotateWithModelsActivity } from './annotate-with-models';
+import { createAnnotateWithLlmsActivity } from './annotate-with-llms';
 import { createDedupeActivity } from './dedupe';
 import type { ActivityDeps } from './deps';
 import { createEvaluateActivity } from './evaluate';
@@ -28,6 +29,7 @@ export function createCpuActivities(deps: ActivityDeps) {
     reviseSamples: withFailureTypes(createReviseActivity(deps)),
     classifyTestSet: withFailureTypes(createClassifyActivity(deps)),
     translateRows: withFailureTypes(createTranslateActivity(deps)),
+    annotateWithLlms: withFailureTypes(createAnnotateWithLlmsActivity(deps)),
     importSamples: withFailureTypes(createImportSamplesActivity(deps)),
     dedupeSamples: withFailureTypes(createDedupeActivity(deps)),
     keepSamples: withFailureTypes(createKeepSamplesActivity(deps)),

@@ -21,6 +21,9 @@ const removedRowSchema = candidateSchema.extend({ reason: z.string() });
 /** The reason recorded for an accepted, unique sample that came after its label's quota was full. */
 export const OVER_QUOTA = 'over_quota';
 
+/** The one label an unlabelled product's samples are deduped under. */
+const UNLABELLED_SLOT = '\u0000unlabelled';
+
 export function createKeepSamplesActivity(deps: ActivityDeps) {
   return async function keepSamples(rawInput: KeepSamplesInput): Promise<KeepSamplesOutput> {
     const input = keepSamplesInputSchema.parse(rawInput);
@@ -37,13 +40,21 @@ export function createKeepSamplesActivity(deps: ActivityDeps) {
     const demos = await deps.store.readJson(input.demos, demosSchema);
     const test = await readSplit(input.dataset, { dataRoot: input.dataRoot, language: input.language, split: 'test' });
 
-    const deduped = dedupeSamples([...previousKept, ...roundSamples], {
+    // Unlabelled products dedupe as one label (the slots), then each kept sample gets its slot back.
+    const candidates = [...previousKept, ...roundSamples];
+    const slotOf = new Map(candidates.map((sample) => [sample.id, sample.label]));
+    const withSlots = <Sample extends Candidate>(sample: Sample): Sample => (input.unlabelled === true ? { ...sample, label: slotOf.get(sample.id) ?? sample.label } : sample);
+    const dedupedAsOne = dedupeSamples(input.unlabelled === true ? candidates.map((sample) => ({ ...sample, label: UNLABELLED_SLOT })) : candidates, {
       against: [
         ...test.map((example) => ({ text: example.text, textPair: example.textPair, source: 'test' as const })),
         ...Object.values(demos).flatMap((list) => list.map((demo) => ({ text: demo.text, textPair: demo.textPair, source: 'demo' as const }))),
       ],
       nearDuplicates: input.nearDuplicates,
     });
+    const deduped = {
+      kept: dedupedAsOne.kept.map(withSlots),
+      removed: dedupedAsOne.removed.map((removal) => ({ ...removal, sample: withSlots(removal.sample) })),
+    };
     const kept: Candidate[] = [];
     const overQuota: Candidate[] = [];
     const keptSoFar: Record<string, number> = {};

@@ -34,6 +34,8 @@ export const syntheticRowSchema = z.strictObject({
   judge: z.strictObject({ verdict: z.string(), reason: z.string(), reply: z.string() }).optional(),
   /** An imported row's metadata columns. */
   metadata: z.record(z.string(), z.string()).optional(),
+  /** Study C: every LLM annotator's label for the row (null = an answer outside the labels) and its confidence where known. */
+  annotations: z.record(z.string(), z.strictObject({ label: z.string().nullable(), confidence: z.number().optional() })).optional(),
 });
 export type SyntheticRow = z.infer<typeof syntheticRowSchema>;
 

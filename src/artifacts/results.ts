@@ -114,6 +114,8 @@ export const cellResultSchema = z.strictObject({
   size: z.strictObject({ total: z.number().int().positive(), repeat: z.number().int().nonnegative(), shortfallByLabel: z.record(z.string(), z.number().int()) }).optional(),
   /** Study B: present for an LLM classifier cell (which trains nothing: trainSize counts its in-context examples). */
   classifier: cellClassifierResultSchema.optional(),
+  /** Study C: the order the cell saw its gold and synthetic rows in (mix, warmup, reverse); absent for `standard`. */
+  regime: z.enum(['mix', 'warmup', 'reverse']).optional(),
 });
 
 export const dataProductCountsSchema = z.strictObject({
@@ -142,6 +144,51 @@ export const annotationRefsSchema = z.strictObject({
   agreement: agreementSchema.optional(),
 });
 export type AnnotationRefs = z.infer<typeof annotationRefsSchema>;
+
+/** Study C: how a product's rows take an annotator's labels: as annotated, or downsampled to the smallest label. */
+export const LABEL_DISTRIBUTIONS = ['as-annotated', 'rebalanced'] as const;
+
+const pairAgreementSchema = z.strictObject({
+  first: z.string(),
+  second: z.string(),
+  rows: z.number().int().nonnegative(),
+  unlabelled: z.number().int().nonnegative(),
+  // NaN (no row both labelled) travels as null in JSON.
+  overall: z.number().nullable(),
+  kappa: z.number().nullable(),
+  confusion: z.array(z.array(z.number().int().nonnegative())),
+});
+
+export const llmAnnotationSummarySchema = z.strictObject({
+  labelFrom: z.string(),
+  labelDistribution: z.enum(LABEL_DISTRIBUTIONS),
+  /** Rows per label as `labelFrom` annotated them, before any rebalancing. */
+  asAnnotatedByLabel: countsByLabel,
+  /** Rows dropped because `labelFrom` answered outside the labels. */
+  droppedOutsideLabels: z.number().int().nonnegative(),
+  /** Rows each label lost to `rebalanced` (absent for as-annotated). */
+  removedByRebalance: countsByLabel.optional(),
+  annotators: z.array(
+    z.strictObject({
+      name: z.string(),
+      /** How the backend held the reply to the labels, or `none` (parsed strictly). */
+      constraint: z.enum(['grammar', 'guided-choice', 'json-schema', 'none']),
+      /** Product rows it answered outside the labels. */
+      outsideLabels: z.number().int().nonnegative(),
+      /** Answers (product and calibration rows) that carry a confidence from log-probabilities. */
+      withConfidence: z.number().int().nonnegative(),
+      answered: z.number().int().nonnegative(),
+    }),
+  ),
+  /** Pairwise agreement on the product's rows (the prompt's label as an annotator unless the rows had none). */
+  pairs: z.array(pairAgreementSchema),
+  /** Each LLM annotator against gold, on the calibration rows. */
+  againstGold: z.array(pairAgreementSchema),
+  calibrationRows: z.number().int().nonnegative(),
+  /** JSONL: per product and calibration row, every annotator's label (null = outside) and confidence. */
+  annotations: artifactRefSchema,
+});
+export type LlmAnnotationSummary = z.infer<typeof llmAnnotationSummarySchema>;
 
 export const dataProductResultSchema = z.strictObject({
   key: z.string().min(1),
@@ -175,6 +222,8 @@ export const dataProductResultSchema = z.strictObject({
   usage: dataProductUsageSchema.optional(),
   /** Study D's annotation artifacts and the teacher's agreement with the prompt's labels. */
   annotation: annotationRefsSchema.optional(),
+  /** Study C: the LLM annotators' labels, their agreement, and the label distribution the rows took. */
+  llmAnnotation: llmAnnotationSummarySchema.optional(),
 });
 
 /** A trained teacher (study D): its training run, shared by every data product that names it. */

@@ -45,6 +45,27 @@ export interface AnnotationSpec {
   /** The teacher's predictions per epoch checkpoint are needed (easy, amb), or only the best checkpoint's. */
   checkpoints: 'best' | 'every-epoch';
   embedding: EmbeddingSettings;
+  /** Study C: LLM annotators; absent without them, so study D products keep their keys. */
+  llm?: LlmAnnotationSpec | undefined;
+}
+
+/** One LLM annotator of study C: its name, the generator whose model it asks, its prompt file and reply budget. */
+export interface LlmAnnotatorSpec {
+  name: string;
+  generator: GeneratorConfig;
+  prompt: string;
+  maxTokens: number;
+}
+
+/** What a product's LLM annotators do (study C). */
+export interface LlmAnnotationSpec {
+  annotators: LlmAnnotatorSpec[];
+  /** The annotator whose labels the product's rows take, or `prompt` to keep the prompt's label. */
+  labelFrom: string;
+  labelDistribution: 'as-annotated' | 'rebalanced';
+  /** Gold dev rows per label the annotators also label (agreement with gold). */
+  calibrationPerLabel: number;
+  seed: number;
 }
 
 /** A baseline's translate-train twin: the same training set built from translated data. */
@@ -265,9 +286,16 @@ export function dataProductKey(spec: Omit<GeneratedProductSpec, 'key'>): string 
     generation: spec.generation,
     revision: spec.revision,
     labelDescriptions: spec.labelDescriptions,
-    annotation: spec.annotation,
+    annotation: annotationIdentity(spec.annotation),
   };
   return `${readable}.${hashOf(affecting).slice(0, 10)}`;
+}
+
+/** An annotation's identity for keys: an LLM annotator's model, not how many requests it runs at once. */
+function annotationIdentity(annotation: AnnotationSpec | undefined): unknown {
+  if (annotation?.llm === undefined) return annotation;
+  const annotators = annotation.llm.annotators.map((annotator) => ({ ...annotator, generator: { name: annotator.generator.name, provider: generatorIdentity(annotator.generator) } }));
+  return { ...annotation, llm: { ...annotation.llm, annotators } };
 }
 
 /**
@@ -491,6 +519,7 @@ function planStudyD(config: SweepConfig): SweepPlan {
   const embedding = selection.embedding ?? { model: 'packaged:multilingual-e5-small', clustersPerLabel: 25, maxLength: 128, batchSize: 64 };
   const annotators = config.annotation?.annotators ?? ['prompt'];
   const sourcePerLabel = selection.sourcePerLabel;
+  const llmAnnotation = llmAnnotationSpec(config);
   const trainingSet = (role: TrainingSetSpec['role'], method: SelectionMethodName, labels: LabelKind): TrainingSetSpec => ({
     role,
     method,
@@ -516,6 +545,7 @@ function planStudyD(config: SweepConfig): SweepPlan {
         teacherKey: teacher?.key,
         checkpoints: teacher !== undefined && methods.some(methodNeedsEpochs) ? 'every-epoch' : 'best',
         embedding,
+        ...(llmAnnotation === undefined ? {} : { llm: llmAnnotation }),
       };
       const cellOf = (seed: number, evaluation: EvaluationSpec | undefined, parts: { name: string; strategy: string; generator: string; product: DataProductSpec | undefined; set: TrainingSetSpec }): CellSpec => ({
         key: `${parts.name}${evaluationSuffix(evaluation)}.s${seed}`,
@@ -532,18 +562,24 @@ function planStudyD(config: SweepConfig): SweepPlan {
         evaluation,
         teacherKey: parts.set.labels === 'prompt' && parts.set.method === 'rand' ? undefined : teacher?.key,
       });
+      // Study C: a cell with source and synthetic rows becomes one cell per regime (`….warmup.s1`).
+      const withRegimes = (cell: CellSpec): CellSpec[] => {
+        if (selection.regimes === undefined || cell.trainingSet?.source !== true || !cell.trainingSet.synthetic) return [cell];
+        const stem = cell.key.slice(0, cell.key.length - `.s${cell.seed}`.length);
+        return selection.regimes.map((regime) => ({ ...cell, key: `${stem}.${regime}.s${cell.seed}`, training: { ...cell.training, regime } }));
+      };
       const productCells = (product: DataProductSpec, strategy: string, generatorName: string) => {
         const base = `${task.dataset}.${language}.${strategy}.${generatorName}`;
         for (const evaluation of evaluations) {
           for (const seed of config.seeds) {
             for (const method of methods) {
               for (const labels of labelKinds) {
-                cells.push(cellOf(seed, evaluation, { name: `${base}.${method}.${labels}`, strategy, generator: generatorName, product, set: trainingSet('method', method, labels) }));
+                cells.push(...withRegimes(cellOf(seed, evaluation, { name: `${base}.${method}.${labels}`, strategy, generator: generatorName, product, set: trainingSet('method', method, labels) })));
               }
             }
             for (const baseline of baselines) {
               if (baseline === 'SRC') continue;
-              cells.push(cellOf(seed, evaluation, { name: `${base}.${baseline}`, strategy, generator: generatorName, product, set: trainingSet(baseline, 'rand', 'prompt') }));
+              cells.push(...withRegimes(cellOf(seed, evaluation, { name: `${base}.${baseline}`, strategy, generator: generatorName, product, set: trainingSet(baseline, 'rand', 'prompt') })));
             }
           }
         }
@@ -656,6 +692,25 @@ function planTranslateTrain(
     }
   }
   return { products, cells };
+}
+
+/** Study C's LLM annotation settings with each annotator's generator resolved; undefined without LLM annotators. */
+export function llmAnnotationSpec(config: SweepConfig): LlmAnnotationSpec | undefined {
+  const settings = config.annotation;
+  if (settings?.llmAnnotators === undefined) return undefined;
+  const annotators = settings.llmAnnotators.map((annotator): LlmAnnotatorSpec => {
+    const generator = config.generators.find((candidate) => candidate.name === annotator.generator);
+    // The schema checks the name; this names the config's mistake if it was bypassed.
+    if (generator === undefined) throw new Error(`LLM annotator ${annotator.name} names unknown generator "${annotator.generator}"`);
+    return { name: annotator.name, generator, prompt: annotator.prompt, maxTokens: annotator.maxTokens };
+  });
+  return {
+    annotators,
+    labelFrom: settings.labelFrom ?? (annotators[0] as LlmAnnotatorSpec).name,
+    labelDistribution: settings.labelDistribution,
+    calibrationPerLabel: settings.calibrationPerLabel,
+    seed: settings.seed,
+  };
 }
 
 /**

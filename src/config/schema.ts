@@ -3,7 +3,7 @@
  * workflows and activities receive a config that is already known to be well formed.
  */
 import { z } from 'zod';
-import { generatorPriceSchema } from '../artifacts/results';
+import { generatorPriceSchema, LABEL_DISTRIBUTIONS } from '../artifacts/results';
 import { providerConfigSchema } from '../llm/provider-config';
 import { CLASSIFIER_MODES, classifierVariant } from './classifiers';
 import { translateTargets } from './translate-targets';
@@ -116,6 +116,8 @@ export const generationSchema = z.strictObject({
        * that do not set it; `DEFAULT_TASK_ONLY_PROMPT` applies.
        */
       taskOnly: pathSchema.optional(),
+      /** The Unlabelled strategy's template (study C); optional for the same reason; `DEFAULT_UNLABELLED_PROMPT` applies. */
+      unlabelled: pathSchema.optional(),
     })
     .default({
       targetDemos: 'prompts/generate/target-demos.v1.md',
@@ -304,6 +306,11 @@ export const selectionSchema = z.strictObject({
   withSource: z.boolean().optional(),
   /** Source rows per label for SRC, SRC+GEN and withSource cells; omitted = all of the source split. */
   sourcePerLabel: z.number().int().positive().max(1_000_000).optional(),
+  /**
+   * Study C: every cell that trains on source (gold) and synthetic rows becomes one cell per regime
+   * (`training.regime` of each); cells with one part keep `training.regime`.
+   */
+  regimes: z.array(z.enum(['mix', 'warmup', 'reverse'])).min(1).max(3).optional(),
 });
 
 export const teacherSchema = z.strictObject({
@@ -381,9 +388,34 @@ export const translateSchema = z.strictObject({
 });
 export type TranslateSettings = z.infer<typeof translateSchema>;
 
+/**
+ * Study C: an LLM that labels every kept text of a data product (deterministic decoding, the reply
+ * constrained to the label set where the backend can), once per (annotator, product).
+ */
+export const llmAnnotatorSchema = z.strictObject({
+  /** The annotator's name in tables and in `labelFrom`. */
+  name: generatorSchema.shape.name,
+  /** One of the config's generators: its model labels the texts. */
+  generator: z.string().min(1).max(64),
+  prompt: pathSchema.default('prompts/annotate/label.v1.md'),
+  /** Reply budget: a label is a few tokens. */
+  maxTokens: z.number().int().positive().max(1024).default(16),
+});
+export type LlmAnnotatorSettings = z.infer<typeof llmAnnotatorSchema>;
+
 export const annotationSchema = z.strictObject({
   annotators: z.array(annotatorSchema).min(1).max(ANNOTATORS.length).default(['prompt']),
+  /** Study C: LLM annotators; products of the Unlabelled strategy need at least one (their rows carry no label until annotated). */
+  llmAnnotators: z.array(llmAnnotatorSchema).min(1).max(20).optional(),
+  /** Study C: the LLM annotator whose labels the product's rows take (default: the first). */
+  labelFrom: z.string().min(1).max(64).optional(),
+  /** `rebalanced`: downsample every label to the smallest one's count (seeded by `seed`); `as-annotated`: keep what the annotator gave. */
+  labelDistribution: z.enum(LABEL_DISTRIBUTIONS).default('as-annotated'),
+  /** Gold dev rows per label the LLM annotators also label, for their agreement with gold (0 = none). */
+  calibrationPerLabel: z.number().int().nonnegative().max(10_000).default(0),
+  seed: seedSchema.default(0),
 });
+export type AnnotationSettings = z.infer<typeof annotationSchema>;
 
 const concurrencySchema = z.strictObject({
   dataProducts: z.number().int().positive().max(10_000).default(4),
@@ -495,6 +527,7 @@ export const sweepConfigSchema = sweepConfigObjectSchema
     });
     for (const problem of studyDProblems(config)) context.addIssue({ code: 'custom', path: problem.path, message: problem.message });
     for (const problem of translateProblems(config)) context.addIssue({ code: 'custom', path: problem.path, message: problem.message });
+    for (const problem of studyCProblems(config)) context.addIssue({ code: 'custom', path: problem.path, message: problem.message });
     if (config.generation.minChars > config.generation.maxChars) {
       context.addIssue({
         code: 'custom',
@@ -535,9 +568,10 @@ export const sweepConfigSchema = sweepConfigObjectSchema
 function plannedCellCount(config: SweepConfigShape): number {
   const settings = config.selection;
   const studyD = usesStudyD(config);
-  const variants = studyD ? (settings.methods ?? ['rand']).length * (settings.labels ?? ['prompt']).length : 1;
+  const regimes = settings.regimes?.length ?? 1;
+  const variants = studyD ? (settings.methods ?? ['rand']).length * (settings.labels ?? ['prompt']).length * (settings.withSource === true ? regimes : 1) : 1;
   const baselines = config.baselines ?? [];
-  const perGenerator = baselines.filter((baseline) => baseline !== 'SRC').length;
+  const perGenerator = baselines.filter((baseline) => baseline !== 'SRC').length + (baselines.includes('SRC+GEN') ? regimes - 1 : 0);
   const sourceOnly = baselines.includes('SRC') ? 1 : 0;
   let cells = 0;
   for (const task of config.tasks) {
@@ -677,6 +711,38 @@ function studyDProblems(config: SweepConfigShape): { path: (string | number)[]; 
   }
   if (config.teacher !== undefined) {
     for (const problem of trainerSettingsProblems(config.teacher.training)) problems.push({ path: ['teacher', 'training', problem.field], message: problem.message });
+  }
+  return problems;
+}
+
+/** Study C's cross-field rules: LLM annotators name generators, unlabelled products get labels from one, regimes need phases. */
+function studyCProblems(config: SweepConfigShape): { path: (string | number)[]; message: string }[] {
+  const problems: { path: (string | number)[]; message: string }[] = [];
+  const annotation = config.annotation;
+  const llmAnnotators = annotation?.llmAnnotators ?? [];
+  const generatorNames = config.generators.map((generator) => generator.name);
+  const unlabelled = config.strategies.filter((strategy) => strategy === 'Unlabelled');
+  if (unlabelled.length > 0 && llmAnnotators.length === 0) {
+    problems.push({ path: ['annotation', 'llmAnnotators'], message: 'strategy "Unlabelled" generates texts without a label: set annotation.llmAnnotators (an LLM that labels them)' });
+  }
+  const repeated = listedTwice(llmAnnotators.map((annotator) => annotator.name));
+  if (repeated.length > 0) problems.push({ path: ['annotation', 'llmAnnotators'], message: `names listed twice: ${repeated.join(', ')}` });
+  llmAnnotators.forEach((annotator, index) => {
+    if (!generatorNames.includes(annotator.generator)) problems.push({ path: ['annotation', 'llmAnnotators', index, 'generator'], message: `unknown generator "${annotator.generator}"; generators: ${generatorNames.join(', ')}` });
+    if (annotator.name === 'prompt' || annotator.name === 'teacher' || annotator.name === 'gold') problems.push({ path: ['annotation', 'llmAnnotators', index, 'name'], message: `"${annotator.name}" names another annotator: choose another name` });
+  });
+  const labelFrom = annotation?.labelFrom;
+  if (labelFrom !== undefined) {
+    const allowed = [...(unlabelled.length === 0 ? ['prompt'] : []), ...llmAnnotators.map((annotator) => annotator.name)];
+    if (!allowed.includes(labelFrom)) problems.push({ path: ['annotation', 'labelFrom'], message: `"${labelFrom}" is not an annotator whose labels rows can take; allowed: ${allowed.join(', ') || 'none (set annotation.llmAnnotators)'}` });
+  }
+  const regimes = config.selection.regimes ?? [];
+  if (listedTwice(regimes).length > 0) problems.push({ path: ['selection', 'regimes'], message: `listed twice: ${listedTwice(regimes).join(', ')}` });
+  if (config.training.method === 'linear-probe' && regimes.some((regime) => regime !== 'mix')) {
+    problems.push({ path: ['selection', 'regimes'], message: `method "linear-probe" fits all rows at once and has no phases: use regimes [mix] or training.method "fine-tune" (got ${regimes.join(', ')})` });
+  }
+  if (regimes.length > 0 && config.selection.withSource !== true && !(config.baselines ?? []).includes('SRC+GEN')) {
+    problems.push({ path: ['selection', 'regimes'], message: 'regimes order source (gold) and synthetic rows: set selection.withSource: true or the SRC+GEN baseline' });
   }
   return problems;
 }

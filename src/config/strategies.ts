@@ -9,6 +9,12 @@ export interface StrategySettings {
   demos: DemoSource;
   summarizedLabel: boolean;
   revision: boolean;
+  /**
+   * Study C: the prompt asks for texts of the task's domain without a label; an annotator labels
+   * them (annotation.llmAnnotators). Set only on the Unlabelled preset, so the other presets'
+   * settings (hashed into product keys) stay as they were.
+   */
+  unlabelled?: true;
 }
 
 export const STRATEGY_PRESETS = {
@@ -21,6 +27,8 @@ export const STRATEGY_PRESETS = {
   'TargetDemos+SL+Revision': { demos: 'target', summarizedLabel: true, revision: true },
   /** Study D: no demos, no label summaries; the task and domain description alone. */
   TaskOnly: { demos: 'none', summarizedLabel: false, revision: false },
+  /** Study C: texts of the task's domain with no label asked for; an annotator labels them. */
+  Unlabelled: { demos: 'none', summarizedLabel: false, revision: false, unlabelled: true },
 } as const satisfies Record<string, StrategySettings>;
 
 export type StrategyName = keyof typeof STRATEGY_PRESETS;
@@ -36,13 +44,18 @@ export interface GenerationPromptFiles {
   englishDemos: string;
   summarizedLabel: string;
   taskOnly?: string | undefined;
+  unlabelled?: string | undefined;
 }
 
 /** The TaskOnly template when `generation.prompts.taskOnly` is not set. */
 export const DEFAULT_TASK_ONLY_PROMPT = 'prompts/generate/task-only.v1.md';
 
+/** The Unlabelled template when `generation.prompts.unlabelled` is not set (single texts; pair tasks set the pairs variant). */
+export const DEFAULT_UNLABELLED_PROMPT = 'prompts/generate/unlabelled.v1.md';
+
 /** The config field that names a strategy's generation template. */
 export function generationPromptField(settings: StrategySettings): keyof GenerationPromptFiles {
+  if (settings.unlabelled === true) return 'unlabelled';
   if (settings.demos === 'target') return 'targetDemos';
   if (settings.demos === 'english') return 'englishDemos';
   return settings.summarizedLabel ? 'summarizedLabel' : 'taskOnly';
@@ -51,5 +64,6 @@ export function generationPromptField(settings: StrategySettings): keyof Generat
 /** The generation template for a strategy: by its demos; without demos, the label summaries (SL) or the task alone (TaskOnly). */
 export function generationPromptFile(settings: StrategySettings, prompts: GenerationPromptFiles): string {
   const field = generationPromptField(settings);
+  if (field === 'unlabelled') return prompts.unlabelled ?? DEFAULT_UNLABELLED_PROMPT;
   return field === 'taskOnly' ? (prompts.taskOnly ?? DEFAULT_TASK_ONLY_PROMPT) : prompts[field];
 }

@@ -38,7 +38,7 @@ interface StudyDSettingsView {
   teacher?: unknown;
   annotation?: unknown;
   baselines?: unknown;
-  selection: { methods?: unknown; labels?: unknown; embedding?: unknown; withSource?: unknown; sourcePerLabel?: unknown };
+  selection: { methods?: unknown; labels?: unknown; embedding?: unknown; withSource?: unknown; sourcePerLabel?: unknown; regimes?: unknown };
   tasks: readonly { evaluation?: unknown }[];
 }
 
@@ -54,6 +54,7 @@ export function usesStudyD(config: StudyDSettingsView): boolean {
     selection.embedding !== undefined ||
     selection.withSource !== undefined ||
     selection.sourcePerLabel !== undefined ||
+    selection.regimes !== undefined ||
     config.tasks.some((task) => task.evaluation !== undefined)
   );
 }

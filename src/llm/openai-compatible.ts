@@ -38,6 +38,22 @@ export function choiceConstraintFields(constraint: OpenAICompatibleConfig['const
   };
 }
 
+/**
+ * The reply's log-probability: the sum over its tokens' `logprobs.content[].logprob`, as OpenAI,
+ * vLLM and llama.cpp servers return them when asked; nothing when the choice carries none.
+ */
+export function logprobOf(choice: { logprobs?: { content?: ({ logprob?: unknown } | null)[] | null } | null } | undefined): { logprob?: number } {
+  const content = choice?.logprobs?.content;
+  if (!Array.isArray(content) || content.length === 0) return {};
+  let sum = 0;
+  for (const token of content) {
+    const value = token?.logprob;
+    if (typeof value !== 'number' || !Number.isFinite(value)) return {};
+    sum += value;
+  }
+  return { logprob: sum };
+}
+
 export function createOpenAICompatibleModel(
   config: OpenAICompatibleConfig,
   deps: OpenAICompatibleDeps = {},
@@ -86,6 +102,7 @@ export function createOpenAICompatibleModel(
           ? {}
           : { repetition_penalty: sampling.repetitionPenalty, repeat_penalty: sampling.repetitionPenalty }),
         ...choiceConstraintFields(config.constrainChoices, request.choices),
+        ...(request.logprobs === true ? { logprobs: true } : {}),
       };
       let emptyReplies = 0;
       const attempt = async (): Promise<CompletionResult> => {
@@ -127,6 +144,7 @@ export function createOpenAICompatibleModel(
           },
           backendMs,
           model: response.model || config.model,
+          ...logprobOf(request.logprobs === true ? choice : undefined),
         };
       };
       return retryFaults(() => load.concurrency.run(attempt, request.signal), {

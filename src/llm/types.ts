@@ -39,6 +39,8 @@ export interface CompletionRequest {
    * opts in); others ignore it and the caller parses the reply strictly.
    */
   choices?: readonly string[];
+  /** Ask for the reply's token log-probabilities (an annotator's confidence), where the backend gives them. */
+  logprobs?: boolean;
 }
 
 export interface TokenUsage {
@@ -57,6 +59,11 @@ export interface CompletionResult {
   backendMs: number;
   /** The model id the backend reports having used. */
   model: string;
+  /**
+   * The sum of the reply's token log-probabilities (natural log), when the request asked for them
+   * and the backend returned them; absent otherwise.
+   */
+  logprob?: number;
 }
 
 export interface LanguageModel {

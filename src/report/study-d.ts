@@ -35,7 +35,7 @@ function mean(values: readonly number[]): number | undefined {
 }
 
 function rowOrder(row: StudyDRow): number {
-  if (row.isBaseline) return BASELINE_ORDER.indexOf(row.name);
+  if (row.isBaseline) return BASELINE_ORDER.indexOf(row.name.split(' · ')[0] ?? row.name);
   const [method = '', labels = ''] = row.name.split(' · ');
   return 100 + METHOD_ORDER.indexOf(method) * 10 + LABEL_ORDER.indexOf(labels);
 }
@@ -47,7 +47,9 @@ export function studyDRows(cells: readonly CellResult[], products: readonly Data
   const groups = new Map<string, CellResult[]>();
   for (const cell of cells) {
     if (cell.trainingSet === undefined) continue;
-    const name = cell.trainingSet.role === 'method' ? `${cell.trainingSet.method} · ${cell.trainingSet.labels}` : cell.trainingSet.role;
+    const plain = cell.trainingSet.role === 'method' ? `${cell.trainingSet.method} · ${cell.trainingSet.labels}` : cell.trainingSet.role;
+    // Study C's regime axis: one row per regime, not one row over all of them.
+    const name = cell.regime === undefined ? plain : `${plain} · ${cell.regime}`;
     const evaluation = `${cell.evaluation?.dataset ?? cell.task}/${cell.evaluation?.language ?? cell.language}`;
     const key = [cell.task, evaluation, cell.strategy === 'SRC' ? '' : `${cell.strategy}.${cell.generator}`, name].join('\u0000');
     groups.set(key, [...(groups.get(key) ?? []), cell]);

@@ -18,6 +18,7 @@ import { resultsMarkdown } from './results-markdown';
 import { points } from './summary-table';
 import { learningCurveFileName, learningCurves, learningCurveSvg } from './learning-curves';
 import { studyBMarkdown } from './study-b';
+import { studyCMarkdown, studyCProducts, studyCRows } from './study-c';
 import { f1DiversitySvg, studyDMarkdown, studyDRows } from './study-d';
 import { confusionMatrixSvg, gapToGoldSvg } from './svg';
 
@@ -76,6 +77,10 @@ export async function writeReport({ result, outDir, store, estimate }: WriteRepo
     await write('study-d.md', studyDMarkdown(studyD, result.sweepId));
     await write('f1-vs-diversity.svg', f1DiversitySvg(studyD, `${result.sweepId}: macro-F1 against diversity of the selected generations`));
   }
+
+  // Study C: annotator agreement, label distributions and the regime comparison.
+  const studyC = studyCMarkdown(studyCProducts(result.dataProducts), studyCRows(result.cells, result.dataProducts), result.sweepId);
+  if (studyC !== undefined) await write('study-c.md', studyC);
 
   // Study B: the LLM classifier rows.
   const studyB = studyBMarkdown(result.cells, result.sweepId);

@@ -217,6 +217,8 @@ export async function cellWorkflow(input: CellInput): Promise<CellOutcome> {
       // Carried to the record only: what the cell cost stays out of the sweep's history.
       ...(trained.compute && evaluated.compute ? { compute: { train: trained.compute, predict: evaluated.compute } } : {}),
       ...(trainingSetResult === undefined ? {} : { trainingSet: trainingSetResult }),
+      // Study C's regime axis (selection.regimes); cells that keep the default `standard` leave it out.
+      ...(cell.trainingSet !== undefined && cell.training.regime !== 'standard' ? { regime: cell.training.regime } : {}),
       ...(cell.size === undefined ? {} : { size: { total: cell.size, repeat: cell.repeat ?? 0, shortfallByLabel: selected.shortfallByLabel ?? {} } }),
       ...(cell.evaluation === undefined && scoreLabels === undefined
         ? {}

@@ -13,6 +13,7 @@
  */
 import { ApplicationFailure, patched, setCurrentDetails, upsertSearchAttributes } from '@temporalio/workflow';
 import type { GenerateInput, GenerateOutput, KeepSamplesOutput } from '../activities/contracts';
+import type { LlmAnnotationSummary } from '../activities/study-c-contracts';
 import type { ArtifactRef } from '../artifacts/ref';
 import type { AnnotationRefs, DataProductCounts, DataProductOutcome, DataProductResult, DataProductUsage, TeacherOutcome } from '../artifacts/results';
 import type { DataProductSpec, GeneratedProductSpec, ImportedProductSpec, TranslatedProductSpec } from '../config/plan';
@@ -188,6 +189,7 @@ async function generateJudgeDedupeUntilKept(context: Context): Promise<Made> {
       demos: generated.demos,
       quotaPerLabel: quota,
       previous: previous?.kept.ledger,
+      ...(context.generateInput.unlabelled === true ? { unlabelled: true as const } : {}),
     });
     const madeRequests = total(generated.requestsByLabel) > total(previous?.generated.requestsByLabel ?? {});
     return { number, generated, kept, madeRequests };
@@ -357,6 +359,7 @@ async function generateRows(input: DataProductInput & { product: GeneratedProduc
     generation,
     promptFile,
     labelDescriptions,
+    ...(product.strategySettings.unlabelled === true ? { unlabelled: true as const } : {}),
   };
   const context: Context = { input, generateInput, labelDescriptions, title };
   const made = keepsQuota ? await generateJudgeDedupeUntilKept(context) : await generateJudgeDedupeOnce(context);
@@ -378,6 +381,30 @@ async function annotateAndRecord(
     samples: made.kept,
     generatorName,
   });
+  // Study C: LLM annotators label the rows (and calibration rows); the product's rows take
+  // `labelFrom`'s labels. Only products with LLM annotators (none recorded before them) run it.
+  let labelledRows = annotated.dataset;
+  let keptByLabel = annotated.keptByLabel;
+  let llmAnnotation: LlmAnnotationSummary | undefined;
+  let annotationCalls = 0;
+  if (product.annotation?.llm !== undefined) {
+    setStage('annotate-llm');
+    const labelled = await llmActivities.annotateWithLlms({
+      productKey: product.key,
+      dataRoot: input.dataRoot,
+      dataset,
+      language: product.language,
+      ...(product.kind !== 'import' && product.kind !== 'translate' && product.taskDescription !== undefined ? { taskDescription: product.taskDescription } : {}),
+      samples: annotated.dataset,
+      unlabelled: product.kind !== 'import' && product.kind !== 'translate' && product.strategySettings.unlabelled === true,
+      llm: product.annotation.llm,
+    });
+    labelledRows = labelled.dataset;
+    keptByLabel = labelled.keptByLabel;
+    llmAnnotation = labelled.summary;
+    annotationCalls = labelled.llmCalls;
+    setStage('annotate');
+  }
   // Study D: the teacher's probabilities and the embeddings, once per (teacher, product). Products
   // without annotation settings (every product recorded before study D) never reach this command.
   let annotation: AnnotationRefs | undefined;
@@ -389,7 +416,7 @@ async function annotateAndRecord(
     const heartbeat = input.teacher?.training.heartbeatTimeoutSeconds ?? ANNOTATE_HEARTBEAT_SECONDS;
     const annotatedByModels = await annotationActivitiesWith(heartbeat).annotateWithModels({
       productKey: product.key,
-      dataset: annotated.dataset,
+      dataset: labelledRows,
       labels: [...dataset.labels],
       teacher: input.teacher,
       checkpoints: product.annotation.checkpoints,
@@ -399,10 +426,10 @@ async function annotateAndRecord(
     annotation = refs;
     teacherInferences = inferences;
   }
-  const counts: DataProductCounts = { ...made.counts, kept: made.counts.kept ?? annotated.keptByLabel };
+  const counts: DataProductCounts = { ...made.counts, kept: llmAnnotation === undefined ? (made.counts.kept ?? annotated.keptByLabel) : keptByLabel };
   const result: DataProductResult = {
     key: product.key,
-    dataset: annotated.dataset,
+    dataset: labelledRows,
     ...(made.rejects ? { rejects: made.rejects } : {}),
     ...(made.requests ? { requests: made.requests } : {}),
     ...(made.imported ? { imported: made.imported } : {}),
@@ -410,12 +437,13 @@ async function annotateAndRecord(
     ...(labelDescriptions ? { labelDescriptions } : {}),
     counts,
     ...(made.rounds !== undefined ? { rounds: made.rounds } : {}),
-    llmCalls,
+    llmCalls: llmCalls + annotationCalls,
     generator: generatorName,
     // Carried to the record only (no new command): what the product cost stays out of the sweep's history.
     // Left out when a stage's result was recorded before usage was counted: unknown, not zero.
     ...(made.usage && (product.labelDescriptions === undefined || summarizeUsage) ? { usage: { ...(summarizeUsage ? { summarizeLabels: summarizeUsage } : {}), ...made.usage } } : {}),
     ...(annotation ? { annotation } : {}),
+    ...(llmAnnotation ? { llmAnnotation } : {}),
   };
   await recordActivities.recordDataProduct({ sweepId, result });
   if (patched(STATUS_PATCH)) {
@@ -430,5 +458,5 @@ async function annotateAndRecord(
   // the current details and part of the result, which `temporal workflow describe` prints.
   const summary = dataProductSummary(titleParts, counts);
   setCurrentDetails(summary);
-  return { key: product.key, dataset: annotated.dataset, llmCalls, summary, ...(annotation ? { annotation, teacherInferences } : {}) };
+  return { key: product.key, dataset: labelledRows, llmCalls: llmCalls + annotationCalls, summary, ...(annotation ? { annotation, teacherInferences } : {}) };
 }

@@ -10,7 +10,7 @@ type Activities = ReturnType<typeof createActivities>;
 const NON_RETRYABLE = ['DataError', 'ConfigError', 'LlmAuthError', 'LlmBadRequest', 'LlmModelNotFound', 'ModelFileMissing', 'MlConfigError'];
 
 /** LLM stages: long, heartbeating after every request so a dead worker is noticed quickly. */
-export const llmActivities = proxyActivities<Pick<Activities, 'summarizeLabels' | 'generateSamples' | 'reviseSamples' | 'classifyTestSet' | 'translateRows'>>({
+export const llmActivities = proxyActivities<Pick<Activities, 'summarizeLabels' | 'generateSamples' | 'reviseSamples' | 'classifyTestSet' | 'translateRows' | 'annotateWithLlms'>>({
   taskQueue: TASK_QUEUES.cpu,
   startToCloseTimeout: '6 hours',
   heartbeatTimeout: '5 minutes',

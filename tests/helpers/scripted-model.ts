@@ -20,6 +20,8 @@ export interface ScriptedModelOptions {
   concurrency?: number;
   /** How long each answer takes; none unless set. */
   latencyMs?: number;
+  /** The reply's log-probability, for requests that ask for one (`logprobs`); none unless set. */
+  logprob?: (request: CompletionRequest, text: string) => number | undefined;
 }
 
 /**
@@ -99,7 +101,14 @@ export function createScriptedModel(replies: ScriptedReplies, options: ScriptedM
       },
       backendMs: performance.now() - started,
       model: options.id ?? 'scripted:fake',
+      ...logprobOf(request, text),
     };
+  }
+
+  function logprobOf(request: CompletionRequest, text: string): { logprob?: number } {
+    if (request.logprobs !== true || options.logprob === undefined) return {};
+    const logprob = options.logprob(request, text);
+    return logprob === undefined ? {} : { logprob };
   }
 }
 

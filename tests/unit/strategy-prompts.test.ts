@@ -1,4 +1,4 @@
-/** What goes into the generation prompt for each of study A's seven strategy presets. */
+/** What goes into the generation prompt for each strategy preset (study A's seven, TaskOnly, Unlabelled). */
 import { describe, expect, it } from 'vitest';
 import { buildMessages } from '../../src/activities/generate';
 import { loadPromptTemplate } from '../../src/activities/prompt-files';
@@ -28,7 +28,9 @@ describe('strategy prompt assembly', () => {
     );
     const user = messages.find((message) => message.role === 'user')!.content;
     expect(user).toContain('Welsh');
-    expect(user).toContain('"sports"');
+    // The Unlabelled strategy (study C) asks for texts of the domain without naming the label.
+    if (settings.unlabelled === true) expect(user).not.toContain('sports');
+    else expect(user).toContain('"sports"');
     expect(user).toContain('10');
     if (settings.demos === 'none') expect(demos).toHaveLength(0);
     else {

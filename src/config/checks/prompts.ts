@@ -15,7 +15,7 @@ export type PromptTemplateParser = (text: string, sourceName: string) => unknown
 
 const MAX_PROMPT_BYTES = 1024 * 1024;
 
-export type PromptCheckConfig = Pick<SweepConfig, 'strategies'> & Partial<Pick<SweepConfig, 'generation' | 'revision' | 'labelDescriptions' | 'translate'>>;
+export type PromptCheckConfig = Pick<SweepConfig, 'strategies'> & Partial<Pick<SweepConfig, 'generation' | 'revision' | 'labelDescriptions' | 'translate' | 'annotation'>>;
 
 /** The template files the strategies use, each with the config field that names it. */
 export function promptFilesUsed(config: PromptCheckConfig): { field: string; path: string }[] {
@@ -30,6 +30,7 @@ export function promptFilesUsed(config: PromptCheckConfig): { field: string; pat
     if (strategy.summarizedLabel && config.labelDescriptions?.source === 'llm') add('labelDescriptions.prompt', config.labelDescriptions.prompt);
   }
   add('translate.prompt', config.translate?.prompt);
+  (config.annotation?.llmAnnotators ?? []).forEach((annotator, index) => add(`annotation.llmAnnotators.${index}.prompt`, annotator.prompt));
   return [...used.values()];
 }
 
