@@ -3,7 +3,7 @@
  * SYNTHLAB_QUEUES, e.g. `gpu` on a GPU node) until SIGINT/SIGTERM.
  */
 import { createModelSource } from '../activities/deps';
-import { ArtifactStore } from '../artifacts/store';
+import { artifactStoreFromEnvironment } from '../artifacts/location';
 import { dataConverterFromEnvironment } from '../infra/encryption/data-converter';
 import { connectWorkerConnection } from '../infra/worker-connection';
 import { artifactsDir } from '../infra/paths';
@@ -14,12 +14,13 @@ export async function runWorkerProcess(): Promise<void> {
   const dataConverter = dataConverterFromEnvironment();
   const { connection, settings } = await connectWorkerConnection();
   const queues = (process.env.SYNTHLAB_QUEUES?.split(',').map((queue) => queue.trim()) ?? ['cpu', 'gpu']) as QueueName[];
+  const store = artifactStoreFromEnvironment(artifactsDir());
   const models = createModelSource();
   const gpuSlots = positiveIntegerFromEnv('SYNTHLAB_GPU_CONCURRENCY', 1);
   const workers = await createWorkers({
     connection,
     namespace: settings.namespace,
-    deps: { store: new ArtifactStore(artifactsDir()), models },
+    deps: { store, models },
     queues,
     maxConcurrentGpuActivities: gpuSlots,
     dataConverter,
@@ -27,7 +28,7 @@ export async function runWorkerProcess(): Promise<void> {
   const stop = () => workers.forEach((worker) => worker.getState() === 'RUNNING' && worker.shutdown());
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
-  console.error(`[worker ${process.pid}] serving ${queues.join(', ')} on ${settings.address} (${gpuSlots} training slot(s), payload encryption ${dataConverter.failureConverterPath ? 'on' : 'off'})`);
+  console.error(`[worker ${process.pid}] serving ${queues.join(', ')} on ${settings.address} (artifacts in ${store.backend.description}, ${gpuSlots} training slot(s), payload encryption ${dataConverter.failureConverterPath ? 'on' : 'off'})`);
   try {
     await runWorkers(workers);
   } finally {
