@@ -29,6 +29,8 @@ export interface CreateWorkersOptions {
    * bundle is built with its failure converter. Default: the SDK's, payloads in plain text.
    */
   dataConverter?: DataConverter;
+  /** The name this worker gives the server (each activity task's `identity` in history); the SDK's `<pid>@<host>` by default. */
+  identity?: string;
 }
 
 // From the repo root, not from this module: the compiled CLI runs this module from dist/, and the
@@ -64,6 +66,7 @@ export async function createWorkers(options: CreateWorkersOptions): Promise<Work
         connection: options.connection,
         namespace: options.namespace,
         taskQueue: TASK_QUEUES.cpu,
+        ...(options.identity ? { identity: options.identity } : {}),
         workflowBundle: options.workflowBundle ?? (await workflowBundle(options.dataConverter?.failureConverterPath)),
         ...(options.dataConverter ? { dataConverter: options.dataConverter } : {}),
         activities: options.activities?.cpu ?? createCpuActivities(options.deps),
@@ -77,6 +80,7 @@ export async function createWorkers(options: CreateWorkersOptions): Promise<Work
         connection: options.connection,
         namespace: options.namespace,
         taskQueue: TASK_QUEUES.gpu,
+        ...(options.identity ? { identity: options.identity } : {}),
         ...(options.dataConverter ? { dataConverter: options.dataConverter } : {}),
         activities: options.activities?.gpu ?? createGpuActivities(options.deps),
         maxConcurrentActivityTaskExecutions: options.maxConcurrentGpuActivities ?? 1,

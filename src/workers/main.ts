@@ -1,22 +1,27 @@
 /**
  * The worker process: serves the `cpu` and `gpu` task queues (or those named in
- * SYNTHLAB_QUEUES, e.g. `gpu` on a GPU node) until SIGINT/SIGTERM.
+ * SYNTHLAB_QUEUES, e.g. `gpu` on a GPU node) until SIGINT/SIGTERM. SYNTHLAB_WORKER_IDENTITY names it
+ * in the server's history (which worker ran which activity); SYNTHLAB_ARTIFACTS says where its
+ * artifacts live (src/artifacts/location.ts).
  */
 import { createModelSource } from '../activities/deps';
 import { artifactStoreFromEnvironment } from '../artifacts/location';
 import { dataConverterFromEnvironment } from '../infra/encryption/data-converter';
 import { connectWorkerConnection } from '../infra/worker-connection';
 import { artifactsDir } from '../infra/paths';
+import { TASK_QUEUES } from '../shared/constants';
 import { createWorkers, runWorkers, type QueueName } from './create-workers';
 
 export async function runWorkerProcess(): Promise<void> {
   // Read the keys before connecting: a bad key file stops the worker at once, naming the problem.
   const dataConverter = dataConverterFromEnvironment();
-  const { connection, settings } = await connectWorkerConnection();
-  const queues = (process.env.SYNTHLAB_QUEUES?.split(',').map((queue) => queue.trim()) ?? ['cpu', 'gpu']) as QueueName[];
+  // So do a bad artifact location and a bad queue list.
   const store = artifactStoreFromEnvironment(artifactsDir());
+  const queues = queuesFromEnv(process.env.SYNTHLAB_QUEUES);
+  const { connection, settings } = await connectWorkerConnection();
   const models = createModelSource();
   const gpuSlots = positiveIntegerFromEnv('SYNTHLAB_GPU_CONCURRENCY', 1);
+  const identity = process.env.SYNTHLAB_WORKER_IDENTITY?.trim();
   const workers = await createWorkers({
     connection,
     namespace: settings.namespace,
@@ -24,17 +29,28 @@ export async function runWorkerProcess(): Promise<void> {
     queues,
     maxConcurrentGpuActivities: gpuSlots,
     dataConverter,
+    ...(identity ? { identity } : {}),
   });
   const stop = () => workers.forEach((worker) => worker.getState() === 'RUNNING' && worker.shutdown());
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
-  console.error(`[worker ${process.pid}] serving ${queues.join(', ')} on ${settings.address} (artifacts in ${store.backend.description}, ${gpuSlots} training slot(s), payload encryption ${dataConverter.failureConverterPath ? 'on' : 'off'})`);
+  console.error(`[worker ${identity ?? process.pid}] serving ${queues.join(', ')} on ${settings.address} (artifacts in ${store.backend.description}, ${gpuSlots} training slot(s), payload encryption ${dataConverter.failureConverterPath ? 'on' : 'off'})`);
   try {
     await runWorkers(workers);
   } finally {
     await models.closeAll();
     await connection.close();
   }
+}
+
+/** `cpu,gpu` unless SYNTHLAB_QUEUES names some of them. */
+function queuesFromEnv(raw: string | undefined): QueueName[] {
+  if (raw === undefined || raw.trim() === '') return ['cpu', 'gpu'];
+  const known = Object.keys(TASK_QUEUES);
+  const queues = raw.split(',').map((queue) => queue.trim());
+  const unknown = queues.filter((queue) => !known.includes(queue));
+  if (unknown.length > 0) throw new Error(`SYNTHLAB_QUEUES names unknown task queue(s) ${unknown.join(', ')}; known: ${known.join(', ')}`);
+  return queues as QueueName[];
 }
 
 /** One training at a time unless SYNTHLAB_GPU_CONCURRENCY says otherwise (e.g. one per GPU, or per core on CPU). */
