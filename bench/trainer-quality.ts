@@ -24,7 +24,7 @@ import { trainConfigFor } from '../src/activities/fine-tune';
 import { evaluationFilesConfig } from '../src/activities/ml-configs';
 import { runMlCommand } from '../src/activities/ml-runner';
 import { createSelectActivity } from '../src/activities/select';
-import { ArtifactStore, pathOfRef } from '../src/artifacts/store';
+import { ArtifactStore } from '../src/artifacts/store';
 import { trainingSchema } from '../src/config/schema';
 import { dataRootDefault } from '../src/data/readers';
 import { getDatasetSpec } from '../src/data/registry';
@@ -120,8 +120,8 @@ export async function run(args: string[]): Promise<number> {
             command: 'train-evaluate',
             configPath: join(dir, 'train-evaluate.json'),
             config: {
-              ...trainConfigFor(input, join(dir, 'run')),
-              ...evaluationFilesConfig({ testFile: pathOfRef(selected.test), predictionsFile: join(dir, 'predictions.jsonl'), metricsFile: join(dir, 'metrics.json') }),
+              ...(await trainConfigFor(store, input, join(dir, 'run'))),
+              ...evaluationFilesConfig({ testFile: await store.localPath(selected.test), predictionsFile: join(dir, 'predictions.jsonl'), metricsFile: join(dir, 'metrics.json') }),
             },
             threads: options.threads,
           });

@@ -62,7 +62,7 @@ export function createAnnotateWithModelsActivity(deps: ActivityDeps) {
         command: 'predict',
         configPath: join(workDir, 'predict-config.json'),
         config: mlPredictConfig(
-          { modelDir: teacher.modelDir, inputFile, labels: input.labels, outputFile: predictionsFile, checkpoints: input.checkpoints, probabilitiesFile },
+          { modelDir: await deps.store.localModelDir(teacher.modelDir), inputFile, labels: input.labels, outputFile: predictionsFile, checkpoints: input.checkpoints, probabilitiesFile },
           teacherTraining,
         ),
         threads: teacherTraining.threads,

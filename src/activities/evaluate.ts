@@ -9,7 +9,6 @@ import { Context } from '@temporalio/activity';
 import { metricsSchema } from '../artifacts/metrics';
 import type { ArtifactRef } from '../artifacts/ref';
 import type { DeviceSeconds } from '../artifacts/results';
-import { pathOfRef } from '../artifacts/store';
 import { hashOf } from '../shared/hash';
 import { evaluateInputSchema, evaluateOutputSchema, type EvaluateInput, type EvaluateOutput } from './contracts';
 import type { ActivityDeps } from './deps';
@@ -59,8 +58,8 @@ export function createEvaluateActivity(deps: ActivityDeps) {
         configPath: join(workDir, 'predict-config.json'),
         config: mlPredictConfig(
           {
-            modelDir: input.modelDir,
-            inputFile: pathOfRef(input.test),
+            modelDir: await deps.store.localModelDir(input.modelDir),
+            inputFile: await deps.store.localPath(input.test),
             labels: input.labels,
             outputFile: join(workDir, PREDICTIONS_FILE),
             metricsFile: join(workDir, METRICS_FILE),

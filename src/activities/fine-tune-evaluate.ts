@@ -9,7 +9,6 @@
  */
 import { join } from 'node:path';
 import { Context } from '@temporalio/activity';
-import { pathOfRef } from '../artifacts/store';
 import { hashOf } from '../shared/hash';
 import {
   evaluateOutputSchema,
@@ -50,9 +49,9 @@ export function createFineTuneAndEvaluateActivity(deps: ActivityDeps) {
         command: 'train-evaluate',
         configPath: join(outputDir, 'train-evaluate-config.json'),
         config: {
-          ...trainConfigFor(training, outputDir),
+          ...(await trainConfigFor(deps.store, training, outputDir)),
           ...evaluationFilesConfig({
-            testFile: pathOfRef(test),
+            testFile: await deps.store.localPath(test),
             predictionsFile: join(evaluationDir, PREDICTIONS_FILE),
             metricsFile: join(evaluationDir, METRICS_FILE),
             ...(scoreLabels === undefined ? {} : { scoreLabels }),

@@ -6,12 +6,12 @@
  * the last epoch and the retry ledger (training-attempts.ts); cancellation stops the subprocess.
  * Cells run it through `fineTuneAndEvaluate`; the pieces below are shared with that activity.
  */
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { readFile, realpath } from 'node:fs/promises';
+import { join, relative, sep } from 'node:path';
 import { Context } from '@temporalio/activity';
 import { z } from 'zod';
 import type { DeviceSeconds } from '../artifacts/results';
-import { pathOfRef } from '../artifacts/store';
+import type { ArtifactStore } from '../artifacts/store';
 import { pickTrainerSettings, withoutUnchangedLaterSettings } from '../config/schema';
 import { hashOf } from '../shared/hash';
 import { fineTuneInputSchema, fineTuneOutputSchema, type FineTuneInput, type FineTuneOutput } from './contracts';
@@ -40,10 +40,29 @@ export function fineTuneRunKey(input: FineTuneInput): string {
   return hashOf({ model: input.training.model, seed: input.seed, labels: input.labels, train: input.train.sha256, dev: input.dev.sha256, settings: affecting });
 }
 
-/** The ML CLI's `train` config for this input, training into `outputDir`. */
-export function trainConfigFor(input: FineTuneInput, outputDir: string): Record<string, unknown> {
-  const files = { model: input.training.model, trainFile: pathOfRef(input.train), devFile: pathOfRef(input.dev), labels: input.labels, outputDir, seed: input.seed };
+/** The ML CLI's `train` config for this input, training into `outputDir` (the train and dev files fetched from the store first). */
+export async function trainConfigFor(store: ArtifactStore, input: FineTuneInput, outputDir: string): Promise<Record<string, unknown>> {
+  const [trainFile, devFile] = await Promise.all([store.localPath(input.train), store.localPath(input.dev)]);
+  const files = { model: input.training.model, trainFile, devFile, labels: input.labels, outputDir, seed: input.seed };
   return mlTrainConfig(files, input.training);
+}
+
+/**
+ * The trainer's result with every path inside its run folder made relative to it (`best`,
+ * `epochs/epoch-1`): the stored result names no machine's folders.
+ */
+export async function withRunRelativePaths(resultText: string, outputDir: string): Promise<string> {
+  const roots = [...new Set([outputDir, await realpath(outputDir)])];
+  const relativize = (value: unknown): unknown => {
+    if (typeof value === 'string') {
+      const root = roots.find((candidate) => value === candidate || value.startsWith(`${candidate}${sep}`));
+      return root === undefined ? value : relative(root, value).split(sep).join('/') || '.';
+    }
+    if (Array.isArray(value)) return value.map(relativize);
+    if (value !== null && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([key, child]) => [key, relativize(child)]));
+    return value;
+  };
+  return `${JSON.stringify(relativize(JSON.parse(resultText)), null, 2)}\n`;
 }
 
 /** Follows the trainer's events: whether this call trained (`start`), the last epoch and step, for heartbeats. */
@@ -87,8 +106,9 @@ export async function recordTrainedRun(
   const resumed = progress.started?.resumed_from_epoch;
   const output: FineTuneOutput = {
     runKey,
-    modelDir: result.best_dir,
-    trainResult: await deps.store.put(resultText, 'json'),
+    // Published to the store (a no-op on a local one), so annotate and predict on any worker find it.
+    modelDir: await deps.store.publishModel(result.best_dir),
+    trainResult: await deps.store.put(await withRunRelativePaths(resultText, outputDir), 'json'),
     bestEpoch: result.best_epoch,
     epochsRun: result.epochs_run,
     resumedFromEpoch: typeof resumed === 'number' ? resumed : null,
@@ -114,7 +134,7 @@ export function createFineTuneActivity(deps: ActivityDeps) {
       await runMlCommand({
         command: 'train',
         configPath: join(outputDir, 'train-config.json'),
-        config: trainConfigFor(input, outputDir),
+        config: await trainConfigFor(deps.store, input, outputDir),
         threads: input.training.threads,
         signal: context.cancellationSignal,
         preemption: deps.preemption,

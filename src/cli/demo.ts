@@ -3,7 +3,7 @@
  * model and CPU training, prints the results table, the UI address and one summary line that
  * counts what this run did (LLM calls and trainings actually performed, not reused).
  */
-import { ArtifactStore } from '../artifacts/store';
+import { artifactStoreFromEnvironment } from '../artifacts/location';
 import { sweepRecordsOf } from '../artifacts/sweep-records';
 import { connectClient } from '../infra/client';
 import { artifactsDir, stateDir } from '../infra/paths';
@@ -40,7 +40,7 @@ export async function demoCommand(configPath: string): Promise<number> {
         .catch(() => undefined);
     }, PROGRESS_INTERVAL_MS);
     const summary = await handle.result().finally(() => clearInterval(ticker));
-    const store = new ArtifactStore(artifactsDir());
+    const store = artifactStoreFromEnvironment(artifactsDir());
     const result = await loadSweepResults(sweepRecordsOf(store), handle.workflowId, summary.failed);
 
     console.log('');

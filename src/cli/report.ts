@@ -1,7 +1,7 @@
 /** `synthlab report <sweep> [--out DIR]`: writes a completed sweep's results folder. */
 import { join, resolve } from 'node:path';
 import { WorkflowNotFoundError } from '@temporalio/client';
-import { ArtifactStore } from '../artifacts/store';
+import { artifactStoreFromEnvironment } from '../artifacts/location';
 import { sweepRecordsOf } from '../artifacts/sweep-records';
 import { connectClient } from '../infra/client';
 import { artifactsDir, repoRoot } from '../infra/paths';
@@ -60,7 +60,7 @@ export async function reportCommand(reference: string, options: { out?: string }
       return 1;
     }
     const summary = await handle.result();
-    const store = new ArtifactStore(artifactsDir());
+    const store = artifactStoreFromEnvironment(artifactsDir());
     const result = await loadSweepResults(sweepRecordsOf(store), sweepId, summary.failed);
     const outDir = options.out ? resolve(options.out) : join(repoRoot, 'results', safeFileSegment(name));
     const { estimate, note } = await estimateOfRun(memo);

@@ -9,7 +9,8 @@ import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { syntheticRowSchema, type RowOrigin } from '../activities/rows';
 import type { DataProductResult } from '../artifacts/results';
-import { ArtifactStore } from '../artifacts/store';
+import { artifactStoreFromEnvironment } from '../artifacts/location';
+import type { ArtifactStore } from '../artifacts/store';
 import { sweepRecordsOf } from '../artifacts/sweep-records';
 import { artifactsDir } from '../infra/paths';
 
@@ -120,7 +121,7 @@ export async function sweepShowSampleCommand(workflowId: string, sampleId: strin
   }
   const [, sweepId, productKey] = match as unknown as [string, string, string];
   try {
-    for (const line of await sampleProvenanceLines(new ArtifactStore(artifactsDir()), sweepId, productKey, sampleId)) console.log(line);
+    for (const line of await sampleProvenanceLines(artifactStoreFromEnvironment(artifactsDir()), sweepId, productKey, sampleId)) console.log(line);
     return 0;
   } catch (error) {
     if (!(error instanceof SampleNotFoundError)) throw error;

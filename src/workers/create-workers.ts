@@ -34,6 +34,8 @@ export interface CreateWorkersOptions {
    * trainer told to stop to write its checkpoint and for the failure to reach the server.
    */
   shutdownGraceMs?: number;
+  /** The name this worker gives the server (each activity task's `identity` in history); the SDK's `<pid>@<host>` by default. */
+  identity?: string;
 }
 
 // From the repo root, not from this module: the compiled CLI runs this module from dist/, and the
@@ -69,6 +71,7 @@ export async function createWorkers(options: CreateWorkersOptions): Promise<Work
         connection: options.connection,
         namespace: options.namespace,
         taskQueue: TASK_QUEUES.cpu,
+        ...(options.identity ? { identity: options.identity } : {}),
         workflowBundle: options.workflowBundle ?? (await workflowBundle(options.dataConverter?.failureConverterPath)),
         ...(options.dataConverter ? { dataConverter: options.dataConverter } : {}),
         activities: options.activities?.cpu ?? createCpuActivities(options.deps),
@@ -83,6 +86,7 @@ export async function createWorkers(options: CreateWorkersOptions): Promise<Work
         connection: options.connection,
         namespace: options.namespace,
         taskQueue: TASK_QUEUES.gpu,
+        ...(options.identity ? { identity: options.identity } : {}),
         ...(options.dataConverter ? { dataConverter: options.dataConverter } : {}),
         activities: options.activities?.gpu ?? createGpuActivities(options.deps),
         maxConcurrentActivityTaskExecutions: options.maxConcurrentGpuActivities ?? 1,

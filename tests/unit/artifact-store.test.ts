@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { ArtifactIntegrityError, ArtifactStore, pathOfRef } from '../../src/artifacts/store';
+import { ArtifactIntegrityError, ArtifactStore } from '../../src/artifacts/store';
 
 describe('artifact store', () => {
   it('addresses content by sha256 and stores equal content once', async () => {
@@ -20,7 +20,7 @@ describe('artifact store', () => {
   it('refuses an artifact whose bytes no longer match its hash', async () => {
     const store = new ArtifactStore(await mkdtemp(join(tmpdir(), 'store-')));
     const ref = await store.putJson({ ok: true });
-    await writeFile(pathOfRef(ref), '{"ok": false}');
+    await writeFile(store.pathOf(ref), '{"ok": false}');
     await expect(store.read(ref)).rejects.toBeInstanceOf(ArtifactIntegrityError);
   });
 
@@ -62,13 +62,13 @@ describe('lookup finds a record only while everything it points at is present', 
 
   it('misses when a blob (also one inside an array) was deleted', async () => {
     const { store, output } = await recordedOutput();
-    await rm(pathOfRef(output.samples[1]!));
+    await rm(store.pathOf(output.samples[1]!));
     expect(await store.lookup('stage', 'key', outputSchema)).toBeUndefined();
   });
 
   it('misses when a nested blob has another size than recorded (cheap check, no re-hash)', async () => {
     const { store, output } = await recordedOutput();
-    await writeFile(pathOfRef(output.nested.metrics), '{}');
+    await writeFile(store.pathOf(output.nested.metrics), '{}');
     expect(await store.lookup('stage', 'key', outputSchema)).toBeUndefined();
   });
 
@@ -96,7 +96,7 @@ describe('lookup finds a record only while everything it points at is present', 
     const first = await stage('abc');
     expect(await stage('abc')).toEqual(first);
     expect(computations).toBe(1);
-    await rm(pathOfRef(first.result));
+    await rm(store.pathOf(first.result));
     expect(await stage('abc')).toEqual(first);
     expect(computations).toBe(2);
     expect((await store.read(first.result)).toString()).toBe('ABC');

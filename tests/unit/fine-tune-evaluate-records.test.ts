@@ -12,7 +12,7 @@ import { createModelSource } from '../../src/activities/deps';
 import { evaluateCacheKey, METRICS_FILE, PREDICTIONS_FILE, recordEvaluation } from '../../src/activities/evaluate';
 import { fineTuneRunKey, recordTrainedRun, TrainingProgress } from '../../src/activities/fine-tune';
 import { createFineTuneAndEvaluateActivity } from '../../src/activities/fine-tune-evaluate';
-import { ArtifactStore, pathOfRef } from '../../src/artifacts/store';
+import { ArtifactStore } from '../../src/artifacts/store';
 import { trainingSchema } from '../../src/config/schema';
 
 it('reuses a run trained and scored by the separate fineTune and evaluateModel activities', async () => {
@@ -59,7 +59,7 @@ it('reuses a run trained and scored by the separate fineTune and evaluateModel a
     await expect(createFineTuneAndEvaluateActivity(deps)({ ...training, test: await rows('b') })).rejects.toThrow(/activity context/i);
 
     // A record whose artifacts are gone is not reused either: the predictions blob, then the best checkpoint.
-    await rm(pathOfRef(evaluated.predictions));
+    await rm(store.pathOf(evaluated.predictions));
     await expect(createFineTuneAndEvaluateActivity(deps)({ ...training, test })).rejects.toThrow(/activity context/i);
     await store.put(await readFile(join(evaluationDir, PREDICTIONS_FILE)), 'jsonl');
     expect((await createFineTuneAndEvaluateActivity(deps)({ ...training, test })).evaluated).toEqual(evaluated);

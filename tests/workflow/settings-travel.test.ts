@@ -90,7 +90,7 @@ it('sends every trainer setting, each with a non-default value, through the work
   const record = (await sweepRecordsOf(workers.store).readCells('sweep/settings')).get(cell.key);
   expect(record?.result.trainings).toBe(1);
   // The trainer's result file sits beside its best checkpoint.
-  const trainResult = JSON.parse(await readFile(join(dirname(record!.result.modelDir), 'train_result.json'), 'utf8')) as { settings: unknown; epochs_run: number; epoch_checkpoints: { epoch: number }[] };
+  const trainResult = JSON.parse(await readFile(join(dirname(await workers.store.localModelDir(record!.result.modelDir)), 'train_result.json'), 'utf8')) as { settings: unknown; epochs_run: number; epoch_checkpoints: { epoch: number }[] };
   expect(trainResult.settings).toEqual(NON_DEFAULT);
   expect(trainResult.epochs_run).toBe(NON_DEFAULT.maxEpochs);
   expect(trainResult.epoch_checkpoints.map((checkpoint) => checkpoint.epoch)).toEqual([1, 2]); // keepEpochCheckpoints

@@ -9,7 +9,6 @@ import { readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { generateOutputSchema } from '../../src/activities/contracts';
-import { pathOfRef } from '../../src/artifacts/store';
 import { planSweep } from '../../src/config/plan';
 import { getDatasetSpec } from '../../src/data/registry';
 import { createScriptedModel, type ScriptedModel } from '../helpers/scripted-model';
@@ -54,7 +53,7 @@ it('regenerates a generation whose recorded blob was deleted', async () => {
   const [recordFile, ...others] = await readdir(recordDir);
   expect(others).toEqual([]);
   const generated = generateOutputSchema.parse(JSON.parse(await readFile(join(recordDir, recordFile!), 'utf8')));
-  const candidatesBlob = pathOfRef(generated.candidates);
+  const candidatesBlob = workers.store.pathOf(generated.candidates);
   await rm(candidatesBlob);
 
   // The record is stale now: generation runs again (from its saved progress, so without new LLM
