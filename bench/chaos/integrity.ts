@@ -62,11 +62,12 @@ export async function checkArtifactIntegrity(artifactsRoot: string): Promise<Int
 }
 
 /** Request-log lines (`requests.jsonl` of a generation) that repeat a label's request index: work recorded twice. */
-export async function duplicateRequestLines(artifactsRoot: string): Promise<{ logs: number; lines: number; duplicates: string[] }> {
-  const found = { logs: 0, lines: 0, duplicates: [] as string[] };
+export async function duplicateRequestLines(artifactsRoot: string): Promise<{ logs: number; lines: number; duplicates: string[]; paths: string[] }> {
+  const found = { logs: 0, lines: 0, duplicates: [] as string[], paths: [] as string[] };
   for await (const { path, isDirectory } of walk(join(artifactsRoot, 'work'))) {
     if (isDirectory || basename(path) !== 'requests.jsonl') continue;
     found.logs++;
+    found.paths.push(relative(artifactsRoot, path));
     const seen = new Set<string>();
     for (const line of (await readFile(path, 'utf8')).split('\n').filter((text) => text.length > 0)) {
       found.lines++;

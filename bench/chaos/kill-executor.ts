@@ -13,7 +13,8 @@
  * `maxKillsPerTraining` times (GPU activities have maximumAttempts 4: a fourth failed attempt
  * fails the cell by design).
  */
-import { dirname } from 'node:path';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { descendantsOf, isRunning, killProcess, trainerProcessesOf, waitForExit } from './processes';
 import type { KillTarget, ScheduledKill } from './schedule';
 import type { RunStack } from './run-stack';
@@ -73,6 +74,7 @@ export async function runKillSchedule(options: KillExecutorOptions): Promise<Kil
   const { stack, schedule, startedAt } = options;
   const done: KillRecord[] = [];
   const hitsByRun = new Map<string, number>();
+  const pendingRestarts: Promise<void>[] = [];
   let lastRestartAt = startedAt;
   const now = () => Date.now() - startedAt;
 
@@ -94,6 +96,8 @@ export async function runKillSchedule(options: KillExecutorOptions): Promise<Kil
     const notes: string[] = [];
     let pid: number;
     let afterKill: () => Promise<number | undefined>;
+    // A trainer is restarted by the worker's retry, whenever the training slot is free: the next kill need not wait for it.
+    let waitForRestart = true;
 
     if (kill.target === 'worker' && kill.signal === 'SIGKILL') {
       if (!options.generationDone()) {
@@ -102,8 +106,10 @@ export async function runKillSchedule(options: KillExecutorOptions): Promise<Kil
       }
     }
     if (kill.target === 'worker') {
-      // Let a training run that already took its share of kills finish first.
-      const overBudget = () => trainerProcessesOf(stack.workerPid).find((trainer) => (hitsByRun.get(runOf(trainer.commandLine)) ?? 0) >= options.maxKillsPerTraining);
+      // Let a training run that already took its share of kills finish first: between two attempts
+      // (the retry's backoff) it has no trainer process, so finished means its train_result.json is written.
+      const overBudget = () =>
+        [...hitsByRun].find(([run, hits]) => hits >= options.maxKillsPerTraining && !existsSync(join(run, 'train_result.json')));
       if (overBudget()) {
         notes.push('waited for a training run at its kill budget to finish');
         await waitFor(() => (overBudget() ? undefined : true), 600_000);
@@ -130,6 +136,7 @@ export async function runKillSchedule(options: KillExecutorOptions): Promise<Kil
       const run = runOf(trainer.commandLine);
       hitsByRun.set(run, (hitsByRun.get(run) ?? 0) + 1);
       notes.push(`training run ${run.split('/').pop()?.slice(0, 12)}, kill ${hitsByRun.get(run)} of that run`);
+      waitForRestart = false;
       afterKill = async () => {
         // The worker retries the activity: restarted means a new trainer on the same run.
         const restartFrom = Date.now();
@@ -156,12 +163,22 @@ export async function runKillSchedule(options: KillExecutorOptions): Promise<Kil
     }
 
     const atMs = now();
-    const outcome = await killProcess(pid, kill.signal, options.graceMs);
-    const restartMs = await afterKill();
+    try {
+      const outcome = await killProcess(pid, kill.signal, options.graceMs);
+      const record: KillRecord = { index, scheduledAtMs: kill.atMs, atMs, target: kill.target, signal: kill.signal, pid, ...outcome, restartMs: undefined, note: notes.join('; ') };
+      done.push(record);
+      const restarted = afterKill().then((restartMs) => {
+        record.restartMs = restartMs;
+        options.log(formatKill(record, schedule.length));
+      });
+      if (waitForRestart) await restarted;
+      else pendingRestarts.push(restarted);
+    } catch (error) {
+      // The run goes on: the sweep may still finish, and the comparison says what this cost.
+      options.log(`chaos kill ${index + 1}/${schedule.length}: ${kill.target} ${kill.signal} pid=${pid} at t=+${(atMs / 1000).toFixed(1)}s failed: ${(error as Error).message}`);
+    }
     lastRestartAt = Date.now();
-    const record: KillRecord = { index, scheduledAtMs: kill.atMs, atMs, target: kill.target, signal: kill.signal, pid, ...outcome, restartMs, note: notes.join('; ') };
-    done.push(record);
-    options.log(formatKill(record, schedule.length));
   }
-  return done;
+  await Promise.all(pendingRestarts);
+  return done.sort((left, right) => left.index - right.index);
 }

@@ -17,7 +17,9 @@ import { z } from 'zod';
 import { checkedSweepConfig } from '../../src/cli/checked-config';
 import { ConfigError } from '../../src/config/load';
 import { repoRoot, resolveFromRepo } from '../../src/infra/paths';
+import { sweepWorkflowId } from '../../src/shared/workflow-ids';
 import { chaosLine, compareRuns } from './compare';
+import { explainDataDifferences } from './explain';
 import { checkArtifactIntegrity, duplicateRequestLines } from './integrity';
 import { runKillSchedule, type KillRecord } from './kill-executor';
 import { startLlmProxy, type LlmProxy } from './llm-server';
@@ -38,6 +40,9 @@ const flagsSchema = z.strictObject({
 type Flags = z.infer<typeof flagsSchema>;
 
 class UsageError extends Error {}
+
+/** The share of the undisturbed run's windows that kills are scheduled in (see where the windows are built). */
+const SLIP_ROOM = 0.6;
 
 function parseFlags(argv: string[]): Flags {
   let values: Record<string, unknown>;
@@ -131,12 +136,16 @@ async function main(argv: string[]): Promise<number> {
       return 1;
     }
 
+    // Every kill delays the disturbed run (restarts, retries, resumed training) and a kill waits for
+    // its target, so later kills slip: the windows end at SLIP_ROOM of the undisturbed run's, so
+    // that normally every kill still finds the sweep running.
+    const within = ([from, to]: readonly [number, number]): readonly [number, number] => [from, Math.round(from + (to - from) * SLIP_ROOM)];
     const windows = {
       llm: undisturbed.llmWindow,
-      trainer: undisturbed.trainingWindow,
+      trainer: within(undisturbed.trainingWindow),
       // From the first LLM request on (a worker SIGKILL still waits for generation to end: see kill-executor.ts).
-      worker: [undisturbed.llmWindow[0], undisturbed.durationMs] as const,
-      server: [0, undisturbed.durationMs] as const,
+      worker: within([undisturbed.llmWindow[0], undisturbed.durationMs]),
+      server: within([0, undisturbed.durationMs]),
     };
     const schedule = buildKillSchedule({ kills: flags.kills, seed: flags.seed, windows });
     log(`chaos: schedule (seed ${flags.seed}): ${schedule.map((kill) => `+${(kill.atMs / 1000).toFixed(0)}s ${kill.target} ${kill.signal}`).join(', ')}`);
@@ -186,6 +195,9 @@ async function main(argv: string[]): Promise<number> {
         `${integrity.halfWritten.length > 0 ? ` (${integrity.halfWritten.join(', ')})` : ''}; ${integrity.leftoverTemporaries.length} leftover temporaries of killed writes` +
         `; request logs: ${requestLines.logs} with ${requestLines.lines} lines, ${requestLines.duplicates.length} repeated request indices`,
     );
+    if (comparison.metricsDiffer.length > 0) {
+      for (const line of await explainDataDifferences(join(undisturbedStack.options.stateDir, 'artifacts'), artifactsRoot, sweepWorkflowId(loaded.config.name))) log(`chaos: ${line}`);
+    }
     if (comparison.lost.length > 0) log(`chaos: lost: ${comparison.lost.join(', ')}`);
     if (comparison.duplicated.length > 0) log(`chaos: duplicated: ${comparison.duplicated.join(', ')}`);
     await writeFile(join(folder, 'report.json'), JSON.stringify({ flags, schedule, kills, comparison, integrity, requestLines, undisturbed: { ...undisturbed, observation: undefined, cellDetails: undefined }, disturbed: { ...disturbed, observation: undefined, cellDetails: [...disturbed.cellDetails] } }, null, 2));
