@@ -46,7 +46,10 @@ export function createFineTuneAndEvaluateActivity(deps: ActivityDeps) {
     let evaluationStartedAt: number | undefined;
     await runMlCommand({
       command: 'train-evaluate',
-      configPath: join(outputDir, 'train-evaluate-config.json'),
+      // In this cell's evaluation folder, not the shared run's: cells that differ only in where
+      // they are scored run this at once on two GPU workers, and one cell's config written over
+      // the other's before its Python read it sent both evaluations to one folder.
+      configPath: join(evaluationDir, 'train-evaluate-config.json'),
       config: {
         ...trainConfigFor(training, outputDir),
         ...evaluationFilesConfig({
