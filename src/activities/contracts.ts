@@ -221,13 +221,10 @@ export const fineTuneOutputSchema = z.strictObject({
 });
 export type FineTuneOutput = z.infer<typeof fineTuneOutputSchema>;
 
-export const evaluateInputSchema = z.strictObject({
-  runKey: z.string(),
-  modelDir: z.string(),
-  trainResult: artifactRefSchema,
+/** A trained run (as fine-tune returned it) scored on a test split, with the labels and training settings it was trained with. */
+export const evaluateInputSchema = fineTuneOutputSchema.pick({ runKey: true, modelDir: true, trainResult: true }).extend({
   test: artifactRefSchema,
-  labels: z.array(z.string()).min(2),
-  training: trainingSchema,
+  ...fineTuneInputSchema.pick({ labels: true, training: true }).shape,
 });
 export type EvaluateInput = z.infer<typeof evaluateInputSchema>;
 
@@ -271,19 +268,13 @@ const keptLedgerSchema = z.strictObject({
 });
 export type KeptLedger = z.infer<typeof keptLedgerSchema>;
 
-export const keepSamplesInputSchema = z.strictObject({
-  dataRoot: z.string(),
-  dataset: DatasetSpecSchema,
-  language: z.string(),
-  /** The round's samples: those the judge accepted, or all candidates when the strategy does not revise. */
-  samples: artifactRefSchema,
+/** Dedupe's input (`samples`: the round's samples, those the judge accepted, or all candidates when the strategy does not revise), and the round's bookkeeping. */
+export const keepSamplesInputSchema = dedupeInputSchema.extend({
   /** The round's judge rejects, when the strategy revises. */
   rejects: artifactRefSchema.optional(),
-  demos: artifactRefSchema,
   quotaPerLabel: z.number().int().positive(),
   /** The ledger the previous round left; absent for the first round. */
   previous: keptLedgerSchema.optional(),
-  nearDuplicates: nearDuplicateOptionsSchema.optional(),
   /**
    * Study C's Unlabelled strategy: the labels are only request slots, so a text in two slots is a
    * plain duplicate (one copy kept), not a text two labels claim (both removed). Absent otherwise.

@@ -22,6 +22,7 @@ import { evaluateCacheKey, METRICS_FILE, PREDICTIONS_FILE, recordEvaluation } fr
 import { deviceSeconds, fineTuneRunKey, recordTrainedRun, reusedRun, trainConfigFor, trainedDevice, TrainingProgress } from './fine-tune';
 import { evaluationFilesConfig } from './ml-configs';
 import { runMlCommand } from './ml-runner';
+import { withRunLock } from './run-lock';
 import { underRetryBudget } from './training-attempts';
 
 export function createFineTuneAndEvaluateActivity(deps: ActivityDeps) {
@@ -39,50 +40,55 @@ export function createFineTuneAndEvaluateActivity(deps: ActivityDeps) {
     const outputDir = deps.store.workDir('train', runKey);
     // Keyed without the train result, which exists only after training; the record's key has it.
     const evaluationDir = deps.store.workDir('evaluate', hashOf({ ...scored, test: test.sha256 }));
-    return underRetryBudget(outputDir, training.training, { runKey }, async (attempts) => {
-      const context = Context.current();
-      const progress = new TrainingProgress();
-      let phase: 'train' | 'evaluate' = 'train';
-      const startedAt = performance.now();
-      let evaluationStartedAt: number | undefined;
-      await runMlCommand({
-        command: 'train-evaluate',
-        configPath: join(outputDir, 'train-evaluate-config.json'),
-        config: {
-          ...(await trainConfigFor(deps.store, training, outputDir)),
-          ...evaluationFilesConfig({
-            testFile: await deps.store.localPath(test),
-            predictionsFile: join(evaluationDir, PREDICTIONS_FILE),
-            metricsFile: join(evaluationDir, METRICS_FILE),
-            ...(scoreLabels === undefined ? {} : { scoreLabels }),
-          }),
-        },
-        threads: training.training.threads,
-        signal: context.cancellationSignal,
-        preemption: deps.preemption,
-        onEvent: (event) => {
-          progress.observe(event);
-          if (event.event === 'evaluate') {
-            phase = 'evaluate';
-            evaluationStartedAt = performance.now();
-          }
-        },
-        heartbeat: () => context.heartbeat({ runKey, phase, ...progress.lastEpoch, attempts }),
-      });
-      const endedAt = performance.now();
-      const trainedAt = evaluationStartedAt ?? endedAt;
-      // Prediction runs in the trainer's process, on its device.
-      const device = trainedDevice(progress, trainedBefore?.compute?.device ?? training.training.device);
-      // A run that had already finished (a retry after a failed evaluation) keeps what its training took.
-      const trainCompute = progress.started ? deviceSeconds(device, startedAt, trainedAt) : trainedBefore?.compute;
-      const trained = await recordTrainedRun(deps, runKey, outputDir, progress, trainCompute);
-      const evaluated = await recordEvaluation(
-        deps,
-        evaluateCacheKey({ ...scored, trainResult: trained.trainResult }),
-        evaluationDir,
-        deviceSeconds(device, trainedAt, endedAt),
-      );
-      return { trained, evaluated };
-    });
+    return underRetryBudget(outputDir, training.training, { runKey }, (attempts) =>
+      withRunLock(runKey, () => Context.current().heartbeat({ runKey, phase: 'waiting', attempts }), async () => {
+        const context = Context.current();
+        const progress = new TrainingProgress();
+        let phase: 'train' | 'evaluate' = 'train';
+        const startedAt = performance.now();
+        let evaluationStartedAt: number | undefined;
+        await runMlCommand({
+          command: 'train-evaluate',
+          // In this cell's evaluation folder, not the shared run's: cells that differ only in where
+          // they are scored may run this at once on two GPU slots, and one cell's config written over
+          // the other's before its Python read it sent both evaluations to one folder.
+          configPath: join(evaluationDir, 'train-evaluate-config.json'),
+          config: {
+            ...(await trainConfigFor(deps.store, training, outputDir)),
+            ...evaluationFilesConfig({
+              testFile: await deps.store.localPath(test),
+              predictionsFile: join(evaluationDir, PREDICTIONS_FILE),
+              metricsFile: join(evaluationDir, METRICS_FILE),
+              ...(scoreLabels === undefined ? {} : { scoreLabels }),
+            }),
+          },
+          threads: training.training.threads,
+          signal: context.cancellationSignal,
+          preemption: deps.preemption,
+          onEvent: (event) => {
+            progress.observe(event);
+            if (event.event === 'evaluate') {
+              phase = 'evaluate';
+              evaluationStartedAt = performance.now();
+            }
+          },
+          heartbeat: () => context.heartbeat({ runKey, phase, ...progress.lastEpoch, attempts }),
+        });
+        const endedAt = performance.now();
+        const trainedAt = evaluationStartedAt ?? endedAt;
+        // Prediction runs in the trainer's process, on its device.
+        const device = trainedDevice(progress, trainedBefore?.compute?.device ?? training.training.device);
+        // A run that had already finished (a retry after a failed evaluation) keeps what its training took.
+        const trainCompute = progress.started ? deviceSeconds(device, startedAt, trainedAt) : trainedBefore?.compute;
+        const trained = await recordTrainedRun(deps, runKey, outputDir, progress, trainCompute);
+        const evaluated = await recordEvaluation(
+          deps,
+          evaluateCacheKey({ ...scored, trainResult: trained.trainResult }),
+          evaluationDir,
+          deviceSeconds(device, trainedAt, endedAt),
+        );
+        return { trained, evaluated };
+      }),
+    );
   };
 }

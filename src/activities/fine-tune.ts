@@ -18,6 +18,7 @@ import { fineTuneInputSchema, fineTuneOutputSchema, type FineTuneInput, type Fin
 import type { ActivityDeps } from './deps';
 import { mlTrainConfig } from './ml-configs';
 import { runMlCommand, type MlEvent } from './ml-runner';
+import { withRunLock } from './run-lock';
 import { underRetryBudget } from './training-attempts';
 
 const trainResultSchema = z.looseObject({
@@ -127,23 +128,25 @@ export function createFineTuneActivity(deps: ActivityDeps) {
     if (cached) return reusedRun(cached);
 
     const outputDir = deps.store.workDir('train', runKey);
-    return underRetryBudget(outputDir, input.training, { runKey }, async (attempts) => {
-      const context = Context.current();
-      const progress = new TrainingProgress();
-      const startedAt = performance.now();
-      await runMlCommand({
-        command: 'train',
-        configPath: join(outputDir, 'train-config.json'),
-        config: await trainConfigFor(deps.store, input, outputDir),
-        threads: input.training.threads,
-        signal: context.cancellationSignal,
-        preemption: deps.preemption,
-        onEvent: (event) => progress.observe(event),
-        heartbeat: () => context.heartbeat({ runKey, ...progress.lastEpoch, attempts }),
-      });
-      // A run that had already finished (the trainer only re-read its result) took no training time that this call saw.
-      const compute = progress.started ? deviceSeconds(trainedDevice(progress, input.training.device), startedAt, performance.now()) : undefined;
-      return recordTrainedRun(deps, runKey, outputDir, progress, compute);
-    });
+    return underRetryBudget(outputDir, input.training, { runKey }, (attempts) =>
+      withRunLock(runKey, () => Context.current().heartbeat({ runKey, phase: 'waiting', attempts }), async () => {
+        const context = Context.current();
+        const progress = new TrainingProgress();
+        const startedAt = performance.now();
+        await runMlCommand({
+          command: 'train',
+          configPath: join(outputDir, 'train-config.json'),
+          config: await trainConfigFor(deps.store, input, outputDir),
+          threads: input.training.threads,
+          signal: context.cancellationSignal,
+          preemption: deps.preemption,
+          onEvent: (event) => progress.observe(event),
+          heartbeat: () => context.heartbeat({ runKey, ...progress.lastEpoch, attempts }),
+        });
+        // A run that had already finished (the trainer only re-read its result) took no training time that this call saw.
+        const compute = progress.started ? deviceSeconds(trainedDevice(progress, input.training.device), startedAt, performance.now()) : undefined;
+        return recordTrainedRun(deps, runKey, outputDir, progress, compute);
+      }),
+    );
   };
 }

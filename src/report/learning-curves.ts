@@ -7,7 +7,7 @@ import type { CellResult } from '../artifacts/results';
 import { compareText } from '../shared/compare';
 import { formatPoints } from '../shared/summaries';
 import { meanAndStd } from './statistics';
-import { escapeXml, niceTicks } from './svg';
+import { escapeXml, figureFrame, niceTicks } from './svg';
 
 export interface CurvePoint {
   size: number;
@@ -133,12 +133,7 @@ export function learningCurveSvg(curve: LearningCurve, title: string): string {
   const y = (fraction: number) => height - bottom - ((fraction * 100 - yLow) / (yHigh - yLow || 1)) * (height - top - bottom);
   const xTicks: number[] = [];
   for (let decade = 10 ** Math.floor(Math.log10(lowSize)); decade <= highSize; decade *= 10) for (const step of [1, 2, 5]) if (decade * step >= lowSize && decade * step <= highSize) xTicks.push(decade * step);
-  const parts = [
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="11">`,
-    `<title>${escapeXml(title)}</title>`,
-    `<rect width="${width}" height="${height}" fill="white"/>`,
-    `<text x="10" y="22" font-size="15" font-weight="bold">${escapeXml(title)}</text>`,
-  ];
+  const parts = figureFrame({ width, height, title, fontSize: 11, fontFamily: 'sans-serif' });
   for (const tick of xTicks) parts.push(`<line x1="${x(tick).toFixed(1)}" y1="${top}" x2="${x(tick).toFixed(1)}" y2="${height - bottom}" stroke="#eee"/>`, `<text x="${x(tick).toFixed(1)}" y="${height - bottom + 16}" text-anchor="middle">${tick}</text>`);
   for (const tick of yTicks) parts.push(`<line x1="${left}" y1="${y(tick / 100).toFixed(1)}" x2="${width - right}" y2="${y(tick / 100).toFixed(1)}" stroke="#eee"/>`, `<text x="${left - 6}" y="${(y(tick / 100) + 4).toFixed(1)}" text-anchor="end">${tick}</text>`);
   parts.push(

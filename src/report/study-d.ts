@@ -6,18 +6,17 @@
  */
 import type { CellResult, DataProductResult } from '../artifacts/results';
 import { meanAndStd } from './statistics';
-import { escapeXml, niceTicks } from './svg';
+import { formatMeanStd, points, type SummaryRow } from './summary-table';
+import { escapeXml, figureFrame, niceTicks } from './svg';
 
-export interface StudyDRow {
+/** Seeds, macro-F1 and accuracy as the results table has them. */
+export interface StudyDRow extends Pick<SummaryRow, 'seeds' | 'macroF1' | 'accuracy'> {
   task: string;
   /** The evaluation dataset and language, e.g. `sentiment/de`. */
   evaluation: string;
   /** `top · teacher-soft`, or a baseline name. */
   name: string;
   isBaseline: boolean;
-  seeds: number;
-  macroF1: { mean: number; std: number };
-  accuracy: { mean: number; std: number };
   diversity: number | undefined;
   /** Normalised entropy of the selected generations' labels (1 = balanced). */
   balance: number | undefined;
@@ -78,8 +77,6 @@ export function studyDRows(cells: readonly CellResult[], products: readonly Data
   return rows.sort((left, right) => left.task.localeCompare(right.task) || left.evaluation.localeCompare(right.evaluation) || rowOrder(left) - rowOrder(right));
 }
 
-const points = (value: number) => (value * 100).toFixed(1);
-const meanStd = (stats: { mean: number; std: number }) => `${points(stats.mean)} ± ${points(stats.std)}`;
 const optional = (value: number | undefined, digits = 3) => (value === undefined ? '—' : value.toFixed(digits));
 
 /** One Markdown table per task and evaluation, with the note on shared labels where it applies. */
@@ -94,7 +91,7 @@ export function studyDMarkdown(rows: readonly StudyDRow[], sweepId: string): str
     lines.push('| training set | seeds | macro-F1 | accuracy | diversity | balance | agreement | kappa |', '|---|---:|---:|---:|---:|---:|---:|---:|');
     for (const row of section) {
       lines.push(
-        `| ${row.name} | ${row.seeds} | ${meanStd(row.macroF1)} | ${meanStd(row.accuracy)} | ${optional(row.diversity)} | ${optional(row.balance)} | ${row.agreement ? points(row.agreement.overall) : '—'} | ${optional(row.agreement?.kappa)} |`,
+        `| ${row.name} | ${row.seeds} | ${formatMeanStd(row.macroF1)} | ${formatMeanStd(row.accuracy)} | ${optional(row.diversity)} | ${optional(row.balance)} | ${row.agreement ? points(row.agreement.overall) : '—'} | ${optional(row.agreement?.kappa)} |`,
       );
     }
     lines.push('');
@@ -121,12 +118,7 @@ export function f1DiversitySvg(rows: readonly StudyDRow[], title: string): strin
   const y = (value: number) => height - bottom - ((value - yLow) / (yHigh - yLow || 1)) * (height - top - bottom);
   const evaluations = [...new Set(plotted.map((row) => `${row.task} → ${row.evaluation}`))];
   const colors = ['#4e79a7', '#f28e2b', '#e15759', '#76b7b2', '#59a14f', '#edc948', '#b07aa1', '#ff9da7', '#9c755f', '#bab0ac'];
-  const parts = [
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="11">`,
-    `<title>${escapeXml(title)}</title>`,
-    `<rect width="${width}" height="${height}" fill="white"/>`,
-    `<text x="10" y="22" font-size="15" font-weight="bold">${escapeXml(title)}</text>`,
-  ];
+  const parts = figureFrame({ width, height, title, fontSize: 11, fontFamily: 'sans-serif' });
   for (const tick of xTicks) parts.push(`<line x1="${x(tick)}" y1="${top}" x2="${x(tick)}" y2="${height - bottom}" stroke="#eee"/>`, `<text x="${x(tick)}" y="${height - bottom + 16}" text-anchor="middle">${tick}</text>`);
   for (const tick of yTicks) parts.push(`<line x1="${left}" y1="${y(tick)}" x2="${width - right}" y2="${y(tick)}" stroke="#eee"/>`, `<text x="${left - 6}" y="${y(tick) + 4}" text-anchor="end">${tick}</text>`);
   parts.push(

@@ -13,7 +13,20 @@ export function escapeXml(text: string): string {
     .replaceAll("'", '&apos;');
 }
 
-const FONT = 'font-family="Helvetica, Arial, sans-serif"';
+const FONT_FAMILY = 'Helvetica, Arial, sans-serif';
+
+/**
+ * The opening of every figure: the `<svg>` element with its size and font, the title (as a
+ * tooltip and as a heading) and a white background. The caller adds the body and `</svg>`.
+ */
+export function figureFrame({ width, height, title, fontSize, fontFamily = FONT_FAMILY }: { width: number; height: number; title: string; fontSize: number; fontFamily?: string }): string[] {
+  return [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="${fontFamily}" font-size="${fontSize}">`,
+    `<title>${escapeXml(title)}</title>`,
+    `<rect width="${width}" height="${height}" fill="white"/>`,
+    `<text x="10" y="22" font-size="15" font-weight="bold">${escapeXml(title)}</text>`,
+  ];
+}
 
 /** Rough text width for layout (no font metrics here): ~0.6 em per character. */
 function textWidth(text: string, fontSize: number): number {
@@ -58,12 +71,7 @@ export function confusionMatrixSvg({ title, subtitle, labels, matrix }: Confusio
   const total = matrix.flat().reduce((sum, value) => sum + value, 0);
   const correct = matrix.reduce((sum, row, index) => sum + (row[index] ?? 0), 0);
 
-  const parts: string[] = [
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" ${FONT} font-size="${fontSize}">`,
-    `<title>${escapeXml(title)}</title>`,
-    `<rect width="${width}" height="${height}" fill="white"/>`,
-    `<text x="10" y="22" font-size="15" font-weight="bold">${escapeXml(title)}</text>`,
-  ];
+  const parts = figureFrame({ width, height, title, fontSize });
   if (subtitle) parts.push(`<text x="10" y="40" fill="#444">${escapeXml(subtitle)}</text>`);
   parts.push(`<text x="10" y="${top - 10}" fill="#444">n=${total}, correct=${correct}</text>`);
 
@@ -160,12 +168,7 @@ export function gapToGoldSvg({ title, groups, series, bars, yLabel = 'gap to gol
   const high = ticks[ticks.length - 1] ?? 1;
   const y = (value: number) => round(top + ((high - value) / (high - low || 1)) * plotHeight);
 
-  const parts: string[] = [
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" ${FONT} font-size="12">`,
-    `<title>${escapeXml(title)}</title>`,
-    `<rect width="${width}" height="${height}" fill="white"/>`,
-    `<text x="10" y="22" font-size="15" font-weight="bold">${escapeXml(title)}</text>`,
-  ];
+  const parts = figureFrame({ width, height, title, fontSize: 12 });
   for (const tick of ticks) {
     parts.push(
       `<line x1="${left}" x2="${left + plotWidth}" y1="${y(tick)}" y2="${y(tick)}" stroke="${tick === 0 ? '#000' : '#e0e0e0'}"/>`,
@@ -252,12 +255,7 @@ export function stepChartSvg({ title, xLabel, yLabel, series, xEnd, marks = [], 
   const x = (value: number) => round(left + ((value - xLow) / (xHigh - xLow || 1)) * plotWidth);
   const y = (value: number) => round(top + ((yHigh - value) / (yHigh || 1)) * plotHeight);
 
-  const parts: string[] = [
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" ${FONT} font-size="12">`,
-    `<title>${escapeXml(title)}</title>`,
-    `<rect width="${width}" height="${height}" fill="white"/>`,
-    `<text x="10" y="22" font-size="15" font-weight="bold">${escapeXml(title)}</text>`,
-  ];
+  const parts = figureFrame({ width, height, title, fontSize: 12 });
   for (const tick of yTicks) {
     parts.push(
       `<line x1="${left}" x2="${left + plotWidth}" y1="${y(tick)}" y2="${y(tick)}" stroke="${tick === 0 ? '#000' : '#e0e0e0'}"/>`,

@@ -3,23 +3,21 @@
  * (a seeded random row made bad in a seeded random way) is exit 2 with one error naming the file,
  * the line and the problem; a good file plans its product and cells.
  */
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
 import { afterAll, expect, it } from 'vitest';
 import { SeededRandom } from '../../src/data/seeded-random';
-import { repoRoot, synthlabCliArgs } from '../../src/infra/paths';
+import { repoRoot } from '../../src/infra/paths';
+import { planLine, runSynthlab } from '../helpers/cli';
 
 const scratch = mkdtempSync(join(tmpdir(), 'synthlab-import-cli-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
 const LABELS = ['science/technology', 'travel', 'politics', 'sports', 'health', 'entertainment', 'geography'];
 
-function synthlab(...args: string[]) {
-  return spawnSync(process.execPath, synthlabCliArgs(...args), { cwd: repoRoot, encoding: 'utf8' });
-}
+const synthlab = (...args: string[]) => runSynthlab(args);
 
 function configWith(name: string, importPath: string): string {
   const demo = parse(readFileSync(join(repoRoot, 'configs/demo.yaml'), 'utf8')) as Record<string, unknown>;
@@ -41,7 +39,7 @@ it('a good import file plans one more product and its cells', () => {
   expect(run.stderr).toBe('');
   expect(run.status).toBe(0);
   // demo.yaml: 2 languages × (1 product, 2 seeds + 2 gold cells); the import adds a product and 2 cells in cy.
-  expect(run.stdout.split('\n')[0]).toBe('plan: data_products=3 cells=10 label_summaries=0');
+  expect(planLine(run.stdout)).toBe('plan: data_products=3 cells=10 label_summaries=0');
   // The imported product asks no LLM: the estimate names only the two generated products.
   expect(run.stdout).not.toMatch(/Imported|\.import/);
 }, 60_000);

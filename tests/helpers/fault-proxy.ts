@@ -45,6 +45,12 @@ export interface FaultProxyOptions {
    * meets each of them (and the schedule then depends on the order requests arrive in).
    */
   kindOrder?: 'seeded' | 'cycle';
+  /**
+   * Which requests meet a fault: drawn per request from the seed and the body (default), or
+   * `spread` by arrival, request k when floor(k × faultRate) grows, so a short run meets exactly
+   * its share of faults (and the schedule then depends on the order requests arrive in).
+   */
+  rateOrder?: 'seeded' | 'spread';
 }
 
 export interface FaultProxy {
@@ -123,15 +129,20 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
     return sent;
   };
 
+  let arrivals = 0;
+  let spreadFaults = 0;
   /** The fault this send of this body meets, if any. */
   const faultFor = (bodyKey: string): FaultKind | undefined => {
     const send = sends.get(bodyKey) ?? 0;
     sends.set(bodyKey, send + 1);
     const inARow = faultsInARow.get(bodyKey) ?? 0;
-    if (inARow >= maxConsecutive || draw(options.seed, bodyKey, send, 'rate') >= options.faultRate) {
+    arrivals += 1;
+    const faulted = options.rateOrder === 'spread' ? Math.floor(arrivals * options.faultRate) > spreadFaults : draw(options.seed, bodyKey, send, 'rate') < options.faultRate;
+    if (inARow >= maxConsecutive || !faulted) {
       faultsInARow.set(bodyKey, 0);
       return undefined;
     }
+    if (options.rateOrder === 'spread') spreadFaults += 1;
     faultsInARow.set(bodyKey, inARow + 1);
     if (options.kindOrder === 'cycle') return options.kinds[faultsDrawn++ % options.kinds.length];
     return options.kinds[Math.floor(draw(options.seed, bodyKey, send, 'kind') * options.kinds.length)];

@@ -2,8 +2,6 @@
  * Test wiring: a real dev server, in-process workers with a given model source, a tiny encoder
  * built by the real ML CLI, and sweep configs sized for tests.
  */
-import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Worker } from '@temporalio/worker';
 import { createModelSource, type ModelSource } from '../../src/activities/deps';
@@ -13,23 +11,20 @@ import { parseSweepConfig } from '../../src/config/load';
 import type { CellSpec } from '../../src/config/plan';
 import type { SweepConfigInput, TrainingSettings } from '../../src/config/schema';
 import { getDatasetSpec } from '../../src/data/registry';
-import { mlPython } from '../../src/infra/paths';
 import type { LanguageModel } from '../../src/llm/types';
 import { loadSweepResults, type SweepReportData } from '../../src/report/load-sweep';
 import { hashOf } from '../../src/shared/hash';
 import { sweepWorkflowId } from '../../src/shared/workflow-ids';
 import { createWorkers, runWorkers } from '../../src/workers/create-workers';
 import type { SweepInput, SweepResult } from '../../src/workflows/sweep';
+import { cachedTinyModel, cachedWorkflowBundle } from './test-cache';
 import type { TestTemporal } from './temporal';
 
 export const dataRoot = join(import.meta.dirname, '..', '..', '..', 'shared', 'data');
 
-/** A tiny random BERT with the packaged MiniLM tokenizer: real training in seconds. */
+/** A tiny random BERT with the packaged MiniLM tokenizer: real training in seconds (built once, see test-cache.ts). */
 export function buildTinyModel(directory: string): string {
-  if (!existsSync(join(directory, 'config.json'))) {
-    execFileSync(mlPython, ['-m', 'synthlab_ml', 'make-tiny-model', '--output', directory], { stdio: 'pipe' });
-  }
-  return directory;
+  return cachedTinyModel(directory);
 }
 
 /** A scripted LLM reply: four distinct Welsh lines per request, whatever was asked. */
@@ -71,14 +66,19 @@ export interface InProcessWorkers {
   stop(): Promise<void>;
 }
 
-/** Workers running in this process until `stop()`: one set per test file (a task queue takes one worker per connection). */
-export async function startInProcessWorkers(temporal: TestTemporal, model: LanguageModel | undefined): Promise<InProcessWorkers> {
+/**
+ * Workers running in this process until `stop()`: one set per test file (a task queue takes one
+ * worker per connection). `gpuSlots` above 1 stands for that many GPU workers.
+ */
+export async function startInProcessWorkers(temporal: TestTemporal, model: LanguageModel | undefined, options: { gpuSlots?: number } = {}): Promise<InProcessWorkers> {
   const store = new ArtifactStore(join(temporal.stateDir, 'artifacts'));
   const models = model ? createModelSource(() => model) : createModelSource();
   const workers = await createWorkers({
     connection: temporal.nativeConnection,
     namespace: 'default',
     deps: { store, models },
+    workflowBundle: await cachedWorkflowBundle(temporal.dataConverter?.failureConverterPath),
+    ...(options.gpuSlots === undefined ? {} : { maxConcurrentGpuActivities: options.gpuSlots }),
     ...(temporal.dataConverter ? { dataConverter: temporal.dataConverter } : {}),
   });
   const running = runWorkers(workers);

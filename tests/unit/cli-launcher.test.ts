@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { repoRoot } from '../../src/infra/paths';
+import { planLine } from '../helpers/cli';
 
 const scratch = mkdtempSync(join(tmpdir(), 'synthlab-cli-launcher-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
@@ -74,7 +75,7 @@ describe('the repository after a build', () => {
     const run = launch(repoRoot, ['sweep', 'plan', 'configs/demo.yaml'], { recordModules: true });
     expect(run.stderr).toMatch(COMPILED);
     expect(run.status).toBe(0);
-    expect(run.stdout.split('\n')[0]).toBe('plan: data_products=2 cells=8 label_summaries=0');
+    expect(planLine(run.stdout)).toBe('plan: data_products=2 cells=8 label_summaries=0');
     // The estimate renders the demo's prompts from its data files and counts them with the generator's tokenizer.
     expect(run.stdout).toMatch(/^estimate: /m);
     expect(bundledSources(run.modules)).toContain('src/config/load.ts');

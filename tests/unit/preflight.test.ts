@@ -284,6 +284,11 @@ describe('data files', () => {
     const xnli = configOf({ tasks: [{ dataset: 'xnli' }], datasets: {} });
     // XNLI stores only its dev files (registered as test); its train split is carved out of them (readers.ts).
     expect(await check(xnli, dataRootDefault())).toEqual([]);
+    // A language XNLI has no file for: its test split and the train split carved out of it are one missing file, named once.
+    const xnliInWelsh = configOf({ tasks: [{ dataset: 'xnli' }], languages: ['cy'], datasets: {} });
+    expect((await check(xnliInWelsh, dataRootDefault())).map((problem) => `${problem.field}: ${problem.message}`)).toEqual([
+      'tasks.0 (dataset xnli), language cy: dataset xnli has no test data for language "cy" (available: en, hi, sw, ur)',
+    ]);
   });
 
   it('a label without rows, and too few rows to hold out the dev set', async () => {

@@ -1,26 +1,24 @@
 /** `synthlab sweep plan` on study B's configs, through the real CLI. */
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, expect, it } from 'vitest';
-import { repoRoot, synthlabCliArgs } from '../../src/infra/paths';
+import { repoRoot } from '../../src/infra/paths';
+import { planLine, runSynthlab } from '../helpers/cli';
 
 const scratch = mkdtempSync(join(tmpdir(), 'synthlab-study-b-cli-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
-function synthlab(...args: string[]) {
-  return spawnSync(process.execPath, synthlabCliArgs(...args), { cwd: repoRoot, encoding: 'utf8' });
-}
+const synthlab = (...args: string[]) => runSynthlab(args);
 
 it('plans the paper grid with --config-only and the mini grid on this machine, appending the classifier cells', () => {
   const full = synthlab('sweep', 'plan', '--config-only', 'configs/study-b.yaml');
   expect(full.status).toBe(0);
-  expect(full.stdout).toMatch(/^plan: data_products=33 cells=30789 label_summaries=0 classifier_cells=429\n/);
+  expect(planLine(full.stdout)).toBe('plan: data_products=33 cells=30789 label_summaries=0 classifier_cells=429');
   const mini = synthlab('sweep', 'plan', 'configs/study-b-mini.yaml');
   expect(mini.stderr).toBe('');
   expect(mini.status).toBe(0);
-  expect(mini.stdout.split('\n')[0]).toBe('plan: data_products=1 cells=18 label_summaries=0 classifier_cells=2');
+  expect(planLine(mini.stdout)).toBe('plan: data_products=1 cells=18 label_summaries=0 classifier_cells=2');
 }, 120_000);
 
 it('an in-context classifier without k is exit 2, naming the field', () => {

@@ -1,26 +1,24 @@
 /** `synthlab sweep plan` on study D's configs, through the real CLI. */
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, expect, it } from 'vitest';
-import { repoRoot, synthlabCliArgs } from '../../src/infra/paths';
+import { repoRoot } from '../../src/infra/paths';
+import { planLine, runSynthlab } from '../helpers/cli';
 
 const scratch = mkdtempSync(join(tmpdir(), 'synthlab-study-d-cli-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
-function synthlab(...args: string[]) {
-  return spawnSync(process.execPath, synthlabCliArgs(...args), { cwd: repoRoot, encoding: 'utf8' });
-}
+const synthlab = (...args: string[]) => runSynthlab(args);
 
 it('plans the paper grid with --config-only and the mini grid on this machine, appending study D counts', () => {
   const full = synthlab('sweep', 'plan', '--config-only', 'configs/study-d.yaml');
   expect(full.status).toBe(0);
-  expect(full.stdout).toMatch(/^plan: data_products=10 cells=684 label_summaries=0 teachers=2 annotations=2 selections=684 student_trainings=144\n/);
+  expect(planLine(full.stdout)).toBe('plan: data_products=10 cells=684 label_summaries=0 teachers=2 annotations=2 selections=684 student_trainings=144');
   const mini = synthlab('sweep', 'plan', 'configs/study-d-mini.yaml');
   expect(mini.stderr).toBe('');
   expect(mini.status).toBe(0);
-  expect(mini.stdout.split('\n')[0]).toBe('plan: data_products=1 cells=36 label_summaries=0 teachers=1 annotations=1 selections=36 student_trainings=36');
+  expect(planLine(mini.stdout)).toBe('plan: data_products=1 cells=36 label_summaries=0 teachers=1 annotations=1 selections=36 student_trainings=36');
 }, 120_000);
 
 it('a selection method that does not exist is exit 2, listing the valid methods', () => {

@@ -13,7 +13,7 @@ import { getDatasetSpec } from '../../src/data/registry';
 import type { CompletionRequest } from '../../src/llm/types';
 import { hashOf } from '../../src/shared/hash';
 import { TASK_QUEUES } from '../../src/shared/constants';
-import { dataProductWorkflowId, sweepWorkflowId, teacherWorkflowId } from '../../src/shared/workflow-ids';
+import { cellWorkflowId, dataProductWorkflowId, sweepWorkflowId, teacherWorkflowId } from '../../src/shared/workflow-ids';
 import { sweepWorkflow, type SweepInput } from '../../src/workflows/sweep';
 import { createScriptedModel } from '../helpers/scripted-model';
 import { buildTinyModel, dataRoot, type InProcessWorkers, recordedResults, startInProcessWorkers } from '../helpers/stack';
@@ -35,7 +35,10 @@ const model = createScriptedModel(scriptedReply);
 beforeAll(async () => {
   temporal = await startTestTemporal('synthlab-study-d-');
   tinyModel = buildTinyModel(join(temporal.stateDir, 'tiny-model'));
-  workers = await startInProcessWorkers(temporal, model);
+  // Two GPU slots, as two GPU workers: two cells' Python trainers start at once (most of a cell's
+  // time here is Python importing torch, on one core); when the two cells of one training run start
+  // together, the trainer's run lock keeps it to one training.
+  workers = await startInProcessWorkers(temporal, model, { gpuSlots: 2 });
 });
 
 afterAll(async () => {
@@ -48,6 +51,19 @@ async function activityCount(workflowId: string, activityType: string): Promise<
   return (history.events ?? []).filter(
     (event) => event.eventType === protos.api.enums.v1.EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED && event.activityTaskScheduledEventAttributes?.activityType?.name === activityType,
   ).length;
+}
+
+/** The attempt each `activityType` activity of the workflow finished in (1 when it never had to retry). */
+async function finishingAttempts(workflowId: string, activityType: string): Promise<number[]> {
+  const events = (await temporal.client.workflow.getHandle(workflowId).fetchHistory()).events ?? [];
+  const scheduled = new Set(
+    events
+      .filter((event) => event.eventType === protos.api.enums.v1.EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED && event.activityTaskScheduledEventAttributes?.activityType?.name === activityType)
+      .map((event) => String(event.eventId)),
+  );
+  return events
+    .filter((event) => event.eventType === protos.api.enums.v1.EventType.EVENT_TYPE_ACTIVITY_TASK_STARTED && scheduled.has(String(event.activityTaskStartedEventAttributes?.scheduledEventId)))
+    .map((event) => event.activityTaskStartedEventAttributes?.attempt ?? 0);
 }
 
 describe('study D sweep', () => {
@@ -125,6 +141,8 @@ describe('study D sweep', () => {
     const byTraining = new Map<string, Set<string>>();
     for (const cell of results.cells) byTraining.set(cell.key.replace(/→[a-z]+\./, '.'), (byTraining.get(cell.key.replace(/→[a-z]+\./, '.')) ?? new Set()).add(cell.modelDir));
     expect([...byTraining.values()].every((dirs) => dirs.size === 1)).toBe(true);
+    // Two cells of one training run at once each scored on their own test split, first time.
+    for (const cell of results.cells) expect(await finishingAttempts(cellWorkflowId(input.sweepId, cell.key), 'fineTuneAndEvaluate'), cell.key).toEqual([1]);
 
     // A second start of the same sweep reuses everything: no teacher training, no annotation, no cell.
     const again = await temporal.client.workflow.execute(sweepWorkflow, { workflowId: `${input.sweepId}`, taskQueue: TASK_QUEUES.cpu, args: [input] });

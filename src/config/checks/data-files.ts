@@ -109,15 +109,21 @@ export async function checkDataFiles(config: DataCheckConfig, datasets: Record<s
   const problems: ConfigProblem[] = [];
   // A file shared by several reads (one file for every language) is read and reported once.
   const inspected = new Map<string, Promise<{ examples: Example[]; problems: DataError[] } | DataError>>();
+  // A stored split that is missing is reported once, not again for each split derived from it.
+  const unresolved = new Set<string>();
   for (const read of splitsRead(config, datasets)) {
     const spec = datasets[read.task] as DatasetSpec;
     const field = fieldOf(config, read);
+    // A derived split (XNLI's train) is read from the stored file it is carved out of.
+    const storedSplit = storedSplitOf(spec, read.split);
     let file: string;
     try {
-      // A derived split (XNLI's train) is read from the stored file it is carved out of.
-      file = resolveSplitFileInsideRoot(spec, { dataRoot, language: read.language, split: storedSplitOf(spec, read.split) });
+      file = resolveSplitFileInsideRoot(spec, { dataRoot, language: read.language, split: storedSplit });
     } catch (error) {
-      problems.push(problemOf(error, field));
+      const problem = problemOf(error, field);
+      const key = `${spec.name}|${read.language}|${storedSplit}|${problem.field}|${problem.message}`;
+      if (!unresolved.has(key)) problems.push(problem);
+      unresolved.add(key);
       continue;
     }
     const cacheKey = `${spec.name}|${file}`;
