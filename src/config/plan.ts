@@ -699,9 +699,9 @@ export function llmAnnotationSpec(config: SweepConfig): LlmAnnotationSpec | unde
   const settings = config.annotation;
   if (settings?.llmAnnotators === undefined) return undefined;
   const annotators = settings.llmAnnotators.map((annotator): LlmAnnotatorSpec => {
-    const generator = config.generators.find((candidate) => candidate.name === annotator.generator);
+    const generator = annotator.provider !== undefined ? { name: annotator.name, provider: annotator.provider } : config.generators.find((candidate) => candidate.name === annotator.generator);
     // The schema checks the name; this names the config's mistake if it was bypassed.
-    if (generator === undefined) throw new Error(`LLM annotator ${annotator.name} names unknown generator "${annotator.generator}"`);
+    if (generator === undefined) throw new Error(`LLM annotator ${annotator.name} names unknown generator "${annotator.generator ?? ''}"`);
     return { name: annotator.name, generator, prompt: annotator.prompt, maxTokens: annotator.maxTokens };
   });
   return {

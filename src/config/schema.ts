@@ -395,8 +395,9 @@ export type TranslateSettings = z.infer<typeof translateSchema>;
 export const llmAnnotatorSchema = z.strictObject({
   /** The annotator's name in tables and in `labelFrom`. */
   name: generatorSchema.shape.name,
-  /** One of the config's generators: its model labels the texts. */
-  generator: z.string().min(1).max(64),
+  /** One of the config's generators, whose model labels the texts; or set `provider` for a model that only annotates. */
+  generator: z.string().min(1).max(64).optional(),
+  provider: providerConfigSchema.optional(),
   prompt: pathSchema.default('prompts/annotate/label.v1.md'),
   /** Reply budget: a label is a few tokens. */
   maxTokens: z.number().int().positive().max(1024).default(16),
@@ -728,7 +729,10 @@ function studyCProblems(config: SweepConfigShape): { path: (string | number)[]; 
   const repeated = listedTwice(llmAnnotators.map((annotator) => annotator.name));
   if (repeated.length > 0) problems.push({ path: ['annotation', 'llmAnnotators'], message: `names listed twice: ${repeated.join(', ')}` });
   llmAnnotators.forEach((annotator, index) => {
-    if (!generatorNames.includes(annotator.generator)) problems.push({ path: ['annotation', 'llmAnnotators', index, 'generator'], message: `unknown generator "${annotator.generator}"; generators: ${generatorNames.join(', ')}` });
+    if ((annotator.generator === undefined) === (annotator.provider === undefined)) {
+      problems.push({ path: ['annotation', 'llmAnnotators', index], message: 'set either generator (the name of one of generators) or provider (a model that only annotates), not both and not neither' });
+    }
+    if (annotator.generator !== undefined && !generatorNames.includes(annotator.generator)) problems.push({ path: ['annotation', 'llmAnnotators', index, 'generator'], message: `unknown generator "${annotator.generator}"; generators: ${generatorNames.join(', ')}` });
     if (annotator.name === 'prompt' || annotator.name === 'teacher' || annotator.name === 'gold') problems.push({ path: ['annotation', 'llmAnnotators', index, 'name'], message: `"${annotator.name}" names another annotator: choose another name` });
   });
   const labelFrom = annotation?.labelFrom;

@@ -102,7 +102,8 @@ export function createOpenAICompatibleModel(
           ? {}
           : { repetition_penalty: sampling.repetitionPenalty, repeat_penalty: sampling.repetitionPenalty }),
         ...choiceConstraintFields(config.constrainChoices, request.choices),
-        ...(request.logprobs === true ? { logprobs: true } : {}),
+        // llama-cpp-python's server returns log-probabilities only when top_logprobs is set too.
+        ...(request.logprobs === true ? { logprobs: true, top_logprobs: 1 } : {}),
       };
       let emptyReplies = 0;
       const attempt = async (): Promise<CompletionResult> => {

@@ -151,5 +151,5 @@ describe('study C sweep', () => {
     expect(markdown).toContain('| synthetic (judge) + gold · warmup | 1 |');
     expect(markdown).toContain('| synthetic (judge) + gold · reverse | 1 |');
     expect(markdown).toContain('| synthetic only (judge) | 1 |');
-  }, 240_000);
+  }, 600_000);
 });

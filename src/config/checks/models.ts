@@ -99,7 +99,7 @@ export function checkTrainingModel(model: string, field: string, env: Env): Conf
   return [];
 }
 
-export type ModelCheckConfig = Partial<Pick<SweepConfig, 'generators' | 'training' | 'teacher' | 'selection' | 'classifiers'>>;
+export type ModelCheckConfig = Partial<Pick<SweepConfig, 'generators' | 'training' | 'teacher' | 'selection' | 'classifiers' | 'annotation'>>;
 
 /** Every generator's local model, the training model, and study D's teacher and sentence encoder. */
 export async function checkModels(config: ModelCheckConfig, env: Env): Promise<ConfigProblem[]> {
@@ -108,6 +108,10 @@ export async function checkModels(config: ModelCheckConfig, env: Env): Promise<C
   // A classifier with its own model (one naming a generator is checked with it).
   for (const [index, classifier] of (config.classifiers ?? []).entries()) {
     if (classifier.provider !== undefined) problems.push(...(await checkGenerator({ name: classifier.name ?? '', provider: classifier.provider }, `classifiers.${index}`, env)));
+  }
+  // An LLM annotator with its own model (study C).
+  for (const [index, annotator] of (config.annotation?.llmAnnotators ?? []).entries()) {
+    if (annotator.provider !== undefined) problems.push(...(await checkGenerator({ name: annotator.name, provider: annotator.provider }, `annotation.llmAnnotators.${index}`, env)));
   }
   if (config.training) problems.push(...checkTrainingModel(config.training.model, 'training.model', env));
   if (config.teacher) problems.push(...checkTrainingModel(config.teacher.training.model, 'teacher.training.model', env));
