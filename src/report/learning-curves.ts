@@ -7,7 +7,7 @@ import type { CellResult } from '../artifacts/results';
 import { compareText } from '../shared/compare';
 import { formatPoints } from '../shared/summaries';
 import { meanAndStd } from './statistics';
-import { escapeXml, figureFrame, niceTicks } from './svg';
+import { escapeXml, figureFrame, niceTicks, textWidth } from './svg';
 
 export interface CurvePoint {
   size: number;
@@ -117,10 +117,12 @@ const GOLD_COLOR = '#e15759';
 
 /** One figure: macro-F1 (points) against size on a log axis, a ± one std band per series, classifiers dashed. */
 export function learningCurveSvg(curve: LearningCurve, title: string): string {
-  const width = 760;
   const height = 470;
   const left = 64;
-  const right = 230;
+  // The legend sits right of the plot: wide enough for its longest name.
+  const legendNames = [...curve.series.map((series) => series.name), ...curve.classifiers.map((line) => `${line.name} (LLM)`)];
+  const right = Math.max(230, Math.ceil(38 + Math.max(0, ...legendNames.map((name) => textWidth(name, 11))) + 12));
+  const width = left + 466 + right;
   const top = 50;
   const bottom = 60;
   const sizes = curve.series.flatMap((series) => series.points.map((point) => point.size));

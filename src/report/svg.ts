@@ -29,7 +29,7 @@ export function figureFrame({ width, height, title, fontSize, fontFamily = FONT_
 }
 
 /** Rough text width for layout (no font metrics here): ~0.6 em per character. */
-function textWidth(text: string, fontSize: number): number {
+export function textWidth(text: string, fontSize: number): number {
   return Array.from(text).length * fontSize * 0.6;
 }
 

@@ -70,6 +70,11 @@ describe('learningCurves', () => {
     expect(svg).toContain('<polygon');
     expect(svg).toContain('stroke-dasharray');
     expect(svg).not.toContain('NaN');
+    // A long series name widens the figure so that its legend entry is not cut off at the edge.
+    const long = { ...curve!, series: curve!.series.map((series, index) => (index === 0 ? { ...series, name: 'TargetDemos+Revision · smollm2-135m-instruct-q4' } : series)) };
+    const widthOf = (text: string) => Number(/width="(\d+)"/.exec(text)?.[1]);
+    expect(widthOf(learningCurveSvg(long, 'curve'))).toBeGreaterThan(widthOf(svg));
+    expect(widthOf(learningCurveSvg(long, 'curve'))).toBeGreaterThanOrEqual(64 + 466 + 38 + 'TargetDemos+Revision · smollm2-135m-instruct-q4'.length * 11 * 0.6);
     expect(learningCurvesMarkdown([curve!]).join('\n')).toContain('gold overtakes TargetDemos · smol: at 70');
   });
 });
