@@ -5,11 +5,13 @@
  */
 import { ESTIMATE_ASSUMPTIONS } from '../config/estimate';
 import { planCounts, planSweep } from '../config/plan';
+import { formatProblem, type ConfigProblem } from '../config/load';
 import { checkedSweepConfig } from './checked-config';
 import { estimateLines, estimatePlanUsage } from './sweep-estimate';
 
 export async function sweepPlanCommand(configPath: string, options: { configOnly?: boolean } = {}): Promise<number> {
-  const loaded = await checkedSweepConfig(configPath, { machineChecks: options.configOnly !== true });
+  let notReady: ConfigProblem[] = [];
+  const loaded = await checkedSweepConfig(configPath, { machineChecks: options.configOnly !== true, onEnvironmentProblems: (problems) => (notReady = problems) });
   const plan = planSweep(loaded.config);
   const studyD = plan.cells.some((cell) => cell.trainingSet !== undefined);
   // Study D's counts are appended, so the fields a study A plan prints stay exactly as they were.
@@ -24,5 +26,9 @@ export async function sweepPlanCommand(configPath: string, options: { configOnly
     return 0;
   }
   for (const line of estimateLines(await estimatePlanUsage(loaded, plan), ESTIMATE_ASSUMPTIONS)) console.log(line);
+  if (notReady.length > 0) {
+    const count = notReady.length === 1 ? '1 problem' : `${notReady.length} problems`;
+    console.error(`not ready to start on this machine (${count} of its environment; \`sweep start\` refuses until they are fixed):\n${notReady.map((problem) => `  - ${formatProblem(problem)}`).join('\n')}`);
+  }
   return 0;
 }

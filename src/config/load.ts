@@ -28,6 +28,12 @@ export interface ConfigProblem {
   line?: number;
   /** What is wrong and, where it helps, what to do. Never file content or a secret. */
   message: string;
+  /**
+   * A problem of the machine the workers run on, not of the config or its files: an API key's
+   * variable unset here, a hub model not in this machine's cache while it is offline. `sweep start`
+   * refuses them; `sweep plan` counts the sweep and lists them (a paper grid is planned on a laptop).
+   */
+  environment?: true;
 }
 
 /** `file, line 3: message [field]`, or `field: message` for a problem in the config's values. */

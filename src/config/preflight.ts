@@ -27,6 +27,11 @@ export interface PreflightOptions {
   env?: Env;
   /** The artifact store whose path lengths are checked; default: this machine's. */
   artifactsDir?: string;
+  /**
+   * Given (by `sweep plan`), problems of this machine's environment (ConfigProblem.environment) go
+   * here instead of failing the pre-flight; without it (`sweep start`) they fail it like any other.
+   */
+  onEnvironmentProblems?: (problems: ConfigProblem[]) => void;
 }
 
 /** Every problem of a config read from disk: its own, and (with machine checks) what it points at. */
@@ -72,10 +77,13 @@ export async function preflightSweepConfig(file: string, options: PreflightOptio
   const imports = await withImportsResolved(await readSweepConfig(file));
   const resolved = await withTranslatePromptResolved(imports.read);
   const read = resolved.read;
-  const problems = [...imports.problems, ...resolved.problems, ...(await preflightProblems(read, options))];
+  const all = [...imports.problems, ...resolved.problems, ...(await preflightProblems(read, options))];
+  const deferred = options.onEnvironmentProblems === undefined ? [] : all.filter((problem) => problem.environment === true);
+  const problems = all.filter((problem) => !deferred.includes(problem));
   if (problems.length > 0) {
     const count = problems.length === 1 ? '1 problem' : `${problems.length} problems`;
     throw ConfigError.listing(`${read.path}: ${count}; nothing was started:`, problems);
   }
+  if (deferred.length > 0) options.onEnvironmentProblems?.(deferred);
   return loadedFrom(read);
 }

@@ -143,7 +143,6 @@ const CASES: FuzzCase[] = [
   { name: 'baseURL with a password', category: 'urls', write: (f) => writeCase(f, remote({ baseURL: 'http://admin:hunter2@localhost:8000/v1' })), says: [/baseURL: must not hold a user name or password/], absent: ['hunter2'], env: { FUZZ_KEY: 'x' } },
   { name: 'baseURL that is not a URL', category: 'urls', write: (f) => writeCase(f, remote({ baseURL: 'the vllm box' })), says: [/generators\.0\.provider\.baseURL: Invalid URL/], env: { FUZZ_KEY: 'x' } },
   // --- the environment
-  { name: 'apiKeyEnv names an unset variable', category: 'environment', write: (f) => writeCase(f, remote({ apiKeyEnv: 'FUZZ_UNSET_KEY' })), says: [/generators\.0\.provider\.apiKeyEnv: the environment variable FUZZ_UNSET_KEY is not set/] },
   // --- data files
   { name: 'missing train file', category: 'data-files', write: (f) => writeCase(f, withDataset({ files: { train: 'absent-{lang}.csv', test: '{lang}-test.csv' } })), says: [/data\/absent-en\.csv: file not found \[datasets\.toy\.files\.train, language en\]/] },
   { name: 'empty data file', category: 'data-files', write: (f) => writeCase(f, undefined, { 'en-train.csv': '' }), says: [(/en-train\.csv, line 1: the file is empty/)] },
@@ -178,7 +177,6 @@ const CASES: FuzzCase[] = [
   { name: 'packaged GGUF not installed', category: 'models', write: (f) => writeCase(f), env: { SYNTHLAB_ML_VENV: emptyVenv }, says: [/generators\.0\.provider\.model: GGUF model file not found: .*empty-venv/, /training\.model: packaged:all-minilm-l6-v2 is not installed in the ML venv/] },
   { name: 'missing local training model', category: 'models', write: (f) => writeCase(f, set('training.model', './models/absent-bert')), says: [/absent-bert: model folder not found \[training\.model\]/] },
   { name: 'unknown packaged encoder', category: 'models', write: (f) => writeCase(f, set('training.model', 'packaged:bert-9000')), says: [/training\.model: unknown packaged model "packaged:bert-9000"/] },
-  { name: 'hub id offline, not cached', category: 'models', write: (f) => writeCase(f, set('training.model', 'xlm-roberta-base')), says: [/training\.model: "xlm-roberta-base" is a Hugging Face hub id, the workers are offline .* not in the local cache/] },
   { name: 'model folder without config.json', category: 'models', write: (f) => (mkdirSync(join(f, 'bert'), { recursive: true }), writeCase(f, set('training.model', join(f, 'bert')))), says: [/bert: not a model folder: it has no config\.json \[training\.model\]/] },
   // --- prompt templates
   { name: 'missing generation prompt', category: 'prompts', write: (f) => writeCase(f, set('generation.prompts', { targetDemos: join(f, 'absent.md') })), says: [/absent\.md: file not found \[generation\.prompts\.targetDemos\]/] },
@@ -203,6 +201,9 @@ const CASES: FuzzCase[] = [
 
 /** `sweep start` cases, run against the dev server: nothing may start. */
 const START_CASES: FuzzCase[] = [
+  // Problems of this machine's environment: `start` refuses them; `plan` counts and lists them (below).
+  { name: 'start: apiKeyEnv names an unset variable', category: 'environment', command: 'start', write: (f) => writeCase(f, remote({ apiKeyEnv: 'FUZZ_UNSET_KEY' })), says: [/generators\.0\.provider\.apiKeyEnv: the environment variable FUZZ_UNSET_KEY is not set/] },
+  { name: 'start: hub id offline, not cached', category: 'models', command: 'start', write: (f) => writeCase(f, set('training.model', 'xlm-roberta-base')), says: [/training\.model: "xlm-roberta-base" is a Hugging Face hub id, the workers are offline .* not in the local cache/] },
   { name: 'start: custom dataset file missing', category: 'data-files', command: 'start', write: (f) => writeCase(f, withDataset({ files: { train: 'absent-{lang}.csv', test: '{lang}-test.csv' } })), says: [/data\/absent-en\.csv: file not found/] },
   { name: 'start: unknown label', category: 'data-files', command: 'start', write: (f) => writeCase(f, undefined, { 'en-test.csv': `${GOOD_TEST}3,odd,${PRIVATE_TEXT}\n` }), says: [/en-test\.csv, line 4: the label/], absent: [PRIVATE_TEXT] },
   { name: 'start: passwd traversal', category: 'data-files', command: 'start', write: (f) => writeCase(f, withDataset({ files: { train: '../../../../../../../../etc/passwd', test: '{lang}-test.csv' } })), says: [/outside the data root/], absent: ['root:x'] },
@@ -266,6 +267,12 @@ async function inPool<T>(jobs: (() => Promise<T>)[], width: number): Promise<T[]
   return results;
 }
 
+/** The same environment problems under `sweep plan`: the sweep is counted (exit 0) and they are listed as what `start` would refuse. */
+const PLAN_NOT_READY_CASES: FuzzCase[] = [
+  { name: 'plan: apiKeyEnv names an unset variable', category: 'environment', write: (f) => writeCase(f, remote({ apiKeyEnv: 'FUZZ_UNSET_KEY' })), says: [/generators\.0\.provider\.apiKeyEnv: the environment variable FUZZ_UNSET_KEY is not set/] },
+  { name: 'plan: hub id offline, not cached', category: 'models', write: (f) => writeCase(f, set('training.model', 'xlm-roberta-base')), says: [/training\.model: "xlm-roberta-base" is a Hugging Face hub id, the workers are offline .* not in the local cache/] },
+];
+
 const runs = new Map<string, CliRun>();
 const configs = new Map<string, string>();
 let control: CliRun;
@@ -294,7 +301,7 @@ beforeAll(async () => {
     async () => {
       control = await runCli(['sweep', 'plan', writeCase(controlFolder)], cliEnvironment());
     },
-    ...[...CASES, ...START_CASES].map(jobFor),
+    ...[...CASES, ...START_CASES, ...PLAN_NOT_READY_CASES].map(jobFor),
   ];
   await inPool(jobs, 2);
   await serverStarted;
@@ -327,6 +334,17 @@ it.each([...CASES, ...START_CASES].map((fuzzCase) => [`${fuzzCase.category}: ${f
   for (const says of fuzzCase.says) expect(stderr).toMatch(says);
   for (const absent of fuzzCase.absent ?? []) expect(stdout + stderr).not.toContain(absent);
   expect(seconds).toBeLessThan(fuzzCase.maxSeconds ?? 60);
+});
+
+it.each(PLAN_NOT_READY_CASES.map((fuzzCase) => [fuzzCase.name, fuzzCase] as const))('%s: counted (exit 0), listed as not ready to start', (_title, fuzzCase) => {
+  const run = runs.get(fuzzCase.name);
+  expect(run, 'the case ran').toBeDefined();
+  const { status, stdout, stderr } = run!;
+  expect(status, stderr).toBe(0);
+  expect(stdout).toMatch(/^plan: data_products=\d+ cells=\d+ /);
+  expect(stderr).toMatch(/^not ready to start on this machine \(1 problem of its environment; `sweep start` refuses until they are fixed\):\n  - /);
+  for (const says of fuzzCase.says) expect(stderr).toMatch(says);
+  expect(stderr).not.toMatch(STACK_TRACE);
 });
 
 it('`sweep start` on bad input started nothing: the server lists no workflow', async () => {

@@ -89,6 +89,7 @@ export function checkTrainingModel(model: string, field: string, env: Env): Conf
     return [
       {
         field,
+        environment: true,
         message:
           `"${model}" is a Hugging Face hub id, the workers are offline (HF_HUB_OFFLINE is ${env.HF_HUB_OFFLINE === undefined ? 'unset, which means 1' : env.HF_HUB_OFFLINE}), ` +
           `and it is not in the local cache (${huggingFaceCacheDirs(env).join(', ')}); download it where there is network ` +
@@ -127,6 +128,7 @@ async function checkGenerator(generator: GeneratorConfig, field: string, env: En
     return [
       {
         field: `${field}.provider.apiKeyEnv`,
+        environment: true,
         message:
           `the environment variable ${provider.apiKeyEnv} is not set; the workers send its value as the API key ` +
           '(set it, to any value for a server that needs no key, in the environment of this command and of the workers)',
