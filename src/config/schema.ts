@@ -298,9 +298,10 @@ export const selectionSchema = z.strictObject({
   /** Study B: draws per size; repeat r of seed s uses seed s + r (seeds must be at least `repeats` apart). */
   repeats: z.number().int().positive().max(1000).optional(),
   /** Study D: each method a cell of its own (default [rand]). */
-  methods: z.array(selectionMethodSchema).min(1).max(SELECTION_METHOD_NAMES.length).optional(),
+  // Bounded loosely so that an unknown name is reported as such, not as a list too long; a name listed twice is refused (studyDProblems).
+  methods: z.array(selectionMethodSchema).min(1).max(100).optional(),
   /** Study D: the label kinds cells train on (default [prompt]). */
-  labels: z.array(labelKindSchema).min(1).max(LABEL_KINDS.length).optional(),
+  labels: z.array(labelKindSchema).min(1).max(100).optional(),
   embedding: embeddingSchema.optional(),
   /** Method cells also train on the task's source data (study D). */
   withSource: z.boolean().optional(),
@@ -485,7 +486,7 @@ const sweepConfigObjectSchema = z.strictObject({
     /** Data products read from files (imported generations), beside the generated ones. */
     imports: z.array(importSchema).min(1).max(1000).optional(),
     /** Study D's baselines, ordinary cells: SRC (source only), GEN (random generations), SRC+GEN. */
-    baselines: z.array(baselineSchema).min(1).max(BASELINE_NAMES.length).optional(),
+    baselines: z.array(baselineSchema).min(1).max(100).optional(),
     /** Study B: LLMs as classifiers, cells that train nothing, scored on every task's (evaluation) test split. */
     classifiers: z.array(classifierSchema).min(1).max(100).optional(),
     /** Study D: translate-train, a shared data stage per target language (absent: nothing is translated). */

@@ -69,6 +69,9 @@ describe('study D config', () => {
   it('names an unknown selection method and lists the valid ones', () => {
     const message = problemsOf({ ...studyD, selection: { ...studyD.selection, methods: ['topp'] } });
     expect(message).toMatch(/selection\.methods\.0: unknown selection method "topp"; valid selection methods: rand, top, div, easy, amb/);
+    // Added to the five valid ones, the misspelling is still what is named (not "too many methods"), and a repeat is refused once.
+    expect(problemsOf({ ...studyD, selection: { ...studyD.selection, methods: ['rand', 'top', 'div', 'easy', 'amb', 'topp'] } })).toMatch(/selection\.methods\.5: unknown selection method "topp"/);
+    expect(problemsOf({ ...studyD, selection: { ...studyD.selection, methods: ['top', 'rand', 'top'] } }).match(/listed twice: top/g)).toHaveLength(1);
   });
 
   it('needs a teacher for the methods and label kinds that read one, and the teacher among the annotators', () => {
