@@ -49,10 +49,9 @@ export function createFineTuneAndEvaluateActivity(deps: ActivityDeps) {
         let evaluationStartedAt: number | undefined;
         await runMlCommand({
           command: 'train-evaluate',
-          // In this cell's evaluation folder, not the shared run's: cells that differ only in where
-          // they are scored may run this at once on two GPU slots, and one cell's config written over
-          // the other's before its Python read it sent both evaluations to one folder.
-          configPath: join(evaluationDir, 'train-evaluate-config.json'),
+          // In the run's folder (tests and operators find a run's trainer by it): cells that share the
+          // run and differ only in where they are scored write it one at a time, under withRunLock.
+          configPath: join(outputDir, 'train-evaluate-config.json'),
           config: {
             ...(await trainConfigFor(deps.store, training, outputDir)),
             ...evaluationFilesConfig({
