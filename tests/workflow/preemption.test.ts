@@ -112,9 +112,10 @@ it('resumes at the step reached when the worker gets SIGTERM mid-epoch', async (
   const worker = startWorker();
   const handle = await startCell('preemption/sigterm', 1, training({}));
   const runDir = await runDirOf(knownRuns);
-  // Mid-epoch 2: after the first epoch's checkpoint, some steps into the next.
+  // Mid-epoch: after the first epoch's checkpoint, some steps into a later epoch (on a quiet machine
+  // the tiny model passes an epoch in about a second, so the notice may land in epoch 2 or 3).
   await waitFor(() => (checkpoints(runDir).some((checkpoint) => checkpoint.name === 'epoch-1') ? true : undefined), 240_000, 'the first epoch checkpoint');
-  await new Promise((resolveWait) => setTimeout(resolveWait, 1_500));
+  await new Promise((resolveWait) => setTimeout(resolveWait, 1_000));
   expect(trainerPids(runDir).length).toBeGreaterThan(0);
   const noticeAt = Date.now();
   worker.kill('SIGTERM');
@@ -128,7 +129,7 @@ it('resumes at the step reached when the worker gets SIGTERM mid-epoch', async (
   expect(trainerPids(runDir)).toEqual([]);
   const preempted = checkpoints(runDir).at(-1);
   expect(preempted?.name).toMatch(/^step-\d+$/);
-  expect(preempted!.epoch).toBe(1);
+  expect([1, 2]).toContain(preempted!.epoch);
   expect(preempted!.epochStep).toBeGreaterThan(0);
   expect(preempted!.epochStep).toBeLessThan(STEPS_PER_EPOCH);
 
@@ -137,10 +138,10 @@ it('resumes at the step reached when the worker gets SIGTERM mid-epoch', async (
   expect(outcome.macroF1).toBeGreaterThanOrEqual(0);
   const trainResult = JSON.parse(readFileSync(join(runDir, 'train_result.json'), 'utf8')) as { resumed_from_step: number; resumed_from_epoch: number; epochs_run: number };
   expect(trainResult.resumed_from_step).toBe(preempted!.globalStep);
-  expect(trainResult.resumed_from_epoch).toBe(1);
+  expect(trainResult.resumed_from_epoch).toBe(preempted!.epoch);
   expect(trainResult.epochs_run).toBe(3);
   console.log(
-    `preemption test: SIGTERM to the worker at global step ${preempted!.globalStep} (epoch 2, step ${preempted!.epochStep} of ${STEPS_PER_EPOCH}); ` +
+    `preemption test: SIGTERM to the worker at global step ${preempted!.globalStep} (epoch ${preempted!.epoch + 1}, step ${preempted!.epochStep} of ${STEPS_PER_EPOCH}); ` +
       `worker exited in ${shutdownSeconds.toFixed(1)} s; the next worker resumed at step ${trainResult.resumed_from_step}`,
   );
 }, 600_000);
