@@ -56,6 +56,9 @@ def fit_probe(train_x: np.ndarray, train_y: Sequence[int], dev_x: np.ndarray, de
     from sklearn.preprocessing import StandardScaler
 
     scaler = StandardScaler().fit(train_x)
+    present = sorted({int(label) for label in train_y})
+    if len(present) == 1:
+        return _one_label_fit(scaler, train_x.shape[1], present[0], labels)
     train_s, dev_s = scaler.transform(train_x), scaler.transform(dev_x)
     higher_is_better = BEST_METRICS[metric]
     best: Optional[tuple[float, float, Any]] = None
@@ -81,6 +84,19 @@ def fit_probe(train_x: np.ndarray, train_y: Sequence[int], dev_x: np.ndarray, de
                     feature_mean=torch.tensor(scaler.mean_, dtype=torch.float32),
                     feature_scale=torch.tensor(scaler.scale_, dtype=torch.float32), dev_scores=dev_scores, train_loss=train_loss,
                     iterations=int(np.max(regression.n_iter_)))
+
+
+def _one_label_fit(scaler: Any, hidden: int, label: int, labels: list[str]) -> ProbeFit:
+    """Training rows of one label (a warm-up phase on synthetic rows one annotator labelled alike): a
+    regression needs two, so the head predicts that label (zero weights, the others far below), as a
+    probe would for labels absent from train; fine-tuning and a later phase go on from there."""
+    print(f"linear probe: the training rows all have label {labels[label]!r}; a probe needs two labels, "
+          "so the head starts predicting that label", file=sys.stderr)
+    bias = torch.full((len(labels),), -1e4, dtype=torch.float32)
+    bias[label] = 0.0
+    return ProbeFit(weight=torch.zeros((len(labels), hidden), dtype=torch.float32), bias=bias, c=0.0,
+                    feature_mean=torch.tensor(scaler.mean_, dtype=torch.float32),
+                    feature_scale=torch.tensor(scaler.scale_, dtype=torch.float32), train_loss=0.0, iterations=0)
 
 
 def _full_probabilities(regression: Any, x: np.ndarray, n_labels: int) -> np.ndarray:
