@@ -88,12 +88,11 @@ def fit_probe(train_x: np.ndarray, train_y: Sequence[int], dev_x: np.ndarray, de
 
 def _one_label_fit(scaler: Any, hidden: int, label: int, labels: list[str]) -> ProbeFit:
     """Training rows of one label (a warm-up phase on synthetic rows one annotator labelled alike): a
-    regression needs two, so the head predicts that label (zero weights, the others far below), as a
-    probe would for labels absent from train; fine-tuning and a later phase go on from there."""
+    regression needs two, so the head starts uniform (zero weights and biases). Not the probe's far-below
+    logits for absent labels: fine-tuning, and the gold phase after it, could never raise those again."""
     print(f"linear probe: the training rows all have label {labels[label]!r}; a probe needs two labels, "
-          "so the head starts predicting that label", file=sys.stderr)
-    bias = torch.full((len(labels),), -1e4, dtype=torch.float32)
-    bias[label] = 0.0
+          "so the head starts uniform", file=sys.stderr)
+    bias = torch.zeros((len(labels),), dtype=torch.float32)
     return ProbeFit(weight=torch.zeros((len(labels), hidden), dtype=torch.float32), bias=bias, c=0.0,
                     feature_mean=torch.tensor(scaler.mean_, dtype=torch.float32),
                     feature_scale=torch.tensor(scaler.scale_, dtype=torch.float32), train_loss=0.0, iterations=0)
