@@ -3,26 +3,25 @@
  * mid-training, a new worker is started, and the cell must complete with training resumed from
  * the last epoch checkpoint — not restarted from scratch, and with no orphaned trainer left.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, openSync, readdirSync, readFileSync } from 'node:fs';
+import { type ChildProcess } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { ArtifactStore } from '../../src/artifacts/store';
 import { sweepRecordsOf } from '../../src/artifacts/sweep-records';
-import { repoRoot, synthlabCliArgs } from '../../src/infra/paths';
 import { getDatasetSpec } from '../../src/data/registry';
 import { TASK_QUEUES } from '../../src/shared/constants';
 import { cellWorkflow } from '../../src/workflows/cell';
 import { buildTinyModel, dataRoot, goldCell, testSweepConfig } from '../helpers/stack';
 import { trainerPids, waitFor } from '../helpers/processes';
-import { cliEnvFor, startTestTemporal, type TestTemporal } from '../helpers/temporal';
+import { startTestTemporal, type TestTemporal } from '../helpers/temporal';
+import { startWorkerProcess } from '../helpers/encrypted-sweep';
 
 let temporal: TestTemporal;
 const workerProcesses: ChildProcess[] = [];
 
 function startWorker(): ChildProcess {
-  const log = openSync(join(temporal.stateDir, 'worker.log'), 'a');
-  const child = spawn(process.execPath, synthlabCliArgs('worker'), { cwd: repoRoot, stdio: ['ignore', log, log], env: cliEnvFor(temporal) });
+  const child = startWorkerProcess(temporal, {});
   workerProcesses.push(child);
   return child;
 }

@@ -7,8 +7,8 @@
  * append-only log (the second time from a progress file of the older, whole-file format),
  * redoing at most the requests that were in flight.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, openSync, readdirSync } from 'node:fs';
+import { type ChildProcess } from 'node:child_process';
+import { existsSync, readdirSync } from 'node:fs';
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -19,7 +19,6 @@ import type { DataProductResult } from '../../src/artifacts/results';
 import { planSweep } from '../../src/config/plan';
 import { getDatasetSpec } from '../../src/data/registry';
 import { waitForPollers } from '../../src/infra/stack';
-import { repoRoot, synthlabCliArgs } from '../../src/infra/paths';
 import type { CompletionRequest } from '../../src/llm/types';
 import { DEFAULT_NAMESPACE, TASK_QUEUES } from '../../src/shared/constants';
 import { dataProductWorkflow, type DataProductInput } from '../../src/workflows/data-product';
@@ -27,7 +26,8 @@ import { startCapacityServer, type CapacityServer } from '../../bench/capacity-s
 import { waitFor } from '../helpers/processes';
 import { createScriptedModel } from '../helpers/scripted-model';
 import { dataRoot, startInProcessWorkers, testSweepConfig, type InProcessWorkers } from '../helpers/stack';
-import { cliEnvFor, startTestTemporal, type TestTemporal } from '../helpers/temporal';
+import { startTestTemporal, type TestTemporal } from '../helpers/temporal';
+import { startWorkerProcess } from '../helpers/encrypted-sweep';
 
 const JUDGE_MARKER = 'Start your reply with the single word Yes or No';
 const labels = getDatasetSpec('sib200').labels;
@@ -116,8 +116,7 @@ describe('a generation whose worker is killed', () => {
   let server: CapacityServer;
 
   function startWorker(): ChildProcess {
-    const log = openSync(join(temporal.stateDir, 'worker.log'), 'a');
-    const child = spawn(process.execPath, synthlabCliArgs('worker'), { cwd: repoRoot, stdio: ['ignore', log, log], env: cliEnvFor(temporal) });
+    const child = startWorkerProcess(temporal, {});
     workerProcesses.push(child);
     return child;
   }

@@ -9,28 +9,27 @@
  * - SIGKILL before any checkpoint, as many times as `maxAttemptsWithoutProgress`: the cell fails
  *   for good with a message that says so.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, openSync, readdirSync, readFileSync } from 'node:fs';
+import { type ChildProcess } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { WorkflowFailedError } from '@temporalio/client';
 import { ActivityFailure, ApplicationFailure } from '@temporalio/common';
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
 import type { TrainingSettings } from '../../src/config/schema';
 import { getDatasetSpec } from '../../src/data/registry';
-import { repoRoot, synthlabCliArgs } from '../../src/infra/paths';
 import { TASK_QUEUES } from '../../src/shared/constants';
 import { cellWorkflow } from '../../src/workflows/cell';
 import { trainerPids, waitFor } from '../helpers/processes';
 import { buildTinyModel, dataRoot, goldCell, testSweepConfig } from '../helpers/stack';
-import { cliEnvFor, startTestTemporal, type TestTemporal } from '../helpers/temporal';
+import { startTestTemporal, type TestTemporal } from '../helpers/temporal';
+import { startWorkerProcess } from '../helpers/encrypted-sweep';
 
 let temporal: TestTemporal;
 let tinyModel: string;
 const workerProcesses: ChildProcess[] = [];
 
 function startWorker(): ChildProcess {
-  const log = openSync(join(temporal.stateDir, 'worker.log'), 'a');
-  const child = spawn(process.execPath, synthlabCliArgs('worker'), { cwd: repoRoot, stdio: ['ignore', log, log], env: cliEnvFor(temporal) });
+  const child = startWorkerProcess(temporal, {});
   workerProcesses.push(child);
   return child;
 }
