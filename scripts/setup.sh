@@ -21,10 +21,12 @@ state_dir=.synthlab
 mkdir -p "$state_dir"
 log() { printf '[setup] %s\n' "$*" >&2; }
 
-# 1. npm: reinstall only when package-lock.json changed since the last install.
+# 1. npm: reinstall only when package-lock.json changed since the last install, or when `npx synthlab`
+#    would not find the launcher (the bin/ package, a file: dependency that npm links into node_modules/.bin).
 lock_hash=$(sha256sum package-lock.json | cut -d' ' -f1)
 stamp=node_modules/.synthlab-lock-hash
-if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$lock_hash" ]; then
+launcher_linked() { [ "$(readlink -f node_modules/.bin/synthlab 2>/dev/null)" = "$(readlink -f bin/synthlab.mjs)" ]; }
+if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$lock_hash" ] || ! launcher_linked; then
   # `npm install` against the committed lock, not `npm ci`: npm 11 leaves other platforms'
   # optional binaries (@swc/core-*, @node-llama-cpp/*) out of the lock and `npm ci` then refuses.
   log "installing npm packages from package-lock.json"
@@ -32,6 +34,7 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$lock_hash" ]; then
   if [ "$(sha256sum package-lock.json | cut -d' ' -f1)" != "$lock_hash" ]; then
     log "package-lock.json changed during install: it no longer matches package.json"; exit 1
   fi
+  launcher_linked || { log "npm install did not link node_modules/.bin/synthlab to bin/synthlab.mjs"; exit 1; }
   echo "$lock_hash" > "$stamp"
 fi
 

@@ -10,7 +10,8 @@ import { spawn } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
 import { createServer, request as httpRequest, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { embeddedPaths, mlPython } from '../../src/infra/paths';
+import { embeddedPaths } from '../../src/infra/embedded-paths';
+import { mlPython } from '../../src/infra/paths';
 
 export interface LlmProxy {
   readonly baseURL: string;

@@ -18,7 +18,7 @@ async function isInputError(error: unknown): Promise<boolean> {
     import('../config/load'),
     import('../data/readers'),
     import('../infra/encryption/key-ring'),
-    import('../infra/encryption/aes-gcm-codec'),
+    import('../infra/encryption/aes-gcm'),
   ]);
   return error instanceof ConfigError || error instanceof DataError || error instanceof EncryptionKeyError || error instanceof PayloadEncryptionError;
 }

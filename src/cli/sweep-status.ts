@@ -1,22 +1,22 @@
 /**
  * `synthlab sweep status`: a sweep's progress per stage, its ETA and UI links, or why it failed.
- * Kept apart from the other sweep commands so that it loads only the Temporal client: no config
- * schema, pre-flight or data code (the CLI's start time is most of a status call).
+ * It talks to the server through temporal-wire/ (a few WorkflowService calls over HTTP/2) rather
+ * than the SDK's client, whose load time was most of a status call; the SDK and the failure
+ * converter load only for a sweep that failed. No config schema, pre-flight or data code loads.
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Client } from '@temporalio/client';
+import { connectionSettings, type ConnectionSettings } from '../infra/connection';
 import { artifactsDir } from '../infra/paths';
+import { GrpcCallError, GrpcStatus } from '../infra/temporal-wire/grpc-unary';
+import { PayloadReader } from '../infra/temporal-wire/payloads';
+import { WireWorkflowNotFoundError, WORKFLOW_TASK_QUEUE_TYPE, WorkflowServiceWire } from '../infra/temporal-wire/workflow-service';
 import { workflowSearchUiUrl, workflowUiUrl } from '../infra/ui-links';
 import { safeFileSegment } from '../shared/file-names';
-import { StageKey } from '../shared/search-attributes';
-import { cellWorkflowId, dataProductWorkflowId } from '../shared/workflow-ids';
+import { STAGE_ATTRIBUTE_NAME } from '../shared/search-attribute-names';
+import { cellWorkflowId, dataProductWorkflowId, parseSweepReference } from '../shared/workflow-ids';
 import type { SweepProgress, SweepResult } from '../workflows/sweep';
-import { failedChildLines, failedChildren, workflowFailure } from './failures';
-import { idOf, withClient } from './with-client';
-
-/** `TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW` of the Temporal API. */
-const WORKFLOW_TASK_QUEUE_TYPE = 1;
+import { noWorkflowMessage } from './no-workflow';
 
 const BAR_WIDTH = 30;
 
@@ -60,11 +60,11 @@ export function formatStatus(progress: SweepProgress, elapsedMs: number): string
 const LISTED_FAILED_CHILDREN = 10;
 
 /** The stage each failed child of a sweep stopped in, by workflow id (from the server's records). */
-async function failedStages(client: Client, sweepId: string): Promise<Map<string, string>> {
+async function failedStages(wire: WorkflowServiceWire, payloads: PayloadReader, sweepId: string): Promise<Map<string, string>> {
   const stages = new Map<string, string>();
-  for await (const execution of client.workflow.list({ query: `SweepId = '${sweepId}' AND ExecutionStatus = 'Failed'` })) {
-    const stage = execution.typedSearchAttributes.get(StageKey);
-    if (stage !== undefined) stages.set(execution.workflowId, stage);
+  for await (const execution of wire.list(`SweepId = '${sweepId}' AND ExecutionStatus = 'Failed'`)) {
+    const stage = execution.searchAttributes.get(STAGE_ATTRIBUTE_NAME);
+    if (stage) stages.set(execution.workflowId, String(await payloads.value(stage)));
   }
   return stages;
 }
@@ -73,9 +73,8 @@ async function failedStages(client: Client, sweepId: string): Promise<Map<string
  * Progress without a worker: the progress query needs one, the server's visibility records do
  * not. Counts child executions by type and state.
  */
-async function countsFromVisibility(client: Client, sweepId: string): Promise<string> {
-  const count = async (type: string, status: string) =>
-    Number((await client.workflow.count(`SweepId = '${sweepId}' AND WorkflowType = '${type}' AND ExecutionStatus = '${status}'`)).count);
+async function countsFromVisibility(wire: WorkflowServiceWire, sweepId: string): Promise<string> {
+  const count = (type: string, status: string) => wire.count(`SweepId = '${sweepId}' AND WorkflowType = '${type}' AND ExecutionStatus = '${status}'`);
   const lines = ['no worker answered the progress query (is one running? `synthlab up` starts one); from the server\'s records:'];
   for (const [name, type] of [
     ['data products', 'dataProductWorkflow'],
@@ -92,14 +91,18 @@ const PROGRESS_QUERY_DEADLINE_MS = 10_000;
 
 /**
  * The sweep's progress from its worker, or undefined when none answers. A query that no worker
- * polls for waits for its deadline (half a minute by default), so it is sent only when a worker
- * polls the sweep's task queue, and with a shorter deadline (a worker that stopped a moment ago is
- * still listed as a poller).
+ * polls for waits for its deadline, so it is sent only when a worker polls the sweep's task queue,
+ * and with a shorter deadline (a worker that stopped a moment ago is still listed as a poller).
  */
-async function progressFromWorker(client: Client, namespace: string, taskQueue: string, query: () => Promise<SweepProgress>): Promise<SweepProgress | undefined> {
-  const { pollers } = await client.workflowService.describeTaskQueue({ namespace, taskQueue: { name: taskQueue }, taskQueueType: WORKFLOW_TASK_QUEUE_TYPE });
-  if (!pollers?.length) return undefined;
-  return client.withDeadline(Date.now() + PROGRESS_QUERY_DEADLINE_MS, query).catch(() => undefined);
+async function progressFromWorker(wire: WorkflowServiceWire, payloads: PayloadReader, workflowId: string, taskQueue: string): Promise<SweepProgress | undefined> {
+  if ((await wire.pollerCount(taskQueue, WORKFLOW_TASK_QUEUE_TYPE)) === 0) return undefined;
+  try {
+    const [progress] = await wire.query(workflowId, 'progress', PROGRESS_QUERY_DEADLINE_MS);
+    return progress ? ((await payloads.value(progress)) as SweepProgress) : undefined;
+  } catch (error) {
+    if (error instanceof GrpcCallError) return undefined;
+    throw error;
+  }
 }
 
 /** The visibility query that lists a sweep's failed cells (the UI's search box takes it as is). */
@@ -118,44 +121,78 @@ async function printCostSoFar(sweepId: string): Promise<void> {
   for (const line of await costSoFarLines(sweepId)) console.log(line);
 }
 
+/** Why a sweep that did not complete stopped, with its failed children: through the SDK client, whose failure converter reads the failures. */
+async function printFailure(sweep: string, sweepId: string): Promise<void> {
+  const [{ withClient }, { failedChildLines, failedChildren, workflowFailure }] = await Promise.all([import('./with-client'), import('./failures')]);
+  await withClient(async ({ client }) => {
+    const cause = await workflowFailure(client, sweepId);
+    if (cause) console.log(`  error: ${cause.root}`);
+    for (const line of failedChildLines(await failedChildren(client, sweepId, LISTED_FAILED_CHILDREN))) console.log(line);
+    return 0;
+  });
+  console.log(`resume with \`synthlab sweep resume ${sweep}\` once the cause is fixed: finished work is reused`);
+}
+
+async function printStatusOnce(wire: WorkflowServiceWire, payloads: PayloadReader, settings: ConnectionSettings, sweep: string, sweepId: string): Promise<boolean> {
+  const description = await wire.describe(sweepId);
+  const elapsed = (description.closeTime ?? new Date()).getTime() - (description.startTime ?? new Date()).getTime();
+  console.log(`${sweepId}: ${description.status}, ${Math.round(elapsed / 1000)} s`);
+  const { uiUrl, namespace } = settings;
+  if (uiUrl) console.log(`ui: ${workflowUiUrl(uiUrl, namespace, sweepId)}`);
+  const failedQuery = failedCellsQuery(sweepId);
+  console.log(`failed cells: temporal workflow list --query "${failedQuery}"`);
+  if (uiUrl) console.log(`failed cells in the ui: ${workflowSearchUiUrl(uiUrl, namespace, failedQuery)}`);
+  if (description.status === 'RUNNING') {
+    const progress = await progressFromWorker(wire, payloads, sweepId, description.taskQueue);
+    if (progress) console.log(formatStatus(progress, elapsed));
+    else console.log(await countsFromVisibility(wire, sweepId));
+    await printCostSoFar(sweepId);
+    return true;
+  }
+  const close = description.status === 'COMPLETED' ? await wire.closeEvent(sweepId, description.runId) : { completed: false as const };
+  if (close.completed) {
+    const [encoded] = close.result;
+    const result = (encoded ? await payloads.value(encoded) : undefined) as SweepResult | undefined;
+    if (!result) throw new Error(`${sweepId} completed without a result`);
+    console.log(formatStatus(finalProgress(result), elapsed));
+    console.log(`runs: ${result.runs}, cells reused from earlier runs: ${result.cells.reused}, llm calls: ${result.llmCalls}, trainings: ${result.trainings}`);
+    await printCostSoFar(sweepId);
+    const stages = result.failedTotal > 0 ? await failedStages(wire, payloads, sweepId) : new Map<string, string>();
+    for (const failure of result.failed) {
+      const stage = stages.get(failure.kind === 'cell' ? cellWorkflowId(sweepId, failure.key) : dataProductWorkflowId(sweepId, failure.key));
+      console.log(`  failed ${failure.kind} ${failure.key}${stage ? ` at stage ${stage}` : ''}: ${failure.message}`);
+    }
+    if (result.failedTotal > result.failed.length) console.log(`  … and ${result.failedTotal - result.failed.length} more failures`);
+    if (result.failedTotal > 0) console.log(`resume with \`synthlab sweep resume ${sweep}\`: failed and unfinished cells run again, finished ones are reused`);
+  } else {
+    // Failed, terminated, timed out or cancelled: say why, and which children failed where.
+    await printFailure(sweep, sweepId);
+  }
+  return false;
+}
+
 export async function sweepStatusCommand(sweep: string, options: { watch: boolean }): Promise<number> {
-  return withClient(async (connected) => {
-    const handle = connected.client.workflow.getHandle(idOf(sweep));
+  const settings = connectionSettings();
+  const sweepId = parseSweepReference(sweep).sweepId;
+  const wire = new WorkflowServiceWire(settings.connectOptions, settings.namespace);
+  const payloads = new PayloadReader();
+  try {
     for (;;) {
-      const description = await handle.describe();
-      const elapsed = (description.closeTime ?? new Date()).getTime() - description.startTime.getTime();
-      console.log(`${handle.workflowId}: ${description.status.name}, ${Math.round(elapsed / 1000)} s`);
-      const { uiUrl, namespace } = connected.settings;
-      if (uiUrl) console.log(`ui: ${workflowUiUrl(uiUrl, namespace, handle.workflowId)}`);
-      const failedQuery = failedCellsQuery(handle.workflowId);
-      console.log(`failed cells: temporal workflow list --query "${failedQuery}"`);
-      if (uiUrl) console.log(`failed cells in the ui: ${workflowSearchUiUrl(uiUrl, namespace, failedQuery)}`);
-      if (description.status.name === 'RUNNING') {
-        const progress = await progressFromWorker(connected.client, connected.settings.namespace, description.taskQueue, () => handle.query<SweepProgress>('progress'));
-        if (progress) console.log(formatStatus(progress, elapsed));
-        else console.log(await countsFromVisibility(connected.client, handle.workflowId));
-        await printCostSoFar(handle.workflowId);
-      } else if (description.status.name === 'COMPLETED') {
-        const result = (await handle.result()) as SweepResult;
-        console.log(formatStatus(finalProgress(result), elapsed));
-        console.log(`runs: ${result.runs}, cells reused from earlier runs: ${result.cells.reused}, llm calls: ${result.llmCalls}, trainings: ${result.trainings}`);
-        await printCostSoFar(handle.workflowId);
-        const stages = result.failedTotal > 0 ? await failedStages(connected.client, handle.workflowId) : new Map<string, string>();
-        for (const failure of result.failed) {
-          const stage = stages.get(failure.kind === 'cell' ? cellWorkflowId(handle.workflowId, failure.key) : dataProductWorkflowId(handle.workflowId, failure.key));
-          console.log(`  failed ${failure.kind} ${failure.key}${stage ? ` at stage ${stage}` : ''}: ${failure.message}`);
-        }
-        if (result.failedTotal > result.failed.length) console.log(`  … and ${result.failedTotal - result.failed.length} more failures`);
-        if (result.failedTotal > 0) console.log(`resume with \`synthlab sweep resume ${sweep}\`: failed and unfinished cells run again, finished ones are reused`);
-      } else {
-        // Failed, terminated, timed out or cancelled: say why, and which children failed where.
-        const cause = await workflowFailure(connected.client, handle.workflowId);
-        if (cause) console.log(`  error: ${cause.root}`);
-        for (const line of failedChildLines(await failedChildren(connected.client, handle.workflowId, LISTED_FAILED_CHILDREN))) console.log(line);
-        console.log(`resume with \`synthlab sweep resume ${sweep}\` once the cause is fixed: finished work is reused`);
-      }
-      if (!options.watch || description.status.name !== 'RUNNING') return 0;
+      const running = await printStatusOnce(wire, payloads, settings, sweep, sweepId);
+      if (!options.watch || !running) return 0;
       await new Promise((resolveWait) => setTimeout(resolveWait, 5_000));
     }
-  });
+  } catch (error) {
+    if (error instanceof WireWorkflowNotFoundError) {
+      process.stderr.write(noWorkflowMessage(error.workflowId, settings.address));
+      return 1;
+    }
+    if (error instanceof GrpcCallError && [GrpcStatus.UNAVAILABLE, GrpcStatus.DEADLINE_EXCEEDED].includes(error.code as 4 | 14)) {
+      process.stderr.write(`synthlab: the Temporal server at ${settings.address} did not answer (${error.details}); is it running? \`synthlab up\` starts the embedded one\n`);
+      return 1;
+    }
+    throw error;
+  } finally {
+    await wire.close();
+  }
 }

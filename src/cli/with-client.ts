@@ -2,6 +2,7 @@
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { connectClient, type ConnectedClient } from '../infra/client';
 import { parseSweepReference } from '../shared/workflow-ids';
+import { noWorkflowMessage } from './no-workflow';
 
 /** Runs a command with a client; a workflow id that does not exist is a clear error and exit code 1. */
 export async function withClient(work: (connected: ConnectedClient) => Promise<number>): Promise<number> {
@@ -10,10 +11,7 @@ export async function withClient(work: (connected: ConnectedClient) => Promise<n
     return await work(connected);
   } catch (error) {
     if (!(error instanceof WorkflowNotFoundError)) throw error;
-    process.stderr.write(
-      `synthlab: no workflow ${error.workflowId} on ${connected.settings.address} ` +
-        '(sweeps are sweep/<name>, cells sweep/<name>/cell/<key>; `synthlab sweep list` lists the sweeps)\n',
-    );
+    process.stderr.write(noWorkflowMessage(error.workflowId, connected.settings.address));
     return 1;
   } finally {
     await connected.close();

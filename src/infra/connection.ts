@@ -7,7 +7,6 @@
 import { readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadClientConnectConfig, type ClientConnectConfig } from '@temporalio/envconfig';
-import { z } from 'zod';
 import { DEFAULT_NAMESPACE } from '../shared/constants';
 import { stateDir } from './paths';
 
@@ -33,7 +32,18 @@ export interface ConnectionSettings {
   uiUrl: string | undefined;
 }
 
-const embeddedServerSchema = z.object({ address: z.string().min(1), uiUrl: z.string() });
+/**
+ * The record `synthlab up` writes of the embedded server. Checked by hand, not with zod: `sweep
+ * status` reads it, and loading zod is a good part of that command's start time.
+ */
+function readEmbeddedServer(file: string): { address: string; uiUrl: string } {
+  const record: unknown = JSON.parse(readFileSync(file, 'utf8'));
+  if (typeof record === 'object' && record !== null && 'address' in record && 'uiUrl' in record) {
+    const { address, uiUrl } = record;
+    if (typeof address === 'string' && address.length > 0 && typeof uiUrl === 'string') return { address, uiUrl };
+  }
+  throw new Error(`${file} is not a record of the embedded server (expected {"address": "<host:port>", "uiUrl": "<url>"}); \`synthlab down\` and \`synthlab up\` write it again`);
+}
 
 /** Variables that make the profile name the server, rather than the embedded one. */
 const SERVER_CHOICE_VARIABLES = ['TEMPORAL_ADDRESS', 'TEMPORAL_PROFILE', 'TEMPORAL_CONFIG_FILE'] as const;
@@ -44,7 +54,7 @@ export function connectionSettings(): ConnectionSettings {
   const chosen = SERVER_CHOICE_VARIABLES.some((name) => process.env[name] !== undefined);
   const serverFile = join(stateDir(), 'temporal-server.json');
   if (!chosen && existsSync(serverFile)) {
-    const embedded = embeddedServerSchema.parse(JSON.parse(readFileSync(serverFile, 'utf8')));
+    const embedded = readEmbeddedServer(serverFile);
     return { address: embedded.address, namespace, connectOptions: { address: embedded.address }, uiUrl: embedded.uiUrl };
   }
   const { address = 'localhost:7233', apiKey, tls, metadata } = loaded.connectionOptions;

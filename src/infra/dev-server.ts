@@ -14,7 +14,7 @@ import type { SearchAttributeType } from '@temporalio/common';
 import { DEFAULT_NAMESPACE } from '../shared/constants';
 import { SEARCH_ATTRIBUTE_KEYS } from '../shared/search-attributes';
 import { writeFileAtomic } from '../artifacts/store';
-import { embeddedPaths } from './paths';
+import { embeddedPaths } from './embedded-paths';
 
 const execFileAsync = promisify(execFile);
 

@@ -5,7 +5,6 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { z } from 'zod';
 import { PACKAGED_MODEL_PREFIX } from '../shared/constants';
 
 function findRepoRoot(start: string): string {
@@ -55,24 +54,6 @@ export function sitePackagesCandidates(venv: string, relative: string): string[]
   const libDir = join(venv, 'lib');
   const pythonDirs = existsSync(libDir) ? readdirSync(libDir).filter((entry) => entry.startsWith('python3')).sort() : [];
   return pythonDirs.map((pythonDir) => join(libDir, pythonDir, 'site-packages', relative));
-}
-
-const embeddedPathsSchema = z.object({
-  gguf_smollm2: z.string(),
-  temporal: z.string(),
-});
-
-export type EmbeddedPaths = z.infer<typeof embeddedPathsSchema>;
-
-let cachedEmbeddedPaths: EmbeddedPaths | undefined;
-
-/** Paths of the packaged Temporal binary and chat model, as written by `npm run setup`. (Encoders: resolveModelReference.) */
-export function embeddedPaths(): EmbeddedPaths {
-  if (cachedEmbeddedPaths) return cachedEmbeddedPaths;
-  const file = join(repoRoot, '.synthlab', 'paths.json');
-  if (!existsSync(file)) throw new Error(`${file} is missing: run \`npm run setup\` first`);
-  cachedEmbeddedPaths = embeddedPathsSchema.parse(JSON.parse(readFileSync(file, 'utf8')));
-  return cachedEmbeddedPaths;
 }
 
 interface PackagedEncoder {

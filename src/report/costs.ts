@@ -9,7 +9,6 @@
 import type { CellResult, DataProductResult, GeneratorPrice } from '../artifacts/results';
 import { compareText } from '../shared/compare';
 import { addLlmUsage, type LlmUsage } from '../shared/usage';
-import { toCsv, type CsvValue } from './csv';
 
 export type LlmStage = 'summarize-labels' | 'generate' | 'revise' | 'translate' | 'classify';
 
@@ -55,7 +54,7 @@ export function priceOf(usage: Pick<LlmUsage, 'promptTokens' | 'completionTokens
   return { amount: Math.round(amount * 1e6) / 1e6, currency: price.currency ?? '' };
 }
 
-const round3 = (value: number) => Math.round(value * 1000) / 1000;
+export const round3 = (value: number) => Math.round(value * 1000) / 1000;
 
 export function sweepCosts(products: readonly DataProductResult[], cells: readonly CellResult[]): SweepCosts {
   const stages: StageCost[] = [];
@@ -125,45 +124,6 @@ export function sweepCosts(products: readonly DataProductResult[], cells: readon
   };
 }
 
-export const COST_CSV_HEADER = [
-  'scope',
-  'key',
-  'generator',
-  'stage',
-  'device',
-  'llm_requests',
-  'prompt_tokens',
-  'completion_tokens',
-  'backend_seconds',
-  'train_seconds',
-  'predict_seconds',
-  'price',
-  'currency',
-] as const;
-
-/**
- * One row per LLM stage of each data product (and per shared label-summary set), per cell, per
- * generator, per device, and one for the sweep. `price` is blank where the generator has none.
- */
-export function costCsv(costs: SweepCosts, prices: Readonly<Record<string, GeneratorPrice>>): string {
-  const llmRow = (scope: string, key: string, generator: string, stage: string, usage: LlmUsage): CsvValue[] => {
-    const priced = priceOf(usage, prices[generator]);
-    return [scope, key, generator, stage, '', usage.requests, usage.promptTokens, usage.completionTokens, usage.backendSeconds, '', '', priced?.amount, priced?.currency];
-  };
-  const rows: CsvValue[][] = [
-    ...costs.stages.map((stage) => llmRow(scopeOf(stage), stage.key, stage.generator, stage.stage, stage.usage)),
-    ...costs.cells.map((cell): CsvValue[] => ['cell', cell.key, '', '', cell.device, '', '', '', '', cell.trainSeconds, cell.predictSeconds, '', '']),
-    ...costs.generators.map((entry) => llmRow('generator', entry.generator, entry.generator, '', entry.usage)),
-    ...costs.devices.map((device): CsvValue[] => ['device', device.device, '', '', device.device, '', '', '', '', device.trainSeconds, device.predictSeconds, '', '']),
-  ];
-  const total = sweepPrice(costs, prices);
-  const trainSeconds = round3(costs.devices.reduce((sum, device) => sum + device.trainSeconds, 0));
-  const predictSeconds = round3(costs.devices.reduce((sum, device) => sum + device.predictSeconds, 0));
-  const { llm } = costs;
-  rows.push(['sweep', '', '', '', '', llm.requests, llm.promptTokens, llm.completionTokens, llm.backendSeconds, trainSeconds, predictSeconds, total?.amount, total?.currency]);
-  return toCsv(COST_CSV_HEADER, rows);
-}
-
 /** The sweep's price: the sum over generators with a price, when they all share one currency (undefined otherwise, or without prices). */
 export function sweepPrice(costs: SweepCosts, prices: Readonly<Record<string, GeneratorPrice>>): PricedUsage | undefined {
   const priced = costs.generators.flatMap((entry) => priceOf(entry.usage, prices[entry.generator]) ?? []);
@@ -171,7 +131,8 @@ export function sweepPrice(costs: SweepCosts, prices: Readonly<Record<string, Ge
   return { amount: Math.round(priced.reduce((sum, entry) => sum + entry.amount, 0) * 1e6) / 1e6, currency: priced[0]?.currency ?? '' };
 }
 
-const scopeOf = (stage: StageCost) => (stage.stage === 'classify' ? 'classifier-cell' : stage.key.startsWith('label-summaries:') ? 'label-summaries' : 'data-product');
+/** The `scope` column of a stage's row in the cost table. */
+export const scopeOf = (stage: StageCost) => (stage.stage === 'classify' ? 'classifier-cell' : stage.key.startsWith('label-summaries:') ? 'label-summaries' : 'data-product');
 const grouped = (value: number) => Math.round(value).toLocaleString('en-US');
 const seconds = (value: number) => (value >= 600 ? `${(value / 60).toFixed(1)} min` : `${value.toFixed(1)} s`);
 const money = (priced: PricedUsage | undefined) => (priced ? `${priced.amount.toFixed(4)}${priced.currency ? ` ${priced.currency}` : ''}` : '–');

@@ -3,6 +3,7 @@
  * them (src/infra/dev-server.ts), `sweep show` prints them. Workflow-safe.
  */
 import { defineSearchAttributeKey, SearchAttributeType, type SearchAttributePair } from '@temporalio/common';
+import { STAGE_ATTRIBUTE_NAME } from './search-attribute-names';
 
 export const SweepIdKey = defineSearchAttributeKey('SweepId', SearchAttributeType.KEYWORD);
 export const TaskKey = defineSearchAttributeKey('Task', SearchAttributeType.KEYWORD);
@@ -16,7 +17,7 @@ export const LanguageQueryAliasKey = defineSearchAttributeKey('language', Search
 export const StrategyKey = defineSearchAttributeKey('Strategy', SearchAttributeType.KEYWORD);
 export const GeneratorModelKey = defineSearchAttributeKey('GeneratorModel', SearchAttributeType.KEYWORD);
 export const SeedKey = defineSearchAttributeKey('Seed', SearchAttributeType.INT);
-export const StageKey = defineSearchAttributeKey('Stage', SearchAttributeType.KEYWORD);
+export const StageKey = defineSearchAttributeKey(STAGE_ATTRIBUTE_NAME, SearchAttributeType.KEYWORD);
 export const CellStatusKey = defineSearchAttributeKey('CellStatus', SearchAttributeType.KEYWORD);
 /** Set once, when a cell completes. */
 export const MacroF1Key = defineSearchAttributeKey('MacroF1', SearchAttributeType.DOUBLE);

@@ -5,7 +5,7 @@
  * on a scratch copy of the repository whose sources and build the test changes. No server needed.
  */
 import { spawnSync } from 'node:child_process';
-import { cpSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -135,5 +135,25 @@ describe('a copy of the repository whose build goes missing or stale', () => {
     expect(run.status).toBe(0);
     expect(run.stderr.match(SOURCES)?.[1]).toMatch(/^the compiled CLI's entry .+ is missing/);
     expect(run.stdout).toMatch(/^Usage: synthlab /);
+  });
+});
+
+describe('npx synthlab', () => {
+  it('is the launcher package in bin/, linked into node_modules/.bin by npm install, not the project itself', () => {
+    const manifest = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8'));
+    // With a `bin` of its own, npm 11 runs the project as a package: an install into its npx cache at every call.
+    expect(manifest.bin).toBeUndefined();
+    expect(manifest.dependencies['synthlab-cli']).toBe('file:bin');
+    expect(JSON.parse(readFileSync(join(repoRoot, 'bin', 'package.json'), 'utf8')).bin).toEqual({ synthlab: 'synthlab.mjs' });
+    expect(readlinkSync(join(repoRoot, 'node_modules', 'synthlab-cli'))).toBe(join('..', 'bin'));
+    expect(readlinkSync(join(repoRoot, 'node_modules', '.bin', 'synthlab'))).toBe(join('..', 'synthlab-cli', 'synthlab.mjs'));
+  });
+
+  it('runs the CLI without installing anything into npm\'s cache', () => {
+    const cache = join(scratch, 'npm-cache');
+    const run = spawnSync('npx', ['synthlab', '--help'], { cwd: repoRoot, encoding: 'utf8', env: { ...process.env, npm_config_cache: cache, npm_config_update_notifier: 'false' } });
+    expect(run.status, run.stderr).toBe(0);
+    expect(run.stdout).toMatch(/^Usage: synthlab \[options\] \[command\]$/m);
+    expect(existsSync(join(cache, '_npx'))).toBe(false);
   });
 });

@@ -8,7 +8,8 @@ import { estimateSweep, LINE_OVERHEAD_TOKENS, type ProductPromptSizes } from '..
 import { parseSweepConfig } from '../../src/config/load';
 import { planSweep } from '../../src/config/plan';
 import type { SweepConfigInput } from '../../src/config/schema';
-import { costCsv, costMarkdown, priceOf, sweepCosts } from '../../src/report/costs';
+import { costCsv } from '../../src/report/cost-csv';
+import { costMarkdown, priceOf, sweepCosts } from '../../src/report/costs';
 
 const LABELS = ['a', 'b', 'c'];
 const ref = (sha: string) => ({ uri: `file:///artifacts/${sha}`, sha256: sha.padEnd(64, '0'), bytes: 1 });

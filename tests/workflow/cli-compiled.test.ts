@@ -1,7 +1,8 @@
 /**
  * The compiled CLI (dist/cli/) against a real server: `synthlab worker` run from dist/ still finds
  * and bundles the workflow sources in src/workflows and runs a sweep, and `sweep start`, `status`
- * (answered by that worker's progress query) and `cancel` work from dist/ too. The real launcher,
+ * (answered by that worker's progress query, over temporal-wire/ without the SDK) and `cancel` work
+ * from dist/ too. The real launcher,
  * the real build and the demo config; the sweep is cancelled as soon as its progress is seen.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
@@ -70,9 +71,15 @@ it('a worker run from dist/ bundles src/workflows and runs the demo sweep; start
   expect(status.stdout).toMatch(/^sweep\/demo: RUNNING, \d+ s$/m);
   expect(status.stdout).toMatch(/^data products \[[#x.]+\] \d+\/2 done/m);
   expect(status.stdout).toMatch(/^cells {9}\[[#x.]+\] \d+\/8 done/m);
-  // `status` loads the Temporal client, and none of the config, pre-flight, data, LLM or worker code.
-  expect(status.sources.some((source) => source.includes('/node_modules/@temporalio/client/'))).toBe(true);
-  expect(status.sources.filter((source) => /\/node_modules\/(yaml|openai|node-llama-cpp|@temporalio\/worker)\/|^src\/(config|data|activities|llm|workers|stages|report)\//.test(source))).toEqual([]);
+  // `status` of a running sweep talks to the server through temporal-wire/ (node:http2): no Temporal client
+  // (only @temporalio/envconfig, which reads the connection profile), gRPC-js, protobufjs or zod, and none
+  // of the config, pre-flight, data, LLM or worker code.
+  expect(status.sources.some((source) => source.startsWith('src/infra/temporal-wire/'))).toBe(true);
+  expect(
+    status.sources.filter((source) =>
+      /\/node_modules\/(@temporalio\/(client|proto|worker|workflow|activity)|@grpc|protobufjs|zod|yaml|openai|node-llama-cpp)\/|^node_modules\/zod\/|^src\/(config|data|activities|llm|workers|stages|report)\//.test(source),
+    ),
+  ).toEqual([]);
 
   const cancel = synthlab('sweep', 'cancel', 'demo');
   expect(cancel.status, cancel.stderr).toBe(0);

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { afterAll, expect, it } from 'vitest';
 import { canConnect, freePort, SEARCH_ATTRIBUTE_TYPES, startDevServer, stopProcess } from '../../src/infra/dev-server';
-import { embeddedPaths } from '../../src/infra/paths';
+import { embeddedPaths } from '../../src/infra/embedded-paths';
 import { CellStatusKey, MacroF1Key, SweepIdKey } from '../../src/shared/search-attributes';
 import { DEFAULT_NAMESPACE } from '../../src/shared/constants';
 import { waitFor } from '../helpers/processes';

@@ -104,6 +104,11 @@ describe('with SYNTHLAB_ENCRYPTION_KEYS_FILE on worker and client', () => {
     expect(`${withoutKeys.stdout}${withoutKeys.stderr}`).toMatch(/encryption is off here: set SYNTHLAB_ENCRYPTION_KEYS_FILE/);
     expect(`${withoutKeys.stdout}${withoutKeys.stderr}`).not.toContain(CANARY_ERROR);
     expect(withoutKeys.stderr).not.toMatch(/^\s+at /m);
+    // The sweep failed: `sweep status` reads its failures through the SDK's client and the codec.
+    const statusWithKeys = synthlab(temporal, ['sweep', 'status', 'secret'], { SYNTHLAB_ENCRYPTION_KEYS_FILE: keyFile });
+    expect(statusWithKeys.stderr).toBe('');
+    expect(statusWithKeys.stdout).toMatch(/^sweep\/secret: FAILED, \d+ s$/m);
+    expect(statusWithKeys.stdout).toMatch(new RegExp(`^  failed cell ${canaryGoldCellId} at stage select: DataError: .*${CANARY_ERROR}`, 'm'));
     const statusWithoutKeys = synthlab(temporal, ['sweep', 'status', 'secret'], { SYNTHLAB_ENCRYPTION_KEYS_FILE: '' });
     expect(`${statusWithoutKeys.stdout}${statusWithoutKeys.stderr}`).toMatch(/encryption is off here: set SYNTHLAB_ENCRYPTION_KEYS_FILE/);
     expect(statusWithoutKeys.stderr).not.toMatch(/^\s+at /m);

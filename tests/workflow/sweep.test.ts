@@ -12,16 +12,18 @@ import { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getDatasetSpec } from '../../src/data/registry';
 import type { CompletionRequest } from '../../src/llm/types';
-import { embeddedPaths } from '../../src/infra/paths';
+import { embeddedPaths } from '../../src/infra/embedded-paths';
 import { TASK_QUEUES } from '../../src/shared/constants';
-import { cellWorkflowId } from '../../src/shared/workflow-ids';
+import { StageKey } from '../../src/shared/search-attributes';
+import { cellWorkflowId, dataProductWorkflowId } from '../../src/shared/workflow-ids';
 import { workflowBundle } from '../../src/workers/create-workers';
 import { cellWorkflow } from '../../src/workflows/cell';
 import { sweepWorkflow } from '../../src/workflows/sweep';
+import { runSynthlab } from '../helpers/cli';
 import { createScriptedModel } from '../helpers/scripted-model';
 import { buildTinyModel, dataRoot, goldCell, type InProcessWorkers, recordedResults, startInProcessWorkers, sweepInput, testSweepConfig } from '../helpers/stack';
 import { waitFor } from '../helpers/processes';
-import { startTestTemporal, type TestTemporal } from '../helpers/temporal';
+import { cliEnvFor, startTestTemporal, type TestTemporal } from '../helpers/temporal';
 
 const { temporal: protos } = proto;
 let temporal: TestTemporal;
@@ -234,5 +236,23 @@ describe('sweep workflow', () => {
     };
     await waitFor(async () => ((await statusOf('sentiment'))?.[0] === 'failed' ? true : undefined), 30_000, 'the failed data product to show CellStatus failed');
     expect(await statusOf('sib200')).toEqual(['completed']);
+
+    // `synthlab sweep status` (over temporal-wire/, not the SDK) reads the same result and stages as the SDK does.
+    const status = runSynthlab(['sweep', 'status', 'partial'], { env: cliEnvFor(temporal) });
+    expect(status.stderr).toBe('');
+    expect(status.status).toBe(0);
+    expect(status.stdout).toMatch(/^sweep\/partial: COMPLETED, \d+ s$/m);
+    expect(status.stdout).toMatch(/^cells {9}\[#{15}x{15}\] 1\/2 done, 0 running, 1 failed, 0 pending$/m);
+    expect(status.stdout).toMatch(/^runs: 1, cells reused from earlier runs: 0, llm calls: \d+, trainings: 1$/m);
+    const stages = new Map<string, string | undefined>();
+    for await (const execution of temporal.client.workflow.list({ query: "SweepId = 'sweep/partial' AND ExecutionStatus = 'Failed'" })) {
+      stages.set(execution.workflowId, execution.typedSearchAttributes.get(StageKey));
+    }
+    expect([...stages.values()].filter(Boolean).length).toBeGreaterThan(0);
+    for (const failure of summary.failed) {
+      const stage = stages.get(failure.kind === 'cell' ? cellWorkflowId('sweep/partial', failure.key) : dataProductWorkflowId('sweep/partial', failure.key));
+      expect(status.stdout).toContain(`  failed ${failure.kind} ${failure.key}${stage ? ` at stage ${stage}` : ''}: ${failure.message}`);
+    }
+    expect(status.stdout).toContain('resume with `synthlab sweep resume partial`');
   });
 });

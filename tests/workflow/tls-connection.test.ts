@@ -3,6 +3,7 @@
  * @temporalio/envconfig profile: a TOML file at TEMPORAL_CONFIG_FILE, or the TEMPORAL_TLS_*
  * variables. The server is a real dev server behind a TLS terminator on loopback (Node's `tls`,
  * ALPN h2, client certificates required) with certificates made by the openssl CLI for this run.
+ * `sweep status`'s own client (temporal-wire/, node:http2) connects from the same settings.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -12,6 +13,8 @@ import { join } from 'node:path';
 import { createServer as createTlsServer, type Server as TlsServer, type TLSSocket } from 'node:tls';
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
 import { connectClient } from '../../src/infra/client';
+import { connectionSettings } from '../../src/infra/connection';
+import { WorkflowServiceWire } from '../../src/infra/temporal-wire/workflow-service';
 import { connectWorkerConnection } from '../../src/infra/worker-connection';
 import { startTestTemporal, type TestTemporal } from '../helpers/temporal';
 
@@ -99,7 +102,18 @@ async function writeProfile(tls: Record<string, string>): Promise<string> {
   return file;
 }
 
-/** A client and a worker connection from the current environment, each doing one real call. */
+/** `sweep status`'s client from the current environment, doing one real call. */
+async function wireCount(): Promise<number> {
+  const settings = connectionSettings();
+  const wire = new WorkflowServiceWire(settings.connectOptions, settings.namespace);
+  try {
+    return await wire.count('');
+  } finally {
+    await wire.close();
+  }
+}
+
+/** A client, a worker connection and `sweep status`'s client from the current environment, each doing one real call. */
 async function connectBothAndCall(): Promise<void> {
   const connected = await connectClient();
   try {
@@ -118,6 +132,7 @@ async function connectBothAndCall(): Promise<void> {
   } finally {
     await connection.close();
   }
+  expect(await wireCount()).toBe(0);
 }
 
 it('connects client and worker through mutual TLS from a TOML profile (TEMPORAL_CONFIG_FILE)', async () => {
@@ -150,7 +165,7 @@ it('without the client certificate neither the client nor the worker gets in', a
   useOnlyTemporalVariables({ TEMPORAL_CONFIG_FILE: profile });
   // How each SDK words the refusal varies (a deadline, a TLS alert or a broken pipe); the
   // terminator says why it refused.
-  for (const connect of [connectClient, connectWorkerConnection]) {
+  for (const connect of [connectClient, connectWorkerConnection, wireCount]) {
     const before = rejectedHandshakes.length;
     await expect(connect()).rejects.toThrow();
     expect(rejectedHandshakes.slice(before).join('\n')).toMatch(/peer did not return a certificate/);
@@ -166,4 +181,5 @@ it('with a server name the certificate does not carry, the connection is refused
   });
   useOnlyTemporalVariables({ TEMPORAL_CONFIG_FILE: profile });
   await expect(connectWorkerConnection()).rejects.toThrow(/NotValidForName.*elsewhere\.test/);
+  await expect(wireCount()).rejects.toThrow(/elsewhere\.test.*altnames/);
 }, 60_000);

@@ -13,8 +13,9 @@ import { existsSync, readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { resolveFromRepo } from '../paths';
 
-export const ENCRYPTION_KEYS_FILE_VARIABLE = 'SYNTHLAB_ENCRYPTION_KEYS_FILE';
-export const ENCRYPTION_KEYS_VARIABLE = 'SYNTHLAB_ENCRYPTION_KEYS';
+import { ENCRYPTION_KEYS_FILE_VARIABLE, ENCRYPTION_KEYS_VARIABLE, type KeyRing } from './key-ring-variables';
+
+export { ENCRYPTION_KEYS_FILE_VARIABLE, ENCRYPTION_KEYS_VARIABLE, type KeyRing };
 
 /** AES-256: 32-byte keys. */
 export const KEY_BYTES = 32;
@@ -22,13 +23,6 @@ export const KEY_BYTES = 32;
 /** A key ring that cannot be used as given (a missing file, bad JSON, a short key): exit code 2. */
 export class EncryptionKeyError extends Error {
   override readonly name = 'EncryptionKeyError';
-}
-
-export interface KeyRing {
-  currentKeyId: string;
-  keys: ReadonlyMap<string, Buffer>;
-  /** Where the keys came from, for messages: `SYNTHLAB_ENCRYPTION_KEYS_FILE=/path` or the variable's name. */
-  source: string;
 }
 
 const KEY_ID_PATTERN = /^[A-Za-z0-9._-]{1,64}$/;
