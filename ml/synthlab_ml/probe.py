@@ -56,10 +56,10 @@ def fit_probe(train_x: np.ndarray, train_y: Sequence[int], dev_x: np.ndarray, de
     from sklearn.preprocessing import StandardScaler
 
     scaler = StandardScaler().fit(train_x)
+    train_s, dev_s = scaler.transform(train_x), scaler.transform(dev_x)
     present = sorted({int(label) for label in train_y})
     if len(present) == 1:
-        return _one_label_fit(scaler, train_x.shape[1], present[0], labels)
-    train_s, dev_s = scaler.transform(train_x), scaler.transform(dev_x)
+        return _one_label_fit(scaler, train_s, dev_s, present[0], labels)
     higher_is_better = BEST_METRICS[metric]
     best: Optional[tuple[float, float, Any]] = None
     dev_scores: dict[str, dict[str, float]] = {}
@@ -77,7 +77,9 @@ def fit_probe(train_x: np.ndarray, train_y: Sequence[int], dev_x: np.ndarray, de
             best = (score, candidate, regression)
     assert best is not None
     _, chosen_c, regression = best
-    weight, bias = _head_weights(regression, len(labels))
+    coef, intercept = _present_rows(regression)
+    weight, bias = _head_weights(coef, intercept, [int(k) for k in regression.classes_], len(labels),
+                                 np.vstack([train_s, dev_s]), len(train_y))
     train_probs = _full_probabilities(regression, train_s, len(labels))
     train_loss = float(-np.mean(np.log(np.clip(train_probs[np.arange(len(train_y)), train_y], 1e-12, None))))
     return ProbeFit(weight=weight, bias=bias, c=chosen_c,
@@ -86,14 +88,16 @@ def fit_probe(train_x: np.ndarray, train_y: Sequence[int], dev_x: np.ndarray, de
                     iterations=int(np.max(regression.n_iter_)))
 
 
-def _one_label_fit(scaler: Any, hidden: int, label: int, labels: list[str]) -> ProbeFit:
+def _one_label_fit(scaler: Any, train_s: np.ndarray, dev_s: np.ndarray, label: int, labels: list[str]) -> ProbeFit:
     """Training rows of one label (a warm-up phase on synthetic rows one annotator labelled alike): a
-    regression needs two, so the head starts uniform (zero weights and biases). Not the probe's far-below
-    logits for absent labels: fine-tuning, and the gold phase after it, could never raise those again."""
+    regression needs two, so the head predicts that label with logit 0 on every row (zero weights and
+    bias), and the other labels, absent from train, get the learnable bias of `_head_weights`."""
     print(f"linear probe: the training rows all have label {labels[label]!r}; a probe needs two labels, "
-          "so the head starts uniform", file=sys.stderr)
-    bias = torch.zeros((len(labels),), dtype=torch.float32)
-    return ProbeFit(weight=torch.zeros((len(labels), hidden), dtype=torch.float32), bias=bias, c=0.0,
+          "so the head starts predicting that label, the others below it but learnable", file=sys.stderr)
+    hidden = train_s.shape[1]
+    weight, bias = _head_weights(np.zeros((1, hidden)), np.zeros(1), [label], len(labels),
+                                 np.vstack([train_s, dev_s]), train_s.shape[0])
+    return ProbeFit(weight=weight, bias=bias, c=0.0,
                     feature_mean=torch.tensor(scaler.mean_, dtype=torch.float32),
                     feature_scale=torch.tensor(scaler.scale_, dtype=torch.float32), train_loss=0.0, iterations=0)
 
@@ -113,19 +117,48 @@ def _dev_metrics(regression: Any, dev_s: np.ndarray, dev_y: Sequence[int], label
     return {"macro_f1": metrics["macro_f1"], "accuracy": metrics["accuracy"], "loss": loss}
 
 
-def _head_weights(regression: Any, n_labels: int) -> tuple[torch.Tensor, torch.Tensor]:
-    """The regression as a linear layer over all labels.
+def _present_rows(regression: Any) -> tuple[np.ndarray, np.ndarray]:
+    """The regression's coefficients and intercepts, one row per label it saw (`classes_` order).
 
     A two-class scikit-learn regression keeps one row (the logit of classes_[1]); softmax over
-    (0, z) gives the same probabilities. A label absent from train gets a logit far below the rest.
+    (0, z) gives the same probabilities.
     """
     coef = np.asarray(regression.coef_, dtype=np.float64)
     intercept = np.asarray(regression.intercept_, dtype=np.float64)
     if coef.shape[0] == 1 and len(regression.classes_) == 2:
         coef = np.vstack([np.zeros_like(coef), coef])
         intercept = np.concatenate([[0.0], intercept])
+    return coef, intercept
+
+
+def absent_label_probability(n_train: int, n_labels: int) -> float:
+    """The most probability the head gives a label absent from its training rows, on any train or dev row."""
+    return 1.0 / (n_train + n_labels)
+
+
+def _head_weights(coef: np.ndarray, intercept: np.ndarray, present: list[int], n_labels: int,
+                  scored_s: np.ndarray, n_train: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """The probe as a linear layer over all labels: the fitted rows for the labels in train, and for
+    each label absent from train a zero weight row and one bias, the same for all of them.
+
+    That bias is the lowest log-partition of the fitted labels over the train and dev rows (`scored_s`,
+    standardised) plus log(eps), eps = 1 / (n_train + n_labels) (additive smoothing's estimate for a
+    label seen in none of n_train rows). So on every train and dev row an absent label has probability
+    at most eps, below 1 / n_labels: the probe never predicts it, and its dev score is the fitted
+    labels' own. Yet it stays a few logits (log(1/eps) plus the row's distance from that lowest
+    partition) below the others, where cross-entropy on rows of that label (gradient -1 on its logit)
+    raises it within a few hundred steps. The former bias of -1e4 looked the same to the probe but could
+    never be raised: a warm-up's gold phase, which starts from these weights, lost such labels for good.
+    Ranking them strictly last on every row would instead put them below a confident probe's lowest
+    logit, tens of logits down, for no change in what the probe predicts.
+    """
     weight = np.zeros((n_labels, coef.shape[1]))
-    bias = np.full(n_labels, -1e4)
-    weight[regression.classes_] = coef
-    bias[regression.classes_] = intercept
+    bias = np.zeros(n_labels)
+    weight[present] = coef
+    bias[present] = intercept
+    absent = [k for k in range(n_labels) if k not in set(present)]
+    if absent:
+        logits = scored_s @ coef.T + intercept
+        log_partition = np.logaddexp.reduce(logits, axis=1)
+        bias[absent] = float(log_partition.min()) + float(np.log(absent_label_probability(n_train, n_labels)))
     return torch.tensor(weight, dtype=torch.float32), torch.tensor(bias, dtype=torch.float32)
