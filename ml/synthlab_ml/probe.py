@@ -147,8 +147,11 @@ def _head_weights(coef: np.ndarray, intercept: np.ndarray, present: list[int], n
     at most eps, below 1 / n_labels: the probe never predicts it, and its dev score is the fitted
     labels' own. Yet it stays a few logits (log(1/eps) plus the row's distance from that lowest
     partition) below the others, where cross-entropy on rows of that label (gradient -1 on its logit)
-    raises it within a few hundred steps. The former bias of -1e4 looked the same to the probe but could
-    never be raised: a warm-up's gold phase, which starts from these weights, lost such labels for good.
+    can raise it: AdamW moves each of its weights by about the learning rate a step, so over d
+    standardised features its logit by about lr * d a step (a few logits in tens of steps at a head
+    rate of 1e-3 on e5-small's 384, in about a thousand at 1e-5: set headLr when a warm-up's first
+    phase lacks labels). The former bias of -1e4 looked the same to the probe but no rate could lift it:
+    a warm-up's gold phase, which starts from these weights, lost such labels for good.
     Ranking them strictly last on every row would instead put them below a confident probe's lowest
     logit, tens of logits down, for no change in what the probe predicts.
     """
@@ -156,7 +159,7 @@ def _head_weights(coef: np.ndarray, intercept: np.ndarray, present: list[int], n
     bias = np.zeros(n_labels)
     weight[present] = coef
     bias[present] = intercept
-    absent = [k for k in range(n_labels) if k not in set(present)]
+    absent = sorted(set(range(n_labels)) - set(present))
     if absent:
         logits = scored_s @ coef.T + intercept
         log_partition = np.logaddexp.reduce(logits, axis=1)
