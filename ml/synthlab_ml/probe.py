@@ -79,7 +79,7 @@ def fit_probe(train_x: np.ndarray, train_y: Sequence[int], dev_x: np.ndarray, de
     _, chosen_c, regression = best
     coef, intercept = _present_rows(regression)
     weight, bias = _head_weights(coef, intercept, [int(k) for k in regression.classes_], len(labels),
-                                 np.vstack([train_s, dev_s]), len(train_y))
+                                 np.vstack([train_s, dev_s]))
     train_probs = _full_probabilities(regression, train_s, len(labels))
     train_loss = float(-np.mean(np.log(np.clip(train_probs[np.arange(len(train_y)), train_y], 1e-12, None))))
     return ProbeFit(weight=weight, bias=bias, c=chosen_c,
@@ -95,8 +95,7 @@ def _one_label_fit(scaler: Any, train_s: np.ndarray, dev_s: np.ndarray, label: i
     print(f"linear probe: the training rows all have label {labels[label]!r}; a probe needs two labels, "
           "so the head starts predicting that label, the others below it but learnable", file=sys.stderr)
     hidden = train_s.shape[1]
-    weight, bias = _head_weights(np.zeros((1, hidden)), np.zeros(1), [label], len(labels),
-                                 np.vstack([train_s, dev_s]), train_s.shape[0])
+    weight, bias = _head_weights(np.zeros((1, hidden)), np.zeros(1), [label], len(labels), np.vstack([train_s, dev_s]))
     return ProbeFit(weight=weight, bias=bias, c=0.0,
                     feature_mean=torch.tensor(scaler.mean_, dtype=torch.float32),
                     feature_scale=torch.tensor(scaler.scale_, dtype=torch.float32), train_loss=0.0, iterations=0)
@@ -131,29 +130,27 @@ def _present_rows(regression: Any) -> tuple[np.ndarray, np.ndarray]:
     return coef, intercept
 
 
-def absent_label_probability(n_train: int, n_labels: int) -> float:
-    """The most probability the head gives a label absent from its training rows, on any train or dev row."""
-    return 1.0 / (n_train + n_labels)
+# How far below the least confident train or dev row's best fitted logit a label absent from train starts.
+ABSENT_LABEL_MARGIN = 0.01
 
 
 def _head_weights(coef: np.ndarray, intercept: np.ndarray, present: list[int], n_labels: int,
-                  scored_s: np.ndarray, n_train: int) -> tuple[torch.Tensor, torch.Tensor]:
+                  scored_s: np.ndarray) -> tuple[torch.Tensor, torch.Tensor]:
     """The probe as a linear layer over all labels: the fitted rows for the labels in train, and for
     each label absent from train a zero weight row and one bias, the same for all of them.
 
-    That bias is the lowest log-partition of the fitted labels over the train and dev rows (`scored_s`,
-    standardised) plus log(eps), eps = 1 / (n_train + n_labels) (additive smoothing's estimate for a
-    label seen in none of n_train rows). So on every train and dev row an absent label has probability
-    at most eps, below 1 / n_labels: the probe never predicts it, and its dev score is the fitted
-    labels' own. Yet it stays a few logits (log(1/eps) plus the row's distance from that lowest
-    partition) below the others, where cross-entropy on rows of that label (gradient -1 on its logit)
-    can raise it: AdamW moves each of its weights by about the learning rate a step, so over d
-    standardised features its logit by about lr * d a step (a few logits in tens of steps at a head
-    rate of 1e-3 on e5-small's 384, in about a thousand at 1e-5: set headLr when a warm-up's first
-    phase lacks labels). The former bias of -1e4 looked the same to the probe but no rate could lift it:
-    a warm-up's gold phase, which starts from these weights, lost such labels for good.
-    Ranking them strictly last on every row would instead put them below a confident probe's lowest
-    logit, tens of logits down, for no change in what the probe predicts.
+    That bias is ABSENT_LABEL_MARGIN below the lowest, over the train and dev rows (`scored_s`,
+    standardised), of each row's highest fitted logit. So on every train and dev row an absent label
+    ranks below the label the probe predicts: the probe never predicts it, and its dev score is the
+    fitted labels' own. And it is as close to the others as that allows: level with the best label on
+    the least confident row, a few logits below it on a confident one, where cross-entropy on rows of
+    that label (gradient -1 on its logit) can raise it. AdamW moves each of its weights by about the
+    learning rate a step, so over d standardised features its logit by about lr * d a step: a gap of a
+    few logits takes tens of steps at a head rate of 1e-3 on e5-small's 384 features and about a
+    thousand at 1e-5, so no larger gap than needed (the log of a small prior would add several logits).
+    The former bias of -1e4 looked the same to the probe but no rate could lift it: a warm-up's gold
+    phase, which starts from these weights, lost such labels for good. With one fitted label (zero
+    weights, logit 0) the absent ones start ABSENT_LABEL_MARGIN below it: all but uniform.
     """
     weight = np.zeros((n_labels, coef.shape[1]))
     bias = np.zeros(n_labels)
@@ -161,7 +158,6 @@ def _head_weights(coef: np.ndarray, intercept: np.ndarray, present: list[int], n
     bias[present] = intercept
     absent = sorted(set(range(n_labels)) - set(present))
     if absent:
-        logits = scored_s @ coef.T + intercept
-        log_partition = np.logaddexp.reduce(logits, axis=1)
-        bias[absent] = float(log_partition.min()) + float(np.log(absent_label_probability(n_train, n_labels)))
+        best_fitted = (scored_s @ coef.T + intercept).max(axis=1)
+        bias[absent] = float(best_fitted.min()) - ABSENT_LABEL_MARGIN
     return torch.tensor(weight, dtype=torch.float32), torch.tensor(bias, dtype=torch.float32)
