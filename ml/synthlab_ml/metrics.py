@@ -37,3 +37,19 @@ def classification_metrics(gold: Sequence[int], pred: Sequence[int], labels: lis
         "labels": list(labels),
         "n": n,
     }
+
+
+def prediction_warnings(pred: Sequence[int], labels: list[str]) -> list[str]:
+    """What a report should say about a model's predictions besides its scores: a model that answers
+    one label for every row learned nothing (its macro-F1 sits at or below chance), and labels it never
+    answers usually had no training rows. `pred` indexes `labels`; nothing to say about zero rows."""
+    n = len(pred)
+    predicted = sorted(set(pred))
+    if n == 0:
+        return []
+    if len(predicted) == 1:
+        return [f"predicts one label ({labels[predicted[0]]!r}) for all {n} rows"]
+    never = [labels[k] for k in range(len(labels)) if k not in set(predicted)]
+    if never:
+        return [f"never predicts {len(never)} of {len(labels)} labels on {n} rows: {', '.join(repr(label) for label in never)}"]
+    return []

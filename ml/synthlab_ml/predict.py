@@ -21,7 +21,7 @@ from synthlab_ml.data import Example, read_examples
 from synthlab_ml.epoch_checkpoints import EPOCHS_DIR, EpochCheckpoint, checkpoint_info, list_epoch_checkpoints, load_over_base
 from synthlab_ml.errors import ConfigError, DataError
 from synthlab_ml.io_utils import EventWriter, atomic_write, atomic_write_json, atomic_write_text, dumps
-from synthlab_ml.metrics import classification_metrics
+from synthlab_ml.metrics import classification_metrics, prediction_warnings
 from synthlab_ml.modeling import Encoded, check_model_labels, check_model_source, infer_logits, load_tokenizer, load_trained_classifier
 from synthlab_ml.runtime import configure_threads, resolve_device
 
@@ -60,6 +60,9 @@ def run_predict(config: PredictConfig, emit: EventWriter) -> int:
 
     if all(ex.label is not None for ex in rows):
         metrics = _metrics(rows, pred, config, scored)
+        metrics["warnings"] = prediction_warnings([scored.index(config.labels[p]) for p in pred], scored)
+        for warning in metrics["warnings"]:
+            print(f"warning: {config.model_dir}: {warning}", file=sys.stderr)
         if config.metrics_file:
             atomic_write_json(config.metrics_file, metrics)
             result["metrics_file"] = str(Path(config.metrics_file).resolve())

@@ -56,10 +56,10 @@ def fit_probe(train_x: np.ndarray, train_y: Sequence[int], dev_x: np.ndarray, de
     from sklearn.preprocessing import StandardScaler
 
     scaler = StandardScaler().fit(train_x)
+    train_s, dev_s = scaler.transform(train_x), scaler.transform(dev_x)
     present = sorted({int(label) for label in train_y})
     if len(present) == 1:
-        return _one_label_fit(scaler, train_x.shape[1], present[0], labels)
-    train_s, dev_s = scaler.transform(train_x), scaler.transform(dev_x)
+        return _one_label_fit(scaler, train_s, dev_s, present[0], labels)
     higher_is_better = BEST_METRICS[metric]
     best: Optional[tuple[float, float, Any]] = None
     dev_scores: dict[str, dict[str, float]] = {}
@@ -77,7 +77,9 @@ def fit_probe(train_x: np.ndarray, train_y: Sequence[int], dev_x: np.ndarray, de
             best = (score, candidate, regression)
     assert best is not None
     _, chosen_c, regression = best
-    weight, bias = _head_weights(regression, len(labels))
+    coef, intercept = _present_rows(regression)
+    weight, bias = _head_weights(coef, intercept, [int(k) for k in regression.classes_], len(labels),
+                                 np.vstack([train_s, dev_s]))
     train_probs = _full_probabilities(regression, train_s, len(labels))
     train_loss = float(-np.mean(np.log(np.clip(train_probs[np.arange(len(train_y)), train_y], 1e-12, None))))
     return ProbeFit(weight=weight, bias=bias, c=chosen_c,
@@ -86,14 +88,15 @@ def fit_probe(train_x: np.ndarray, train_y: Sequence[int], dev_x: np.ndarray, de
                     iterations=int(np.max(regression.n_iter_)))
 
 
-def _one_label_fit(scaler: Any, hidden: int, label: int, labels: list[str]) -> ProbeFit:
+def _one_label_fit(scaler: Any, train_s: np.ndarray, dev_s: np.ndarray, label: int, labels: list[str]) -> ProbeFit:
     """Training rows of one label (a warm-up phase on synthetic rows one annotator labelled alike): a
-    regression needs two, so the head starts uniform (zero weights and biases). Not the probe's far-below
-    logits for absent labels: fine-tuning, and the gold phase after it, could never raise those again."""
+    regression needs two, so the head predicts that label with logit 0 on every row (zero weights and
+    bias), and the other labels, absent from train, get the learnable bias of `_head_weights`."""
     print(f"linear probe: the training rows all have label {labels[label]!r}; a probe needs two labels, "
-          "so the head starts uniform", file=sys.stderr)
-    bias = torch.zeros((len(labels),), dtype=torch.float32)
-    return ProbeFit(weight=torch.zeros((len(labels), hidden), dtype=torch.float32), bias=bias, c=0.0,
+          "so the head starts predicting that label, the others below it but learnable", file=sys.stderr)
+    hidden = train_s.shape[1]
+    weight, bias = _head_weights(np.zeros((1, hidden)), np.zeros(1), [label], len(labels), np.vstack([train_s, dev_s]))
+    return ProbeFit(weight=weight, bias=bias, c=0.0,
                     feature_mean=torch.tensor(scaler.mean_, dtype=torch.float32),
                     feature_scale=torch.tensor(scaler.scale_, dtype=torch.float32), train_loss=0.0, iterations=0)
 
@@ -113,19 +116,48 @@ def _dev_metrics(regression: Any, dev_s: np.ndarray, dev_y: Sequence[int], label
     return {"macro_f1": metrics["macro_f1"], "accuracy": metrics["accuracy"], "loss": loss}
 
 
-def _head_weights(regression: Any, n_labels: int) -> tuple[torch.Tensor, torch.Tensor]:
-    """The regression as a linear layer over all labels.
+def _present_rows(regression: Any) -> tuple[np.ndarray, np.ndarray]:
+    """The regression's coefficients and intercepts, one row per label it saw (`classes_` order).
 
     A two-class scikit-learn regression keeps one row (the logit of classes_[1]); softmax over
-    (0, z) gives the same probabilities. A label absent from train gets a logit far below the rest.
+    (0, z) gives the same probabilities.
     """
     coef = np.asarray(regression.coef_, dtype=np.float64)
     intercept = np.asarray(regression.intercept_, dtype=np.float64)
     if coef.shape[0] == 1 and len(regression.classes_) == 2:
         coef = np.vstack([np.zeros_like(coef), coef])
         intercept = np.concatenate([[0.0], intercept])
+    return coef, intercept
+
+
+# How far below the least confident train or dev row's best fitted logit a label absent from train starts.
+ABSENT_LABEL_MARGIN = 0.01
+
+
+def _head_weights(coef: np.ndarray, intercept: np.ndarray, present: list[int], n_labels: int,
+                  scored_s: np.ndarray) -> tuple[torch.Tensor, torch.Tensor]:
+    """The probe as a linear layer over all labels: the fitted rows for the labels in train, and for
+    each label absent from train a zero weight row and one bias, the same for all of them.
+
+    That bias is ABSENT_LABEL_MARGIN below the lowest, over the train and dev rows (`scored_s`,
+    standardised), of each row's highest fitted logit. So on every train and dev row an absent label
+    ranks below the label the probe predicts: the probe never predicts it, and its dev score is the
+    fitted labels' own. And it is as close to the others as that allows: level with the best label on
+    the least confident row, a few logits below it on a confident one, where cross-entropy on rows of
+    that label (gradient -1 on its logit) can raise it. AdamW moves each of its weights by about the
+    learning rate a step, so over d standardised features its logit by about lr * d a step: a gap of a
+    few logits takes tens of steps at a head rate of 1e-3 on e5-small's 384 features and about a
+    thousand at 1e-5, so no larger gap than needed (the log of a small prior would add several logits).
+    The former bias of -1e4 looked the same to the probe but no rate could lift it: a warm-up's gold
+    phase, which starts from these weights, lost such labels for good. With one fitted label (zero
+    weights, logit 0) the absent ones start ABSENT_LABEL_MARGIN below it: all but uniform.
+    """
     weight = np.zeros((n_labels, coef.shape[1]))
-    bias = np.full(n_labels, -1e4)
-    weight[regression.classes_] = coef
-    bias[regression.classes_] = intercept
+    bias = np.zeros(n_labels)
+    weight[present] = coef
+    bias[present] = intercept
+    absent = sorted(set(range(n_labels)) - set(present))
+    if absent:
+        best_fitted = (scored_s @ coef.T + intercept).max(axis=1)
+        bias[absent] = float(best_fitted.min()) - ABSENT_LABEL_MARGIN
     return torch.tensor(weight, dtype=torch.float32), torch.tensor(bias, dtype=torch.float32)

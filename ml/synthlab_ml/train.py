@@ -81,6 +81,7 @@ def _train(config: TrainConfig, emit: EventWriter) -> int:
     device = resolve_device(config.settings.device)
     train_rows = read_examples(config.train_file, config.labels, label_required=True, allow_soft=True)
     dev_rows = read_examples(config.dev_file, config.labels, label_required=True)
+    _warn_of_labels_without_rows(config, train_rows)
     regime = build_regime(config)
     phases = regime.phases(train_rows)
     parts = [phase.part for phase in phases]
@@ -375,6 +376,16 @@ def _phase_summary(state: TrainerState, phase: Phase, config: TrainConfig) -> di
         "best_dev_macro_f1": _best_macro_f1(state, phase.part),
         "stopped_early": state.phase_epoch < config.settings.max_epochs,
     }
+
+
+def _warn_of_labels_without_rows(config: TrainConfig, train_rows: list[Example]) -> None:
+    """A label with no train rows is one the model will hardly ever predict: a data product that came up
+    short, not a training fault, but the first thing to know when its scores sit at chance."""
+    present = {ex.label for ex in train_rows}
+    missing = [label for index, label in enumerate(config.labels) if index not in present]
+    if missing:
+        log(f"warning: {config.train_file}: {len(train_rows)} train rows, none of {len(missing)} of the "
+            f"{len(config.labels)} labels: {', '.join(repr(label) for label in missing)}")
 
 
 def _drop_checkpoints_when_done(config: TrainConfig, checkpoint_root: Path) -> None:

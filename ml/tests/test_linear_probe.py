@@ -132,15 +132,48 @@ def test_head_file_holds_the_standardisation(capsys, train_config) -> None:
     assert tensors["head.weight"].shape == (len(LABELS), 32) and bool((tensors["feature_scale"] > 0).all())
 
 
-def test_lp_ft_head_from_one_label_starts_uniform(capsys) -> None:
+def _head_logits(fit, x: np.ndarray) -> np.ndarray:
+    return (x - fit.feature_mean.numpy()) / fit.feature_scale.numpy() @ fit.weight.numpy().T + fit.bias.numpy()
+
+
+def test_lp_ft_head_from_one_label_predicts_it_and_keeps_the_others_learnable(capsys) -> None:
     """A warm-up phase on synthetic rows one annotator labelled alike: no regression can be fitted, so
-    the head starts uniform instead of failing the run (and leaves every label learnable)."""
-    from synthlab_ml.probe import fit_probe
+    the head starts predicting that label instead of failing the run, with the others a hair below it
+    (learnable by the gold phase), not at -1e4."""
+    from synthlab_ml.probe import ABSENT_LABEL_MARGIN, fit_probe
 
     generator = np.random.default_rng(0)
     train_x, dev_x = generator.normal(size=(12, 8)), generator.normal(size=(6, 8))
     fit = fit_probe(train_x, [1] * 12, dev_x, [0, 1, 2, 0, 1, 2], ["a", "b", "c"], seed=0, metric="macro_f1", c=None)
-    logits = (dev_x - fit.feature_mean.numpy()) / fit.feature_scale.numpy() @ fit.weight.numpy().T + fit.bias.numpy()
-    assert np.allclose(logits, 0.0)
+    logits = _head_logits(fit, dev_x)
+    assert logits.argmax(axis=1).tolist() == [1] * 6
+    assert np.allclose(fit.weight.numpy(), 0.0)
+    assert np.allclose(fit.bias.numpy(), [-ABSENT_LABEL_MARGIN, 0.0, -ABSENT_LABEL_MARGIN])
     assert fit.c == 0.0 and fit.iterations == 0
     assert "the training rows all have label 'b'" in capsys.readouterr().err
+
+
+def test_labels_absent_from_train_stay_within_reach(capsys) -> None:
+    """Train rows of 2 of 3 labels (a warm-up's synthetic phase): the absent label is never the probe's
+    prediction on a train or dev row, but on the least confident of them it is level with the predicted
+    label (not at -1e4), so the gold phase that continues from this head can raise it."""
+    from synthlab_ml.probe import ABSENT_LABEL_MARGIN, fit_probe
+
+    generator = np.random.default_rng(1)
+    centres = generator.normal(scale=3.0, size=(3, 8))
+    train_y = [0, 2] * 10
+    dev_y = [0, 1, 2] * 4
+    train_x = centres[train_y] + generator.normal(size=(20, 8))
+    dev_x = centres[dev_y] + generator.normal(size=(12, 8))
+    fit = fit_probe(train_x, train_y, dev_x, dev_y, ["a", "b", "c"], seed=0, metric="macro_f1", c=None)
+    assert np.allclose(fit.weight.numpy()[1], 0.0)
+    rows = np.vstack([train_x, dev_x])
+    logits = _head_logits(fit, rows)
+    assert 1 not in logits.argmax(axis=1).tolist()
+    gaps = logits.max(axis=1) - logits[:, 1]
+    assert gaps.min() == pytest.approx(ABSENT_LABEL_MARGIN, abs=1e-4)
+    assert gaps.max() < 100  # a few logits on the most confident row, not ten thousand
+    # The fitted labels keep the regression's predictions.
+    scaler = StandardScaler().fit(train_x)
+    reference = LogisticRegression(C=fit.c, max_iter=5000, random_state=0).fit(scaler.transform(train_x), train_y)
+    assert logits.argmax(axis=1).tolist() == reference.predict(scaler.transform(rows)).tolist()

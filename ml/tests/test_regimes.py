@@ -214,3 +214,53 @@ def test_sigkill_in_phase_two_resumes_in_phase_two(capsys, train_config, sib_fil
     assert done["epochs_run"] == 6 and done["resumed_from_epoch"] == last
     assert [c["epoch"] for c in done["epoch_checkpoints"]] == [1, 2, 3]  # phase 2's, none of phase 1's
     assert sorted(p.name for p in (out / "epochs").iterdir()) == ["epoch-1", "epoch-2", "epoch-3"]
+
+
+WARMUP_LABELS = ["sports", "travel", "science/technology"]
+
+
+def _rows_of(split: str, per_label: dict[str, int], part: str | None = None) -> list[dict]:
+    """The first rows of each asked-for SIB-200 English label in `split`, in file order."""
+    from conftest import read_sib
+
+    left = dict(per_label)
+    rows = []
+    for row in read_sib(split, 10_000):
+        if left.get(row["label"], 0) > 0:
+            left[row["label"]] -= 1
+            rows.append({**row, **({"part": part} if part else {})})
+    assert not any(left.values()), f"SIB-200 English {split} has too few rows of {left}"
+    return rows
+
+
+@pytest.mark.parametrize("phase_one_labels", [["sports", "travel"], ["travel"]], ids=["two-of-three", "one-of-three"])
+def test_warmup_learns_a_label_its_synthetic_phase_lacked(capsys, train_config, tmp_path: Path,
+                                                         phase_one_labels: list[str]) -> None:
+    """LP-FT in a warm-up: phase 1 (synthetic) has rows of only some labels, so its linear probe has none
+    of the others; phase 2 (gold) has all three and must be able to learn them. With the probe's absent
+    labels at a logit of -1e4 (carried into phase 2 with the head) no test row was ever predicted
+    'science/technology'."""
+    absent = [label for label in WARMUP_LABELS if label not in phase_one_labels]
+    train = _rows_of("train", {label: 12 for label in phase_one_labels}, "synthetic")
+    train += _rows_of("train", {label: 12 for label in WARMUP_LABELS}, "gold")
+    dev = _rows_of("dev", {label: 4 for label in WARMUP_LABELS})
+    test = _rows_of("test", {label: 12 for label in WARMUP_LABELS})
+    # At the tests' lr of 1e-3 the gold phase's 24 steps move the head by a few logits at most: enough for a
+    # label the probe left level with the others on its least confident row, never for one at -1e4.
+    config = json.loads(train_config(
+        labels=WARMUP_LABELS, regime="warmup", pooling="mean", headInit="linear-probe", maxEpochs=4, patience=4,
+        minSteps=24, train_file=str(write_jsonl(tmp_path / "train.jsonl", train)),
+        dev_file=str(write_jsonl(tmp_path / "dev.jsonl", dev))).read_text())
+    config.update(test_file=str(write_jsonl(tmp_path / "test.jsonl", test)),
+                  predictions_file=str(tmp_path / "predictions.jsonl"), metrics_file=str(tmp_path / "metrics.json"))
+    code, events, _ = run_cli(capsys, "train-evaluate", "--config", str(write_jsonl(tmp_path / "te.json", [config])))
+    assert code == 0
+    trained = next(e for e in events if e["event"] == "trained")
+    assert [(p["part"], p["n_train"]) for p in trained["phases"]] == [("synthetic", 12 * len(phase_one_labels)), ("gold", 36)]
+    metrics = json.loads((tmp_path / "metrics.json").read_text())
+    predicted = [json.loads(line)["pred"] for line in (tmp_path / "predictions.jsonl").read_text().splitlines()]
+    print(f"warmup {'+'.join(phase_one_labels)} -> gold: predicted {dict((l, predicted.count(l)) for l in WARMUP_LABELS)} "
+          f"per-class F1 {metrics['per_class_f1']}")
+    for label in absent:
+        assert predicted.count(label) > 0, f"no test row predicted {label!r} after the gold phase: {metrics['per_class_f1']}"
+        assert metrics["per_class_f1"][label] > 0

@@ -60,3 +60,27 @@ def test_missing_evaluation_key_names_it(capsys, train_config, tmp_path: Path) -
     config.update(test_file="t.jsonl", predictions_file="p.jsonl")
     code, _, err = run_cli(capsys, "train-evaluate", "--config", str(write_json(tmp_path / "c.json", config)))
     assert code == 2 and "missing required key 'metrics_file'" in err
+
+
+def test_a_model_that_answers_one_label_is_named_in_the_metrics(capsys, train_config, sib_files, tmp_path: Path) -> None:
+    """A training set of one label (what a weak generator's data product can come down to): the model answers
+    that label for every test row, and the metrics and stderr say so beside the below-chance macro-F1."""
+    travel = [json.loads(line) for line in sib_files["train"].read_text().splitlines() if json.loads(line)["label"] == "travel"]
+    config = json.loads(train_config(pooling="mean", headInit="linear-probe", maxEpochs=1, lr=1e-12, headLr=1e-12,
+                                     train_file=str(write_jsonl(tmp_path / "travel.jsonl", travel))).read_text())
+    config.update(test_file=str(sib_files["test"]), predictions_file=str(tmp_path / "p.jsonl"), metrics_file=str(tmp_path / "m.json"))
+    code, events, err = run_cli(capsys, "train-evaluate", "--config", str(write_json(tmp_path / "te.json", config)))
+    assert code == 0
+    metrics = json.loads((tmp_path / "m.json").read_text())
+    assert metrics["warnings"] == ["predicts one label ('travel') for all 30 rows"]
+    assert events[-1]["warnings"] == metrics["warnings"]
+    assert "predicts one label ('travel') for all 30 rows" in err
+    assert f"{len(travel)} train rows, none of 6 of the 7 labels: 'science/technology', 'politics'" in err
+
+
+def test_prediction_warnings_name_the_labels_never_predicted() -> None:
+    from synthlab_ml.metrics import prediction_warnings
+
+    assert prediction_warnings([0, 1, 2, 1], ["a", "b", "c"]) == []
+    assert prediction_warnings([0, 2, 2], ["a", "b", "c", "d"]) == ["never predicts 2 of 4 labels on 3 rows: 'b', 'd'"]
+    assert prediction_warnings([], ["a", "b"]) == []

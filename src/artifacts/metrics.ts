@@ -11,4 +11,6 @@ export const metricsSchema = z.looseObject({
   confusion_matrix: z.array(z.array(z.number().int())),
   labels: z.array(z.string()),
   n: z.number().int(),
+  /** What the scores alone hide (a model that answers one label for every row, labels it never answers); absent before they were written. */
+  warnings: z.array(z.string()).optional(),
 });

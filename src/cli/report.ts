@@ -70,6 +70,7 @@ export async function reportCommand(reference: string, options: { out?: string }
         `${summary.failedTotal} failures, ${result.missingCells.length} planned cells without a result)`,
     );
     for (const missing of written.missingMetrics) console.log(`no confusion matrix for ${missing.key}: ${missing.message}`);
+    for (const warning of written.warnings) console.log(`warning: ${warning.key}: ${warning.message}`);
     if (note) console.log(`cost.md has no plan estimate: ${note}`);
     console.log(`report: ${written.outDir}`);
     return 0;

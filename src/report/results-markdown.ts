@@ -66,6 +66,13 @@ export interface ResultsMarkdownOptions {
   sweepId: string;
   /** Failures of the sweep; those whose key starts with `<task>.` are listed. */
   failed?: readonly FailedItem[];
+  /** What the trainer said about a run's predictions (metrics.json `warnings`); those of this task's runs are listed. */
+  warnings?: readonly RunWarning[];
+}
+
+export interface RunWarning {
+  key: string;
+  message: string;
 }
 
 export function resultsMarkdown(results: TaskResults, options: ResultsMarkdownOptions): string {
@@ -96,6 +103,10 @@ export function resultsMarkdown(results: TaskResults, options: ResultsMarkdownOp
     metricTable(results, 'accuracy'),
     '',
   ];
+  const warnings = (options.warnings ?? []).filter((item) => item.key.startsWith(`${results.task}.`));
+  if (warnings.length > 0) {
+    parts.push('## Warnings', '', 'The trained model of each run below answers too few labels for its scores to mean much.', '', ...warnings.map((item) => `- \`${item.key}\`: ${item.message}`), '');
+  }
   if (failed.length > 0) {
     parts.push('## Failed', '', ...failed.map((item) => `- ${item.kind} \`${item.key}\`: ${item.message.replace(/\s+/g, ' ')}`), '');
   }

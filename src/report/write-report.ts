@@ -6,6 +6,7 @@
  * atomically (temporary file + rename), so a reader never sees a half-written file.
  */
 import { join, resolve } from 'node:path';
+import type { z } from 'zod';
 import { metricsSchema } from '../artifacts/metrics';
 import { type ArtifactStore, writeFileAtomic } from '../artifacts/store';
 import { aggregateByTask, gapChartData } from './aggregate';
@@ -15,7 +16,7 @@ import { dataProductsCsv, runsCsv, sortCells } from './csv';
 import { loadChanceReferences } from './load-chance';
 import type { SweepReportData } from './load-sweep';
 import { confusionFileName, resultsMarkdownFileName } from './naming';
-import { resultsMarkdown } from './results-markdown';
+import { resultsMarkdown, type RunWarning } from './results-markdown';
 import { points } from './summary-table';
 import { learningCurveFileName, learningCurves, learningCurveSvg } from './learning-curves';
 import { studyBMarkdown } from './study-b';
@@ -37,6 +38,8 @@ export interface WrittenReport {
   files: string[];
   /** Runs whose metrics artifact could not be read (no confusion image for them). */
   missingMetrics: { key: string; message: string }[];
+  /** The trainer's warnings about each run's predictions (one label for every test row, labels never predicted). */
+  warnings: RunWarning[];
 }
 
 export async function writeReport({ result, outDir, store, estimate }: WriteReportOptions): Promise<WrittenReport> {
@@ -54,9 +57,20 @@ export async function writeReport({ result, outDir, store, estimate }: WriteRepo
   await write('cost.csv', costCsv(costs, result.prices ?? {}));
   await write('cost.md', costMarkdown(result.sweepId, costs, result.prices ?? {}, estimate));
 
+  const metricsByKey = new Map<string, z.infer<typeof metricsSchema>>();
+  const missingMetrics: WrittenReport['missingMetrics'] = [];
+  for (const cell of sortCells(result.cells)) {
+    try {
+      metricsByKey.set(cell.key, await store.readJson(cell.metrics, metricsSchema));
+    } catch (error) {
+      missingMetrics.push({ key: cell.key, message: error instanceof Error ? error.message : String(error) });
+    }
+  }
+  const warnings = [...metricsByKey].flatMap(([key, metrics]) => (metrics.warnings ?? []).map((message) => ({ key, message })));
+
   const byTask = aggregateByTask(result.cells, await loadChanceReferences(store, result.cells));
   for (const task of byTask) {
-    await write(resultsMarkdownFileName(task.task), resultsMarkdown(task, { sweepId: result.sweepId, failed: result.failed }));
+    await write(resultsMarkdownFileName(task.task), resultsMarkdown(task, { sweepId: result.sweepId, failed: result.failed, warnings }));
   }
 
   const chart = gapChartData(byTask);
@@ -90,22 +104,18 @@ export async function writeReport({ result, outDir, store, estimate }: WriteRepo
     await write(learningCurveFileName(curve), learningCurveSvg(curve, `${result.sweepId}: ${curve.task} · ${curve.language}, macro-F1 against training-set size`));
   }
 
-  const missingMetrics: WrittenReport['missingMetrics'] = [];
   for (const cell of sortCells(result.cells)) {
-    try {
-      const metrics = await store.readJson(cell.metrics, metricsSchema);
-      await write(
-        join('confusion', confusionFileName(cell.key, cell.metrics.sha256)),
-        confusionMatrixSvg({
-          title: cell.key,
-          subtitle: `macro-F1 ${points(metrics.macro_f1)}, accuracy ${points(metrics.accuracy)}, n_train ${cell.trainSize}, metrics ${cell.metrics.sha256.slice(0, 8)}`,
-          labels: metrics.labels,
-          matrix: metrics.confusion_matrix,
-        }),
-      );
-    } catch (error) {
-      missingMetrics.push({ key: cell.key, message: error instanceof Error ? error.message : String(error) });
-    }
+    const metrics = metricsByKey.get(cell.key);
+    if (metrics === undefined) continue;
+    await write(
+      join('confusion', confusionFileName(cell.key, cell.metrics.sha256)),
+      confusionMatrixSvg({
+        title: cell.key,
+        subtitle: `macro-F1 ${points(metrics.macro_f1)}, accuracy ${points(metrics.accuracy)}, n_train ${cell.trainSize}, metrics ${cell.metrics.sha256.slice(0, 8)}`,
+        labels: metrics.labels,
+        matrix: metrics.confusion_matrix,
+      }),
+    );
   }
-  return { outDir: root, files, missingMetrics };
+  return { outDir: root, files, missingMetrics, warnings };
 }

@@ -10,11 +10,11 @@ type ReportInput = WriteReportOptions['result'];
 
 const LABELS = ['science/technology', 'travel'];
 
-async function metricsRef(store: ArtifactStore, matrix: number[][]) {
+async function metricsRef(store: ArtifactStore, matrix: number[][], warnings?: string[]) {
   const correct = (matrix[0]?.[0] ?? 0) + (matrix[1]?.[1] ?? 0);
   const n = matrix.flat().reduce((sum, value) => sum + value, 0);
   return store.put(
-    JSON.stringify({ accuracy: correct / n, macro_f1: correct / n, per_class_f1: {}, confusion_matrix: matrix, labels: LABELS, n }),
+    JSON.stringify({ accuracy: correct / n, macro_f1: correct / n, per_class_f1: {}, confusion_matrix: matrix, labels: LABELS, n, ...(warnings ? { warnings } : {}) }),
     'json',
   );
 }
@@ -74,6 +74,24 @@ describe('writeReport', () => {
     expect(await readdir(join(out, 'confusion'))).toContain(firstImage);
     expect(await readdir(join(out, 'confusion'))).toContain(`sib200.cy.TargetDemos.smollm2.s1.${rerun.sha256.slice(0, 8)}.svg`);
     expect((await readdir(out)).some((name) => name.endsWith('.tmp'))).toBe(false);
+  });
+
+  it("lists the trainer's warnings about a run's predictions in the results and in what it returns", async () => {
+    const store = new ArtifactStore(join(dir, 'artifacts'));
+    // A model that answered 'travel' for all 8 test rows, as predict's metrics say; the gold run has no warning.
+    const collapsed = await metricsRef(store, [[0, 4], [0, 4]], ["predicts one label ('travel') for all 8 rows"]);
+    const gold = await metricsRef(store, [[4, 0], [0, 4]], []);
+    const result: ReportInput = {
+      sweepId: 'sweep/t',
+      dataProducts: [],
+      cells: [cell('sib200.cy.TargetDemos.smollm2.s1', 'TargetDemos', 1, collapsed, 1 / 3), cell('sib200.cy.gold.s1', 'gold', 1, gold, 1)],
+      failed: [],
+    };
+    const written = await writeReport({ result, outDir: join(dir, 'out'), store });
+    expect(written.warnings).toEqual([{ key: 'sib200.cy.TargetDemos.smollm2.s1', message: "predicts one label ('travel') for all 8 rows" }]);
+    const markdown = await readFile(join(dir, 'out', 'results-sib200.md'), 'utf8');
+    expect(markdown).toContain("## Warnings\n\nThe trained model of each run below answers too few labels for its scores to mean much.\n\n- `sib200.cy.TargetDemos.smollm2.s1`: predicts one label ('travel') for all 8 rows\n");
+    expect(markdown).not.toContain('sib200.cy.gold.s1`:');
   });
 
   it('reports a run whose metrics artifact is gone and still writes the rest', async () => {
