@@ -10,6 +10,10 @@ export const BENCHMARKS: Record<string, { description: string; load: () => Promi
     description: "a cell's GPU work on the real ML CLI: train + predict (two Python processes) vs train-evaluate (one)",
     load: () => import('./cell-training'),
   },
+  'cli-start': {
+    description: 'how long `synthlab --help` and `synthlab sweep status` take, through node and npx, beside the floors of Node, npx and the Temporal SDK client',
+    load: () => import('./cli-start'),
+  },
   'data-scale': {
     description: "study D's data stages on N synthetic rows: generate bookkeeping, exact + near-duplicate dedupe, npy artifacts, the five selection methods",
     load: () => import('./data-scale'),
