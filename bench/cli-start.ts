@@ -3,7 +3,8 @@
  * Node starting and exiting, npx running a shell script that does nothing, and Node loading
  * `@temporalio/client` alone (what `sweep status` cost before it went through temporal-wire/).
  * `--help`, and `sweep status` of one sweep, run through `node bin/synthlab.mjs` and `npx synthlab`,
- * each `--runs` times in turn; medians and minimums of wall time.
+ * each `--runs` times in turn; medians and minimums of wall time. `status_tree` is the same status
+ * through the command tree (`sweep status -- <sweep>`), which the plain form skips.
  *
  *   npm run bench -- cli-start                 # its own dev server, a sweep no worker runs
  *   npm run bench -- cli-start --sweep demo    # a sweep on the configured server (`npm run demo` first)
@@ -78,6 +79,7 @@ export async function run(args: string[]): Promise<number> {
       { name: 'help', measure: () => timed(process.execPath, [launcher, '--help'], inRepo) },
       { name: 'npx_help', measure: () => timed('npx', ['synthlab', '--help'], inRepo) },
       { name: 'status', measure: () => timed(process.execPath, [launcher, 'sweep', 'status', sweepName], inRepo) },
+      { name: 'status_tree', measure: () => timed(process.execPath, [launcher, 'sweep', 'status', '--', sweepName], inRepo) },
       { name: 'npx_status', measure: () => timed('npx', ['synthlab', 'sweep', 'status', sweepName], inRepo) },
     ];
     // One untimed round first: disk caches, and the compiled CLI's check.
@@ -90,7 +92,7 @@ export async function run(args: string[]): Promise<number> {
     }
     const of = (name: string) => median(measured.find((entry) => entry.name === name)!.seconds);
     console.log(
-      `cli-start: help=${of('help').toFixed(2)}s npx_help=${of('npx_help').toFixed(2)}s status=${of('status').toFixed(2)}s npx_status=${of('npx_status').toFixed(2)}s ` +
+      `cli-start: help=${of('help').toFixed(2)}s npx_help=${of('npx_help').toFixed(2)}s status=${of('status').toFixed(2)}s status_tree=${of('status_tree').toFixed(2)}s npx_status=${of('npx_status').toFixed(2)}s ` +
         `npx_floor=${of('npx_floor').toFixed(2)}s node_floor=${of('node_floor').toFixed(2)}s sdk_client_load=${of('sdk_client_load').toFixed(2)}s ` +
         `status_over_npx_floor=${(of('npx_status') - of('npx_floor')).toFixed(2)}s (medians of ${runs}, sweep/${sweepName.replace(/^sweep\//, '')})`,
     );

@@ -35,7 +35,7 @@ const compiled = process.env.SYNTHLAB_CLI_SOURCE === '1' ? { reason: 'SYNTHLAB_C
 const debug = (message) => process.env.SYNTHLAB_CLI_DEBUG === '1' && process.stderr.write(`synthlab (launcher): ${message}\n`);
 
 if ('entry' in compiled) {
-  debug(`running the compiled CLI ${compiled.entry}`);
+  debug(`running the compiled CLI ${compiled.entry} (current by ${compiled.checkedBy})`);
   await import(pathToFileURL(compiled.entry).href);
 } else {
   const sources = join(root, 'src', 'cli', 'main.ts');

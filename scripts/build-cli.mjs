@@ -19,7 +19,7 @@ import { createRequire, isBuiltin } from 'node:module';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
-import { BUILD_CONFIGURATION_FILES, COMPILED_CLI_DIR, CURRENT_BUILD_FILE, currentCompiledCli, hashFiles, readCurrentBuild } from '../bin/compiled-cli.mjs';
+import { BUILD_CONFIGURATION_FILES, COMPILED_CLI_DIR, CURRENT_BUILD_FILE, currentCompiledCli, fileStats, hashFiles, readCurrentBuild } from '../bin/compiled-cli.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const log = (message) => process.stderr.write(`[build-cli] ${message}\n`);
@@ -93,6 +93,23 @@ const npmPackages = {
   },
 };
 
+/**
+ * zod's every entry (`zod`, `zod/mini`, `zod/v4/core`) re-exports its 64 locales as `locales`, and a
+ * module that an entry reaches goes into that entry's chunks: every command that checks anything
+ * would load half a megabyte of translated error messages. Nothing in src/ reads `locales`; the
+ * English messages that zod's full build sets as its default come from locales/en.js, which stays.
+ */
+const ZOD_LOCALES_INDEX = 'zod-locales-index';
+const zodWithoutLocalesIndex = {
+  name: 'zod-without-locales-index',
+  setup(pluginBuild) {
+    pluginBuild.onResolve({ filter: /^\.\.\/locales\/index\.js$/ }, (args) =>
+      /[\\/]node_modules[\\/]zod[\\/]/.test(args.importer) ? { path: args.path, namespace: ZOD_LOCALES_INDEX } : undefined,
+    );
+    pluginBuild.onLoad({ filter: /.*/, namespace: ZOD_LOCALES_INDEX }, () => ({ contents: 'export {};', loader: 'js' }));
+  },
+};
+
 /** Bundles into a scratch folder; returns the folder and the source files the bundle was made of. */
 async function bundle() {
   const scratch = join(outRoot, `.building-${process.pid}`);
@@ -107,7 +124,7 @@ async function bundle() {
     format: 'esm',
     platform: 'node',
     target: 'node20',
-    plugins: [npmPackages],
+    plugins: [zodWithoutLocalesIndex, npmPackages],
     // The `require` that the packages loaded with require() are loaded through, in every output file.
     banner: { js: "import { createRequire as createRequireForPackages } from 'node:module';\nconst require = createRequireForPackages(import.meta.url);" },
     // Class and function names as in the sources: error names, and anything that reads `.name`.
@@ -139,6 +156,8 @@ for (let attempt = 1; !built; attempt += 1) {
   else rmSync(candidate.scratch, { recursive: true, force: true });
 }
 
+// Stats first: a file written after they are taken no longer matches them, so the launcher hashes it.
+const stats = fileStats(root, built.inputs);
 const inputsHash = hashFiles(root, built.inputs);
 const folder = inputsHash.slice(0, 16);
 const previous = readCurrentBuild(root)?.folder;
@@ -146,7 +165,7 @@ if (existsSync(join(outRoot, folder))) rmSync(built.scratch, { recursive: true, 
 else renameSync(built.scratch, join(outRoot, folder));
 
 const currentFile = join(outRoot, CURRENT_BUILD_FILE);
-writeFileSync(`${currentFile}.${process.pid}`, `${JSON.stringify({ folder, entry: 'main.js', inputsHash, inputs: built.inputs }, null, 2)}\n`);
+writeFileSync(`${currentFile}.${process.pid}`, `${JSON.stringify({ folder, entry: 'main.js', inputsHash, inputs: built.inputs, stats })}\n`);
 renameSync(`${currentFile}.${process.pid}`, currentFile);
 
 for (const entry of readdirSync(outRoot, { withFileTypes: true })) {

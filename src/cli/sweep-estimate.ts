@@ -18,6 +18,7 @@ import { resolveFromRepo } from '../infra/paths';
 import { openPromptTokenCounter, type PromptTokenCounter } from '../llm/prompt-tokens';
 import { sampleDemos } from '../stages/demos';
 import { hashOf } from '../shared/hash';
+import { groupedNumber } from '../shared/grouped-number';
 
 export interface MeasuredEstimate extends SweepEstimate {
   /** Generators whose prompts were counted with an approximation (no tokenizer over an OpenAI-compatible API). */
@@ -178,7 +179,6 @@ export async function estimatePlanUsage(loaded: LoadedSweepConfig, plan: Pick<Sw
 const LISTED_PRODUCTS = 20;
 
 /** `1234567` as `1,234,567`. */
-const grouped = (value: number) => Math.round(value).toLocaleString('en-US');
 
 /** The plan's estimate lines: the totals, expected and at most, and the assumptions in one line. */
 export function estimateLines(estimate: MeasuredEstimate, assumptions: string): string[] {
@@ -191,7 +191,7 @@ export function estimateLines(estimate: MeasuredEstimate, assumptions: string): 
     const stages = [product.generate, product.revise].filter((stage) => stage !== undefined);
     const requests = stages.reduce((sum, stage) => sum + stage.expected.requests, 0);
     const tokens = stages.reduce((sum, stage) => sum + stage.expected.promptTokens + stage.expected.completionTokens, 0);
-    lines.push(`  ${product.key}: ~${requests} requests, ~${grouped(tokens)} tokens`);
+    lines.push(`  ${product.key}: ~${requests} requests, ~${groupedNumber(tokens)} tokens`);
   }
   if (estimate.products.length > LISTED_PRODUCTS) lines.push(`  … and ${estimate.products.length - LISTED_PRODUCTS} more data products`);
   lines.push(`assumptions: ${assumptions}`);

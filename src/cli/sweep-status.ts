@@ -6,13 +6,13 @@
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { CELL_RECORDS_FOLDER, PRODUCT_RECORDS_FOLDER, sweepRecordsFolder, sweepRecordsRoot } from '../artifacts/sweep-records-layout';
 import { connectionSettings, type ConnectionSettings } from '../infra/connection';
 import { artifactsDir } from '../infra/paths';
 import { GrpcCallError, GrpcStatus } from '../infra/temporal-wire/grpc-unary';
 import { PayloadReader } from '../infra/temporal-wire/payloads';
 import { WireWorkflowNotFoundError, WORKFLOW_TASK_QUEUE_TYPE, WorkflowServiceWire } from '../infra/temporal-wire/workflow-service';
 import { workflowSearchUiUrl, workflowUiUrl } from '../infra/ui-links';
-import { safeFileSegment } from '../shared/file-names';
 import { STAGE_ATTRIBUTE_NAME } from '../shared/search-attribute-names';
 import { cellWorkflowId, dataProductWorkflowId, parseSweepReference } from '../shared/workflow-ids';
 import type { SweepProgress, SweepResult } from '../workflows/sweep';
@@ -115,8 +115,8 @@ export function failedCellsQuery(sweepId: string): string {
  * sweep: before that there is no cost to show, and status stays as quick as the client allows.
  */
 async function printCostSoFar(sweepId: string): Promise<void> {
-  const records = join(artifactsDir(), 'sweeps', safeFileSegment(sweepId));
-  if (!existsSync(join(records, 'products')) && !existsSync(join(records, 'cells'))) return;
+  const records = sweepRecordsFolder(sweepRecordsRoot(artifactsDir()), sweepId);
+  if (!existsSync(join(records, PRODUCT_RECORDS_FOLDER)) && !existsSync(join(records, CELL_RECORDS_FOLDER))) return;
   const { costSoFarLines } = await import('./cost-so-far');
   for (const line of await costSoFarLines(sweepId)) console.log(line);
 }

@@ -5,8 +5,10 @@
  * server; otherwise the embedded dev server recorded in the state folder.
  */
 import { readFileSync, existsSync } from 'node:fs';
-import { join } from 'node:path';
-import { loadClientConnectConfig, type ClientConnectConfig } from '@temporalio/envconfig';
+import { createRequire } from 'node:module';
+import { platform } from 'node:os';
+import { isAbsolute, join } from 'node:path';
+import type { ClientConnectConfig } from '@temporalio/envconfig';
 import { DEFAULT_NAMESPACE } from '../shared/constants';
 import { stateDir } from './paths';
 
@@ -48,8 +50,42 @@ function readEmbeddedServer(file: string): { address: string; uiUrl: string } {
 /** Variables that make the profile name the server, rather than the embedded one. */
 const SERVER_CHOICE_VARIABLES = ['TEMPORAL_ADDRESS', 'TEMPORAL_PROFILE', 'TEMPORAL_CONFIG_FILE'] as const;
 
+/**
+ * The profile file envconfig reads when TEMPORAL_CONFIG_FILE is unset: `temporalio/temporal.toml`
+ * in the user's config folder, as envconfig finds it (XDG_CONFIG_HOME or ~/.config; macOS's
+ * Application Support; Windows' APPDATA); undefined where there is none.
+ */
+export function defaultProfileFile(env: NodeJS.ProcessEnv, os: NodeJS.Platform = platform()): string | undefined {
+  let folder: string | undefined;
+  if (os === 'win32') folder = env.APPDATA || undefined;
+  else if (os === 'darwin') folder = env.HOME ? join(env.HOME, 'Library', 'Application Support') : undefined;
+  else if (env.XDG_CONFIG_HOME) folder = isAbsolute(env.XDG_CONFIG_HOME) ? env.XDG_CONFIG_HOME : undefined;
+  else folder = env.HOME ? join(env.HOME, '.config') : undefined;
+  return folder === undefined ? undefined : join(folder, 'temporalio', 'temporal.toml');
+}
+
+/**
+ * Whether envconfig could find anything to apply: a TEMPORAL_* variable, or a profile file. Without
+ * either it gives an empty profile, so it is not loaded (it and its TOML parser are a good part of
+ * `sweep status`'s start time).
+ */
+export function profileMayApply(env: NodeJS.ProcessEnv = process.env): boolean {
+  if (Object.keys(env).some((name) => name.startsWith('TEMPORAL_'))) return true;
+  const file = defaultProfileFile(env);
+  return file !== undefined && existsSync(file);
+}
+
+const EMPTY_PROFILE: ClientConnectConfig = { connectionOptions: {} };
+
+/** The envconfig profile (see the module's comment), loading envconfig only when one may apply. */
+export function loadProfile(env: NodeJS.ProcessEnv = process.env): ClientConnectConfig {
+  if (!profileMayApply(env)) return EMPTY_PROFILE;
+  const { loadClientConnectConfig } = createRequire(import.meta.url)('@temporalio/envconfig') as typeof import('@temporalio/envconfig');
+  return loadClientConnectConfig({ overrideEnvVars: env as Record<string, string> });
+}
+
 export function connectionSettings(): ConnectionSettings {
-  const loaded = loadClientConnectConfig();
+  const loaded = loadProfile();
   const namespace = loaded.namespace ?? DEFAULT_NAMESPACE;
   const chosen = SERVER_CHOICE_VARIABLES.some((name) => process.env[name] !== undefined);
   const serverFile = join(stateDir(), 'temporal-server.json');

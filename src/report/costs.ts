@@ -6,9 +6,10 @@
  * shared by every product of one task and generator, so they are counted once per summary set.
  * Pure: the cost table's CSV and markdown, and the running totals `sweep status` prints.
  */
-import type { CellResult, DataProductResult, GeneratorPrice } from '../artifacts/results';
+import type { CellCompute, GeneratorPrice } from '../artifacts/results';
 import { compareText } from '../shared/compare';
 import { addLlmUsage, type LlmUsage } from '../shared/usage';
+import { groupedNumber } from '../shared/grouped-number';
 
 export type LlmStage = 'summarize-labels' | 'generate' | 'revise' | 'translate' | 'classify';
 
@@ -56,7 +57,23 @@ export function priceOf(usage: Pick<LlmUsage, 'promptTokens' | 'completionTokens
 
 export const round3 = (value: number) => Math.round(value * 1000) / 1000;
 
-export function sweepCosts(products: readonly DataProductResult[], cells: readonly CellResult[]): SweepCosts {
+/** The fields of a data product's record that its cost is computed from. */
+export interface ProductCostFields {
+  key: string;
+  generator?: string | undefined;
+  usage?: { summarizeLabels?: LlmUsage | undefined; generate: LlmUsage; revise?: LlmUsage | undefined; translate?: LlmUsage | undefined } | undefined;
+  labelDescriptions?: { sha256: string } | undefined;
+}
+
+/** The fields of a cell's record that its cost is computed from. */
+export interface CellCostFields {
+  key: string;
+  generator: string;
+  compute?: CellCompute | undefined;
+  classifier?: { usage?: LlmUsage | undefined } | undefined;
+}
+
+export function sweepCosts(products: readonly ProductCostFields[], cells: readonly CellCostFields[]): SweepCosts {
   const stages: StageCost[] = [];
   const summaries = new Map<string, StageCost>();
   let productsWithoutUsage = 0;
@@ -133,13 +150,12 @@ export function sweepPrice(costs: SweepCosts, prices: Readonly<Record<string, Ge
 
 /** The `scope` column of a stage's row in the cost table. */
 export const scopeOf = (stage: StageCost) => (stage.stage === 'classify' ? 'classifier-cell' : stage.key.startsWith('label-summaries:') ? 'label-summaries' : 'data-product');
-const grouped = (value: number) => Math.round(value).toLocaleString('en-US');
 const seconds = (value: number) => (value >= 600 ? `${(value / 60).toFixed(1)} min` : `${value.toFixed(1)} s`);
 const money = (priced: PricedUsage | undefined) => (priced ? `${priced.amount.toFixed(4)}${priced.currency ? ` ${priced.currency}` : ''}` : '–');
 
 /** The LLM totals line, as `sweep status` and the cost table print it. */
 export function llmTotalsLine(llm: LlmUsage): string {
-  return `${llm.requests} LLM requests, ${grouped(llm.promptTokens)} prompt + ${grouped(llm.completionTokens)} completion tokens, ${seconds(llm.backendSeconds)} waiting on the backend`;
+  return `${llm.requests} LLM requests, ${groupedNumber(llm.promptTokens)} prompt + ${groupedNumber(llm.completionTokens)} completion tokens, ${seconds(llm.backendSeconds)} waiting on the backend`;
 }
 
 /** The device totals, e.g. `cpu: 4 cells, train 120.0 s, predict 8.2 s`. */
@@ -174,7 +190,7 @@ export function costMarkdown(
       const actual = generation[key];
       const expected = estimate.expected[key];
       const ratio = expected > 0 ? (actual / expected).toFixed(2) : '–';
-      return `| ${name} | ${grouped(expected)} | ${grouped(estimate.atMost[key])} | ${grouped(actual)} | ${ratio} |`;
+      return `| ${name} | ${groupedNumber(expected)} | ${groupedNumber(estimate.atMost[key])} | ${groupedNumber(actual)} | ${ratio} |`;
     };
     lines.push(
       '',
@@ -194,14 +210,14 @@ export function costMarkdown(
   for (const stage of costs.stages) {
     const { usage } = stage;
     lines.push(
-      `| ${stage.key} | ${stage.generator} | ${stage.stage} | ${usage.requests} | ${grouped(usage.promptTokens)} | ${grouped(usage.completionTokens)} | ${seconds(usage.backendSeconds)} | ${money(priceOf(usage, prices[stage.generator]))} |`,
+      `| ${stage.key} | ${stage.generator} | ${stage.stage} | ${usage.requests} | ${groupedNumber(usage.promptTokens)} | ${groupedNumber(usage.completionTokens)} | ${seconds(usage.backendSeconds)} | ${money(priceOf(usage, prices[stage.generator]))} |`,
     );
   }
   lines.push('', '## Per generator', '', '| generator | requests | prompt tokens | completion tokens | backend | price per 1k prompt / completion | price |', '|---|---:|---:|---:|---:|---:|---:|');
   for (const { generator, usage } of costs.generators) {
     const price = prices[generator];
     const rate = price ? `${price.promptPer1kTokens} / ${price.completionPer1kTokens}${price.currency ? ` ${price.currency}` : ''}` : '–';
-    lines.push(`| ${generator} | ${usage.requests} | ${grouped(usage.promptTokens)} | ${grouped(usage.completionTokens)} | ${seconds(usage.backendSeconds)} | ${rate} | ${money(priceOf(usage, price))} |`);
+    lines.push(`| ${generator} | ${usage.requests} | ${groupedNumber(usage.promptTokens)} | ${groupedNumber(usage.completionTokens)} | ${seconds(usage.backendSeconds)} | ${rate} | ${money(priceOf(usage, price))} |`);
   }
   lines.push('', '## Per device', '', '| device | cells trained | training | prediction |', '|---|---:|---:|---:|');
   for (const device of costs.devices) lines.push(`| ${device.device} | ${device.cells} | ${seconds(device.trainSeconds)} | ${seconds(device.predictSeconds)} |`);

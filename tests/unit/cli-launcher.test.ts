@@ -5,7 +5,7 @@
  * on a scratch copy of the repository whose sources and build the test changes. No server needed.
  */
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, readlinkSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -16,7 +16,9 @@ import { planLine } from '../helpers/cli';
 const scratch = mkdtempSync(join(tmpdir(), 'synthlab-cli-launcher-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
-const COMPILED = /^synthlab \(launcher\): running the compiled CLI (\S+)$/m;
+const COMPILED = /^synthlab \(launcher\): running the compiled CLI (\S+) \(current by (.+)\)$/m;
+const BY_STATS = "its input files' stats";
+const BY_HASH = 'the hash of its input files';
 const SOURCES = /^synthlab \(launcher\): running the sources \S+ through tsx: (.+)$/m;
 const HEAVY_MODULES = /\/node_modules\/(@temporalio|zod|yaml|openai|node-llama-cpp)\//;
 /** The same, as esbuild names the modules it bundled (zod is bundled; required-package: is a package loaded with require()). */
@@ -125,6 +127,34 @@ describe('a copy of the repository whose build goes missing or stale', () => {
     expect(rebuilt.stderr).toMatch(COMPILED);
     expect(rebuilt.stdout).toBe(stale.stdout);
     expect(build(root).stderr).toMatch(/\[build-cli\] up to date/);
+  });
+
+  it('unchanged file stats spare the hash; touched files are hashed, and an edit that keeps size and modification time is still seen', () => {
+    build(root);
+    expect(launch(root, ['--help']).stderr.match(COMPILED)?.[2]).toBe(BY_STATS);
+
+    // The same content with new stats (a checkout of the same text): hashed, still current.
+    const before = statSync(program);
+    const text = readFileSync(program, 'utf8');
+    writeFileSync(program, text);
+    expect(statSync(program).ctimeMs).not.toBe(before.ctimeMs);
+    const touched = launch(root, ['--help']);
+    expect(touched.stderr.match(COMPILED)?.[2]).toBe(BY_HASH);
+
+    // An edit of the same length, its modification time set back (`touch -r`, to the nanosecond): only the change time tells.
+    const reference = join(scratch, 'program-times');
+    writeFileSync(reference, '');
+    expect(spawnSync('touch', ['-r', program, reference]).status).toBe(0);
+    const edited = text.replace("command('up", "command('pu"); // `up`, or `up-edited` after the test above
+    expect(edited).not.toBe(text);
+    writeFileSync(program, edited);
+    expect(spawnSync('touch', ['-r', reference, program]).status).toBe(0);
+    expect(statSync(program, { bigint: true }).mtimeNs).toBe(statSync(reference, { bigint: true }).mtimeNs);
+    expect(statSync(program).size).toBe(before.size);
+    const stale = launch(root, ['--help']);
+    expect(stale.stderr.match(SOURCES)?.[1]).toBe('the compiled CLI is stale: sources changed since `npm run build`');
+    expect(stale.stdout).toMatch(/^ {2}pu[ -]/m);
+    writeFileSync(program, text);
   });
 
   it('a build whose folder is gone falls back to the sources', () => {

@@ -14,7 +14,7 @@ import { repoRoot } from '../../src/infra/paths';
 import { waitFor } from '../helpers/processes';
 import { cliEnvFor, startTestTemporal, type TestTemporal } from '../helpers/temporal';
 
-const COMPILED = /^synthlab \(launcher\): running the compiled CLI \S+\/dist\/cli\/[0-9a-f]{16}\/main\.js$/m;
+const COMPILED = /^synthlab \(launcher\): running the compiled CLI \S+\/dist\/cli\/[0-9a-f]{16}\/main\.js \(current by .+\)$/m;
 const launcher = join(repoRoot, 'bin', 'synthlab.mjs');
 
 let temporal: TestTemporal;
@@ -72,12 +72,12 @@ it('a worker run from dist/ bundles src/workflows and runs the demo sweep; start
   expect(status.stdout).toMatch(/^data products \[[#x.]+\] \d+\/2 done/m);
   expect(status.stdout).toMatch(/^cells {9}\[[#x.]+\] \d+\/8 done/m);
   // `status` of a running sweep talks to the server through temporal-wire/ (node:http2): no Temporal client
-  // (only @temporalio/envconfig, which reads the connection profile), gRPC-js, protobufjs or zod, and none
-  // of the config, pre-flight, data, LLM or worker code.
+  // (only @temporalio/envconfig, which reads the profile that TEMPORAL_ADDRESS sets), gRPC-js, protobufjs or zod, none
+  // of the config, pre-flight, data, LLM or worker code, and (the plain form) not the command tree.
   expect(status.sources.some((source) => source.startsWith('src/infra/temporal-wire/'))).toBe(true);
   expect(
     status.sources.filter((source) =>
-      /\/node_modules\/(@temporalio\/(client|proto|worker|workflow|activity)|@grpc|protobufjs|zod|yaml|openai|node-llama-cpp)\/|^node_modules\/zod\/|^src\/(config|data|activities|llm|workers|stages|report)\//.test(source),
+      /\/node_modules\/(@temporalio\/(client|proto|worker|workflow|activity)|@grpc|protobufjs|zod|yaml|openai|node-llama-cpp|commander)\/|^node_modules\/zod\/|^src\/(config|data|activities|llm|workers|stages|report)\/|^src\/cli\/program\.ts$/.test(source),
     ),
   ).toEqual([]);
 
@@ -85,6 +85,14 @@ it('a worker run from dist/ bundles src/workflows and runs the demo sweep; start
   expect(cancel.status, cancel.stderr).toBe(0);
   await temporal.client.workflow.getHandle('sweep/demo').result().catch(() => undefined);
   expect((await temporal.client.workflow.getHandle('sweep/demo').describe()).status.name).toBe('CANCELLED');
+
+  // The plain `status` (without the command tree) and the command tree's (`--` sends it there) print the same.
+  const plain = synthlab('sweep', 'status', 'demo');
+  const throughTree = synthlab('sweep', 'status', '--', 'demo');
+  expect(plain.status, plain.stderr).toBe(0);
+  expect(plain.stdout).toMatch(/^sweep\/demo: CANCELLED, \d+ s$/m);
+  expect(throughTree.status, throughTree.stderr).toBe(0);
+  expect(throughTree.stdout).toBe(plain.stdout);
 
   child.kill('SIGTERM');
   expect(await exited).toEqual({ code: 0, signal: null });
