@@ -55,7 +55,9 @@ const model = createScriptedModel(scriptedReply, { logprob: (request, text) => (
 beforeAll(async () => {
   temporal = await startTestTemporal('synthlab-study-c-');
   tinyModel = buildTinyModel(join(temporal.stateDir, 'tiny-model'));
-  workers = await startInProcessWorkers(temporal, model);
+  // Two GPU slots, as two GPU workers: the three cells' trainers start two at a time (most of a
+  // cell's time here is Python importing torch, on one core).
+  workers = await startInProcessWorkers(temporal, model, { gpuSlots: 2 });
 });
 
 afterAll(async () => {

@@ -64,7 +64,9 @@ let tinyModel: string;
 beforeAll(async () => {
   temporal = await startTestTemporal('synthlab-costs-');
   tinyModel = buildTinyModel(join(temporal.stateDir, 'tiny-model'));
-  workers = await startInProcessWorkers(temporal, model);
+  // Two GPU slots, as two GPU workers: the two cells train at once (most of a cell's time here is
+  // Python importing torch, on one core), and each still records its own device seconds.
+  workers = await startInProcessWorkers(temporal, model, { gpuSlots: 2 });
 });
 
 afterAll(async () => {

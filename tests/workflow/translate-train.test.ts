@@ -47,7 +47,9 @@ const model = createScriptedModel(scriptedReply);
 beforeAll(async () => {
   temporal = await startTestTemporal('synthlab-translate-');
   tinyModel = buildTinyModel(join(temporal.stateDir, 'tiny-model'));
-  workers = await startInProcessWorkers(temporal, model);
+  // Two GPU slots, as two GPU workers: the five cells' trainers start two at a time (most of a
+  // cell's time here is Python importing torch, on one core).
+  workers = await startInProcessWorkers(temporal, model, { gpuSlots: 2 });
 });
 
 afterAll(async () => {
