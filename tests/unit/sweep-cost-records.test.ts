@@ -9,8 +9,9 @@ import { sweepRecordsRoot } from '../../src/artifacts/sweep-records-layout';
 import { costSoFarLines } from '../../src/cli/cost-so-far';
 import { sweepCosts, sweepPrice } from '../../src/report/costs';
 import { loadSweepResults } from '../../src/report/load-sweep';
+import { cellResult, FIXTURE_REF } from '../helpers/results';
 
-const REF = { uri: 'file:///tmp/m.json', sha256: 'a'.repeat(64), bytes: 3 };
+const REF = FIXTURE_REF;
 const usage = (requests: number, promptTokens: number, completionTokens: number, backendSeconds: number) => ({ requests, promptTokens, completionTokens, backendSeconds });
 const counts = { requested: {}, parsed: {}, unique: {}, rejectedByJudge: {}, removedAsDuplicates: {}, kept: {}, shortfall: {} };
 
@@ -18,26 +19,7 @@ function product(key: string, generator: string, extra: Partial<DataProductResul
   return { key, dataset: REF, counts, llmCalls: 3, generator, ...extra };
 }
 
-function cell(key: string, generator: string, extra: Partial<CellResult>): CellResult {
-  return {
-    key,
-    kind: 'synthetic',
-    task: 'sib200',
-    language: 'cy',
-    strategy: 'TargetDemos',
-    generator,
-    seed: 1,
-    trainSize: 10,
-    accuracy: 0.5,
-    macroF1: 0.4,
-    metrics: REF,
-    modelDir: '/m',
-    bestEpoch: 1,
-    resumedFromEpoch: null,
-    trainings: 1,
-    ...extra,
-  };
-}
+const cell = (key: string, generator: string, extra: Partial<CellResult>) => cellResult({ key, generator, ...extra });
 
 describe('the cost fields of sweep records (what `sweep status` reads)', () => {
   let storeRoot: string;

@@ -2,31 +2,12 @@ import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { CellResult } from '../../src/artifacts/results';
 import { SweepRecords, SweepRecordsError } from '../../src/artifacts/sweep-records';
 import { loadSweepResults } from '../../src/report/load-sweep';
+import { cellResult } from '../helpers/results';
 
-const REF = { uri: 'file:///tmp/m.json', sha256: 'a'.repeat(64), bytes: 3 };
+const cell = (key: string, macroF1: number) => cellResult({ key, macroF1 });
 
-function cell(key: string, macroF1: number): CellResult {
-  return {
-    key,
-    kind: 'synthetic',
-    task: 'sib200',
-    language: 'cy',
-    strategy: 'TargetDemos',
-    generator: 'g',
-    seed: 1,
-    trainSize: 10,
-    accuracy: 0.5,
-    macroF1,
-    metrics: REF,
-    modelDir: '/m',
-    bestEpoch: 1,
-    resumedFromEpoch: null,
-    trainings: 1,
-  };
-}
 
 describe('sweep records', () => {
   let root: string;
