@@ -52,6 +52,12 @@ export async function readRecordFolder<T>(folder: string, schema: RecordSchema<T
   return records;
 }
 
+/** The results of the records in `folder` that are `{ result }` (data products, teachers), by the result's key. */
+export async function readResultFolder<T extends { key: string }>(folder: string, schema: RecordSchema<{ result: T }>): Promise<Map<string, T>> {
+  const records = await readRecordFolder(folder, schema, (record) => record.result.key);
+  return new Map([...records].map(([key, record]) => [key, record.result]));
+}
+
 /**
  * What reads a sweep's records: the full records (sweep-records.ts), or only the fields that its
  * costs are computed from (sweep-cost-records.ts).

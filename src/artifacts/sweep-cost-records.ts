@@ -7,7 +7,7 @@
  */
 import { join } from 'node:path';
 import { array, int, minLength, nonnegative, number, object, optional, record, string, type infer as Infer } from 'zod/mini';
-import { readRecordFile, readRecordFolder, type SweepRecordsReader } from './record-files';
+import { readRecordFile, readRecordFolder, readResultFolder, type SweepRecordsReader } from './record-files';
 import { CELL_RECORDS_FOLDER, MANIFEST_FILE, PRODUCT_RECORDS_FOLDER, sweepRecordsFolder } from './sweep-records-layout';
 
 const count = int().check(nonnegative());
@@ -56,8 +56,7 @@ export class SweepCostRecords implements SweepRecordsReader<CellCostRecord, Prod
     return readRecordFolder(join(sweepRecordsFolder(this.root, sweepId), CELL_RECORDS_FOLDER), cellCostsSchema, (record) => record.result.key);
   }
 
-  async readDataProducts(sweepId: string) {
-    const records = await readRecordFolder(join(sweepRecordsFolder(this.root, sweepId), PRODUCT_RECORDS_FOLDER), productCostsSchema, (record) => record.result.key);
-    return new Map([...records].map(([key, record]) => [key, record.result]));
+  readDataProducts(sweepId: string) {
+    return readResultFolder(join(sweepRecordsFolder(this.root, sweepId), PRODUCT_RECORDS_FOLDER), productCostsSchema);
   }
 }

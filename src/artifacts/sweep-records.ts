@@ -12,7 +12,7 @@
 import { join } from 'node:path';
 import { z } from 'zod';
 import { cellResultSchema, dataProductResultSchema, generatorPriceSchema, teacherOutcomeSchema, type CellResult, type DataProductResult, type TeacherOutcome } from './results';
-import { readRecordFile, readRecordFolder } from './record-files';
+import { readRecordFile, readRecordFolder, readResultFolder } from './record-files';
 import { writeFileAtomic } from './store';
 import {
   CELL_RECORDS_FOLDER,
@@ -70,9 +70,8 @@ export class SweepRecords {
   }
 
   /** Every teacher record of the sweep (study D), by teacher key. */
-  async readTeachers(sweepId: string): Promise<Map<string, TeacherOutcome>> {
-    const records = await readRecordFolder(join(this.folderOf(sweepId), TEACHER_RECORDS_FOLDER), teacherRecordSchema, (record) => record.result.key);
-    return new Map([...records].map(([key, record]) => [key, record.result]));
+  readTeachers(sweepId: string): Promise<Map<string, TeacherOutcome>> {
+    return readResultFolder(join(this.folderOf(sweepId), TEACHER_RECORDS_FOLDER), teacherRecordSchema);
   }
 
   /** Every cell record of the sweep, by cell key. */
@@ -81,9 +80,8 @@ export class SweepRecords {
   }
 
   /** Every data-product record of the sweep, by product key. */
-  async readDataProducts(sweepId: string): Promise<Map<string, DataProductResult>> {
-    const records = await readRecordFolder(join(this.folderOf(sweepId), PRODUCT_RECORDS_FOLDER), productRecordSchema, (record) => record.result.key);
-    return new Map([...records].map(([key, record]) => [key, record.result]));
+  readDataProducts(sweepId: string): Promise<Map<string, DataProductResult>> {
+    return readResultFolder(join(this.folderOf(sweepId), PRODUCT_RECORDS_FOLDER), productRecordSchema);
   }
 
   /** Where a cell's record is written. */

@@ -1,4 +1,4 @@
-/** The cost table as CSV (costs.csv of a report). Apart from costs.ts, which `sweep status` loads without the CSV writer. */
+/** The cost table as CSV (cost.csv of a report). Apart from costs.ts, which `sweep status` loads without the CSV writer. */
 import type { GeneratorPrice } from '../artifacts/results';
 import type { LlmUsage } from '../shared/usage';
 import { priceOf, round3, scopeOf, sweepPrice, type SweepCosts } from './costs';

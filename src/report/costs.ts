@@ -4,9 +4,10 @@
  * per cell and device; study B's LLM classifier cells (which train nothing) as a `classify` stage;
  * the price where the config gives one per generator. Label summaries are
  * shared by every product of one task and generator, so they are counted once per summary set.
- * Pure: the cost table's CSV and markdown, and the running totals `sweep status` prints.
+ * Pure: the cost table's markdown (its CSV: cost-csv.ts), and the running totals `sweep status` prints.
  */
-import type { CellCompute, GeneratorPrice } from '../artifacts/results';
+import type { GeneratorPrice } from '../artifacts/results';
+import type { CellCostRecord, ProductCostRecord } from '../artifacts/sweep-cost-records';
 import { compareText } from '../shared/compare';
 import { addLlmUsage, type LlmUsage } from '../shared/usage';
 import { groupedNumber } from '../shared/grouped-number';
@@ -57,23 +58,8 @@ export function priceOf(usage: Pick<LlmUsage, 'promptTokens' | 'completionTokens
 
 export const round3 = (value: number) => Math.round(value * 1000) / 1000;
 
-/** The fields of a data product's record that its cost is computed from. */
-export interface ProductCostFields {
-  key: string;
-  generator?: string | undefined;
-  usage?: { summarizeLabels?: LlmUsage | undefined; generate: LlmUsage; revise?: LlmUsage | undefined; translate?: LlmUsage | undefined } | undefined;
-  labelDescriptions?: { sha256: string } | undefined;
-}
-
-/** The fields of a cell's record that its cost is computed from. */
-export interface CellCostFields {
-  key: string;
-  generator: string;
-  compute?: CellCompute | undefined;
-  classifier?: { usage?: LlmUsage | undefined } | undefined;
-}
-
-export function sweepCosts(products: readonly ProductCostFields[], cells: readonly CellCostFields[]): SweepCosts {
+/** Computed from the records' cost fields only (sweep-cost-records.ts), which the full records also have. */
+export function sweepCosts(products: readonly ProductCostRecord[], cells: readonly CellCostRecord[]): SweepCosts {
   const stages: StageCost[] = [];
   const summaries = new Map<string, StageCost>();
   let productsWithoutUsage = 0;
