@@ -136,7 +136,8 @@ describe('synthlab codec-server (the CLI process)', () => {
     child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
     const exited = new Promise<number | null>((resolveExit) => child.once('exit', (code) => resolveExit(code)));
     const deadline = Date.now() + 30_000;
-    while (!output.includes('codec server:') && Date.now() < deadline && child.exitCode === null) await new Promise((resolveWait) => setTimeout(resolveWait, 100));
+    // The banner is four console.log lines, which can reach a pipe in separate chunks: wait for the last one.
+    while (!output.includes('point the UI at it') && Date.now() < deadline && child.exitCode === null) await new Promise((resolveWait) => setTimeout(resolveWait, 100));
     expect(output).toContain(`codec server: http://127.0.0.1:${port} (namespace default`);
     expect(output).toContain('bearer token: required');
     const [encrypted] = await codec.encode([defaultPayloadConverter.toPayload('hello')]);
